@@ -80,6 +80,9 @@ class OdHttp:
         self._limiter = limiter
         self._spacing = spacing
         self._retry = retry
+        self._jitter = wait_exponential_jitter(
+            multiplier=retry.initial_backoff, max=retry.max_backoff, jitter=retry.initial_backoff
+        )
         self.stats = RequestStats()
         self._client = httpx.AsyncClient(
             base_url=base_url.rstrip("/") + "/",
@@ -171,8 +174,7 @@ class OdHttp:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, OdRateLimited) and exc.retry_after is not None:
             return exc.retry_after
-        jitter = wait_exponential_jitter(initial=self._retry.initial_backoff, max=self._retry.max_backoff)
-        return jitter(state)
+        return float(self._jitter(state))
 
     def _count_retry(self, state: RetryCallState) -> None:
         self.stats.retries += 1

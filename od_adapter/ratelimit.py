@@ -97,13 +97,17 @@ class RedisRateLimiter:
         self.margin = margin
         self.stats = WaitStats()
         self._script = redis.register_script(_RESERVE_SCRIPT)
+        # asyncio.Lock wakes waiters in order, so reservations follow the order of acquire() calls in this
+        # process; it is held for one round trip to Redis, never for the wait itself.
+        self._reserving = asyncio.Lock()
 
     async def acquire(self, customer_key: str, spacing: float) -> float:
         if spacing <= 0:
             return 0.0
         kid = key_id(customer_key)
         spacing_us = int((spacing + self.margin) * 1_000_000)
-        wait_us = int(await self._script(keys=[f"{self.prefix}:{kid}"], args=[spacing_us]))
+        async with self._reserving:
+            wait_us = int(await self._script(keys=[f"{self.prefix}:{kid}"], args=[spacing_us]))
         wait = wait_us / 1_000_000
         if wait > 0:
             await asyncio.sleep(wait)
