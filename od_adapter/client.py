@@ -16,7 +16,7 @@ from pydantic import BaseModel, SecretStr
 
 from od_adapter import phones
 from od_adapter.config import OpenDentalConnection
-from od_adapter.http import OdHttp, Params, RetryPolicy, RequestStats
+from od_adapter.http import OdHttp, Params, RequestStats, RetryPolicy
 from od_adapter.models import (
     Appointment,
     AppointmentType,
@@ -33,8 +33,8 @@ from od_adapter.models import (
     PatientSummary,
     Preference,
     Provider,
-    Schedule,
     SchedType,
+    Schedule,
     Slot,
     YesNoUnknown,
 )
@@ -181,7 +181,9 @@ class OpenDentalClient:
     async def clinics(self) -> list[Clinic]:
         return await self._list(Clinic, "clinics")
 
-    async def definitions(self, category: int | None = None, *, include_hidden: bool = False) -> list[Definition]:
+    async def definitions(
+        self, category: int | None = None, *, include_hidden: bool = False
+    ) -> list[Definition]:
         params = {"Category": category, "includeHidden": "true" if include_hidden else None}
         return await self._list(Definition, "definitions", params)
 
@@ -252,7 +254,9 @@ class OpenDentalClient:
 
     async def create_appointment(self, appointment: NewAppointment) -> Appointment:
         """`POST /appointments`. Never retried blindly: on `outcome_unknown` the caller must look it up first."""
-        data = await self._write("POST", "appointments", appointment.to_wire(exclude_none=True), idempotent=False)
+        data = await self._write(
+            "POST", "appointments", appointment.to_wire(exclude_none=True), idempotent=False
+        )
         return Appointment.model_validate(data)
 
     async def update_appointment(self, apt_num: int, changes: AppointmentUpdate) -> Appointment:

@@ -16,7 +16,15 @@ from typing import Annotated, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 LANGUAGES = ("en", "es", "pt", "fr", "de", "ar", "hi")
 
@@ -42,7 +50,11 @@ DEFAULT_BASE_URLS = {
     ApiMode.SERVICE: "http://localhost:30223/api/v1",
     ApiMode.LOCAL: "http://localhost:30222/api/v1",
 }
-_REMOTE_SPACING = {PermissionTier.READ_ONLY: 5.0, PermissionTier.STANDARD: 1.0, PermissionTier.ENTERPRISE: 0.5}
+_REMOTE_SPACING = {
+    PermissionTier.READ_ONLY: 5.0,
+    PermissionTier.STANDARD: 1.0,
+    PermissionTier.ENTERPRISE: 0.5,
+}
 _PAGE_LIMITS = {
     (ApiMode.REMOTE, False): 100,
     (ApiMode.REMOTE, True): 1000,

@@ -159,7 +159,9 @@ class OdHttp:
         finally:
             self.stats.request_seconds += time.perf_counter() - started
         self.stats.by_status[response.status_code] += 1
-        logger.debug("%s -> %s in %.0f ms", name, response.status_code, (time.perf_counter() - started) * 1000)
+        logger.debug(
+            "%s -> %s in %.0f ms", name, response.status_code, (time.perf_counter() - started) * 1000
+        )
         if response.status_code >= 400:
             raise _error(response, method, name)
         if not response.content.strip():
@@ -168,7 +170,9 @@ class OdHttp:
             return response.json()
         except ValueError as exc:
             # A 200 with a body that is not JSON is a broken proxy or office, not a reason to retry blindly.
-            raise OdUnavailable("malformed response body", status=response.status_code, method=method, path=name) from exc
+            raise OdUnavailable(
+                "malformed response body", status=response.status_code, method=method, path=name
+            ) from exc
 
     def _backoff(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None

@@ -63,7 +63,7 @@ def search_digits(wa_id: str) -> str:
         for form in equivalent_numbers(wa_id)
     ]
     reversed_tails = [n[::-1] for n in nationals]
-    return os.path.commonprefix(reversed_tails)[::-1]
+    return os.path.commonprefix(reversed_tails)[::-1]  # noqa: RUF071 -- character-wise on digit strings
 
 
 def normalise_stored(stored: str, region: str) -> str | None:

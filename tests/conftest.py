@@ -40,7 +40,19 @@ def fixture_redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
     port = free_port()
     workdir = tmp_path_factory.mktemp("redis")
     process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(workdir)],
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -81,7 +93,9 @@ async def fixture_start_sandbox() -> AsyncIterator[SandboxFactory]:
     async def start(seed_path: Path | None = None, **settings: Any) -> TestServer:
         settings.setdefault("throttle_seconds", 0)
         settings.setdefault("readonly_throttle_seconds", 0)
-        server = TestServer(create_sandbox_app(SandboxSettings(**settings), seed_path=seed_path), host="127.0.0.1")
+        server = TestServer(
+            create_sandbox_app(SandboxSettings(**settings), seed_path=seed_path), host="127.0.0.1"
+        )
         await server.start_server()
         servers.append(server)
         return server

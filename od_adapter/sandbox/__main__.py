@@ -21,15 +21,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--config", type=Path, help="a JSON file of settings (the flags below override it)")
     parser.add_argument("--seed", type=Path, help="seed data file (default: the demo practice)")
     parser.add_argument("--offices", type=int, help=f"number of offices (default {defaults.offices})")
-    parser.add_argument("--throttle-mode", choices=["delay", "429"], help="hold early requests, or reject them")
+    parser.add_argument(
+        "--throttle-mode", choices=["delay", "429"], help="hold early requests, or reject them"
+    )
     parser.add_argument("--throttle-seconds", type=float, help="spacing for full keys (default 1)")
-    parser.add_argument("--readonly-throttle-seconds", type=float, help="spacing for read-only keys (default 5)")
+    parser.add_argument(
+        "--readonly-throttle-seconds", type=float, help="spacing for read-only keys (default 5)"
+    )
     overlap = parser.add_mutually_exclusive_group()
     overlap.add_argument("--allow-overlap", dest="allow_overlap", action="store_true", default=None)
     overlap.add_argument("--reject-overlap", dest="allow_overlap", action="store_false")
     parser.add_argument("--latency-ms", type=float, help="latency added to every API request")
     parser.add_argument("--share-5xx", type=float, help="share of requests answered 500")
-    parser.add_argument("--share-504", type=float, help="share of requests answered 504 after --timeout-seconds")
+    parser.add_argument(
+        "--share-504", type=float, help="share of requests answered 504 after --timeout-seconds"
+    )
     parser.add_argument("--share-lost-response", type=float, help="share of writes done but answered 504")
     parser.add_argument("--timeout-seconds", type=float, help="how long a 504 takes")
     parser.add_argument("--error-body", choices=["json", "text", "object"], help="style of error bodies")

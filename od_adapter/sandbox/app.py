@@ -23,7 +23,9 @@ def create_sandbox_app(
     seed_path: Path | None = None,
     clock: Clock = system_clock,
 ) -> web.Application:
-    app = web.Application(middlewares=[log_requests, render_errors, authorize], client_max_size=MAX_BODY_BYTES)
+    app = web.Application(
+        middlewares=[log_requests, render_errors, authorize], client_max_size=MAX_BODY_BYTES
+    )
     app[SANDBOX_KEY] = Sandbox(settings or SandboxSettings(), load_seed(seed_path), clock=clock)
     # Slots before the other appointment routes, so "/appointments/Slots" is never read as an AptNum.
     for module in (slots, appointments, patients, practice, commlogs, admin):

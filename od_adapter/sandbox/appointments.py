@@ -27,7 +27,9 @@ routes = web.RouteTableDef()
 POST_STATUSES = ("Scheduled", "Complete", "UnschedList", "PtNote", "PtNoteCompleted")
 PUT_STATUSES = (*POST_STATUSES, "Broken", "Planned")
 MAX_PATTERN = 108  # nine hours of five-minute characters
-OVERLAP_MESSAGE = "Appointment overlaps existing appointment or blockout. Please change the appointment length."
+OVERLAP_MESSAGE = (
+    "Appointment overlaps existing appointment or blockout. Please change the appointment length."
+)
 CONFIRM_PREFS = {
     "Sent": "ApptEConfirmStatusSent",
     "Confirmed": "ApptEConfirmStatusAccepted",
@@ -84,9 +86,12 @@ async def list_appointments(request: web.Request) -> web.Response:
 
 
 def _field(param: str) -> str:
-    return {"PatNum": "pat_num", "Op": "op", "ClinicNum": "clinic_num", "AppointmentTypeNum": "appointment_type_num"}[
-        param
-    ]
+    return {
+        "PatNum": "pat_num",
+        "Op": "op",
+        "ClinicNum": "clinic_num",
+        "AppointmentTypeNum": "appointment_type_num",
+    }[param]
 
 
 @routes.get(r"/api/v1/appointments/{apt_num:\d+}")
@@ -183,7 +188,9 @@ def _default_confirmation(office: Office) -> int:
 
 
 def _has_completed_visit(office: Office, pat_num: int) -> bool:
-    return any(a.pat_num == pat_num and a.apt_status is AptStatus.COMPLETE for a in office.appointments.values())
+    return any(
+        a.pat_num == pat_num and a.apt_status is AptStatus.COMPLETE for a in office.appointments.values()
+    )
 
 
 def _refuse_overlap(request: web.Request, office: Office, candidate: Appointment) -> None:
@@ -194,7 +201,11 @@ def _refuse_overlap(request: web.Request, office: Office, candidate: Appointment
     if start is None or end is None:
         return
     for other in office.appointments.values():
-        if other.apt_num == candidate.apt_num or other.op != candidate.op or not other.apt_status.occupies_chair:
+        if (
+            other.apt_num == candidate.apt_num
+            or other.op != candidate.op
+            or not other.apt_status.occupies_chair
+        ):
             continue
         if other.apt_date_time and other.end and other.apt_date_time < end and start < other.end:
             raise bad_request(OVERLAP_MESSAGE)
@@ -237,7 +248,9 @@ async def update_appointment(request: web.Request) -> web.Response:
             setattr(updated, attr, value)
     if (priority := body.choice("Priority", ("Normal", "ASAP"))) is not None:
         updated.priority = priority
-    updated.prov_abbr = office.providers[updated.prov_num].abbr if updated.prov_num in office.providers else ""
+    updated.prov_abbr = (
+        office.providers[updated.prov_num].abbr if updated.prov_num in office.providers else ""
+    )
     _refuse_overlap(request, office, updated)
     updated.date_t_stamp = office.now()
     office.appointments[updated.apt_num] = updated

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from od_adapter.models import CommMode, Commlog, PatStatus, SentOrReceived
+from od_adapter.models import Commlog, CommMode, PatStatus, SentOrReceived
 from od_adapter.sandbox.http import (
     Body,
     Query,
@@ -37,7 +37,9 @@ async def list_commlogs(request: web.Request) -> web.Response:
         if (pat_num is None or c.pat_num == pat_num)
         and (stamp is None or (c.date_t_stamp is not None and c.date_t_stamp >= stamp))
     ]
-    return respond(with_server_time(page(request, rows, request.app[SANDBOX_KEY].settings.max_limit), office.now()))
+    return respond(
+        with_server_time(page(request, rows, request.app[SANDBOX_KEY].settings.max_limit), office.now())
+    )
 
 
 @routes.get(r"/api/v1/commlogs/{num:\d+}")

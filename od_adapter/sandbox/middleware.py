@@ -108,7 +108,9 @@ async def authorize(request: web.Request, handler: Handler) -> web.StreamRespons
         raise ApiError(401, "Invalid or missing Authorization: ODFHIR {DeveloperKey}/{CustomerKey}")
     permission = getattr(request.match_info.handler, "od_permission", "read")
     if permission not in grant.permissions:
-        raise ApiError(401, f"This API key does not have permission for {request.method} {_api_path(request)}")
+        raise ApiError(
+            401, f"This API key does not have permission for {request.method} {_api_path(request)}"
+        )
     request[GRANT_KEY] = grant
     request[OFFICE_KEY] = sandbox.offices[grant.office_id]
     if request.content_type != "application/json":
@@ -130,7 +132,11 @@ async def _with_faults(request: web.Request, handler: Handler) -> web.StreamResp
     if sandbox.roll(settings.share_5xx):
         raise ApiError(500, "An unexpected error occurred on the server")
     response = await handler(request)
-    if request.method in WRITE_METHODS and response.status < 400 and sandbox.roll(settings.share_lost_response):
+    if (
+        request.method in WRITE_METHODS
+        and response.status < 400
+        and sandbox.roll(settings.share_lost_response)
+    ):
         await asyncio.sleep(settings.timeout_seconds)
         raise ApiError(504, "Gateway Time-out")
     return response

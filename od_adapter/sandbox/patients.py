@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+
 from aiohttp import web
 
 from od_adapter.models import Patient, PatStatus, YesNoUnknown
@@ -26,7 +27,17 @@ routes = web.RouteTableDef()
 GENDERS = ("Male", "Female", "Unknown", "Other")
 POSITIONS = ("Single", "Married", "Child", "Widowed", "Divorced")
 STATUSES = ("Patient", "NonPatient", "Inactive", "Archived", "Deceased", "Prospective")
-CONTACT_METHODS = ("None", "DoNotCall", "HmPhone", "WkPhone", "WirelessPh", "Email", "SeeNotes", "Mail", "TextMessage")
+CONTACT_METHODS = (
+    "None",
+    "DoNotCall",
+    "HmPhone",
+    "WkPhone",
+    "WirelessPh",
+    "Email",
+    "SeeNotes",
+    "Mail",
+    "TextMessage",
+)
 STRING_FIELDS = (
     "MiddleI", "Preferred", "Address", "Address2", "City", "State", "Zip", "HmPhone", "WkPhone", "WirelessPhone",
     "Email", "ChartNumber", "Language",
@@ -90,7 +101,10 @@ async def search_patients(request: web.Request) -> web.Response:
         and _contains(p.email, query.text("Email"))
         and _contains(p.address, query.text("Address"))
         and (birthdate is None or p.birthdate == birthdate)
-        and (phone is None or any(phone.search(number) for number in (p.hm_phone, p.wk_phone, p.wireless_phone)))
+        and (
+            phone is None
+            or any(phone.search(number) for number in (p.hm_phone, p.wk_phone, p.wireless_phone))
+        )
         and (not guarantors_only or p.guarantor == p.pat_num)
     ]
     exact = (last or "").lower()
@@ -222,13 +236,19 @@ def _refuse_duplicate(office: Office, last: str, first: str, fields: dict[str, o
     contacts = {str(fields[k]) for k in ("Email", "HmPhone", "WkPhone", "WirelessPhone") if fields.get(k)}
     digits = {re.sub(r"\D", "", c) for c in contacts} - {""}
     for p in office.patients.values():
-        if p.pat_status is PatStatus.DELETED or p.l_name.lower() != last.lower() or p.f_name.lower() != first.lower():
+        if (
+            p.pat_status is PatStatus.DELETED
+            or p.l_name.lower() != last.lower()
+            or p.f_name.lower() != first.lower()
+        ):
             continue
         if p.birthdate != birthdate:
             continue
         theirs = {p.email} | {re.sub(r"\D", "", n) for n in p.phones}
         if contacts & theirs or digits & theirs:
-            raise bad_request("A patient with the same name, birthdate and contact information already exists.")
+            raise bad_request(
+                "A patient with the same name, birthdate and contact information already exists."
+            )
 
 
 @routes.put(r"/api/v1/patients/{pat_num:\d+}")

@@ -7,7 +7,7 @@ from datetime import time
 
 from aiohttp import web
 
-from od_adapter.models import ODModel, Schedule, SchedType
+from od_adapter.models import ODModel, SchedType, Schedule
 from od_adapter.sandbox.http import Query, not_found, page, respond, with_server_time
 from od_adapter.sandbox.keys import OFFICE_KEY, SANDBOX_KEY
 from od_adapter.sandbox.middleware import requires
@@ -42,7 +42,9 @@ async def list_providers(request: web.Request) -> web.Response:
         and (clinic is None or not p.is_hidden)
     ]
     # With ClinicNum the API leaves serverDateTime empty, so it cannot seed an incremental read.
-    server_time = with_server_time(page(request, rows, request.app[SANDBOX_KEY].settings.max_limit), office.now())
+    server_time = with_server_time(
+        page(request, rows, request.app[SANDBOX_KEY].settings.max_limit), office.now()
+    )
     if clinic is not None:
         server_time = [{**row, "serverDateTime": ""} for row in server_time]
     return respond(server_time)

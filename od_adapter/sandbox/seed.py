@@ -26,8 +26,8 @@ from od_adapter.models import (
     Patient,
     Preference,
     Provider,
-    Schedule,
     SchedType,
+    Schedule,
     pattern_minutes,
 )
 from od_adapter.sandbox.office import Clock, Office, system_clock
@@ -54,18 +54,22 @@ def build_office(seed: dict[str, Any], *, clock: Clock = system_clock, name: str
     office.definitions = {d.def_num: d for d in map(Definition.model_validate, seed["definitions"])}
     office.clinics = {c.clinic_num: c for c in map(Clinic.model_validate, seed.get("clinics", []))}
     office.providers = {
-        p.prov_num: p for p in (Provider.model_validate({"DateTStamp": stamp, **row}) for row in seed["providers"])
+        p.prov_num: p
+        for p in (Provider.model_validate({"DateTStamp": stamp, **row}) for row in seed["providers"])
     }
     office.operatories = {o.operatory_num: o for o in map(Operatory.model_validate, seed["operatories"])}
     office.appointment_types = {
         t.appointment_type_num: t for t in map(AppointmentType.model_validate, seed["appointment_types"])
     }
     office.patients = {
-        p.pat_num: p for p in (Patient.model_validate({"DateTStamp": stamp, **row}) for row in seed["patients"])
+        p.pat_num: p
+        for p in (Patient.model_validate({"DateTStamp": stamp, **row}) for row in seed["patients"])
     }
     # Explicit rows (golden fixtures) come first; the generated book is laid around them.
     office.schedules = {s.schedule_num: s for s in map(Schedule.model_validate, seed.get("schedules", []))}
-    office.appointments = {a.apt_num: a for a in map(Appointment.model_validate, seed.get("appointments", []))}
+    office.appointments = {
+        a.apt_num: a for a in map(Appointment.model_validate, seed.get("appointments", []))
+    }
     office.commlogs = {c.commlog_num: c for c in map(Commlog.model_validate, seed.get("commlogs", []))}
     if seed.get("weekly_schedule"):
         start = office.today() - timedelta(days=int(info.get("history_days", 0)))

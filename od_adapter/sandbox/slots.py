@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from aiohttp import web
 
-from od_adapter.models import Appointment, Schedule, SchedType, Slot
+from od_adapter.models import Appointment, SchedType, Schedule, Slot
 from od_adapter.sandbox.http import Query, bad_request, page, respond
 from od_adapter.sandbox.keys import OFFICE_KEY, SANDBOX_KEY
 from od_adapter.sandbox.middleware import requires

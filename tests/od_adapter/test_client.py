@@ -40,7 +40,9 @@ def next_weekday(weekday: int) -> date:
 
 
 def new_appointment(pat_num: int = 1, when: str = "2030-01-07 09:00:00", op: int = 4) -> NewAppointment:
-    return NewAppointment(pat_num=pat_num, op=op, apt_date_time=datetime.fromisoformat(when), pattern="/XXXX/")
+    return NewAppointment(
+        pat_num=pat_num, op=op, apt_date_time=datetime.fromisoformat(when), pattern="/XXXX/"
+    )
 
 
 # -- patients ---------------------------------------------------------------------------------------------------
@@ -66,7 +68,12 @@ async def test_find_patients_by_phone_whatever_the_stored_format(
 async def test_find_by_phone_rejects_substring_false_positives(od: OpenDentalClient) -> None:
     # Open Dental's search matches digits anywhere; a longer stored number that merely contains ours is not ours.
     await od.create_patient(
-        first_name="Zed", last_name="Longer", birthdate=None, wa_id="19715035551234", region="US", language="en"
+        first_name="Zed",
+        last_name="Longer",
+        birthdate=None,
+        wa_id="19715035551234",
+        region="US",
+        language="en",
     )
     found = await od.find_patients_by_phone("15035551234", "US")
     assert [p.pat_num for p in found] == [1]
@@ -177,7 +184,9 @@ async def test_holidays_are_practice_day_notes(od: OpenDentalClient) -> None:
     assert practice, "eight weeks from any date hold at least one US holiday the demo closes"
     for note in practice:
         assert "Holiday" in note.note
-        assert not [s for s in schedules if s.sched_date == note.sched_date and s.sched_type is SchedType.PROVIDER]
+        assert not [
+            s for s in schedules if s.sched_date == note.sched_date and s.sched_type is SchedType.PROVIDER
+        ]
 
 
 # -- appointments -----------------------------------------------------------------------------------------------
@@ -210,7 +219,11 @@ async def test_appointment_filters_and_changed_since(od: OpenDentalClient) -> No
 
 async def test_book_move_confirm_note_and_break(od: OpenDentalClient) -> None:
     created = await od.create_appointment(new_appointment())
-    assert (created.apt_status, created.minutes, created.confirmed_label) == (AptStatus.SCHEDULED, 30, "Not Called")
+    assert (created.apt_status, created.minutes, created.confirmed_label) == (
+        AptStatus.SCHEDULED,
+        30,
+        "Not Called",
+    )
     moved = await od.update_appointment(
         created.apt_num, AppointmentUpdate(apt_date_time=datetime(2030, 1, 8, 10, 0), op=1)
     )
@@ -362,7 +375,9 @@ def mock_client(handler: httpx.MockTransport) -> OpenDentalClient:
     ],
 )
 async def test_error_message_whatever_the_body_shape(body: bytes, content_type: str) -> None:
-    transport = httpx.MockTransport(lambda request: httpx.Response(400, content=body, headers={"Content-Type": content_type}))
+    transport = httpx.MockTransport(
+        lambda request: httpx.Response(400, content=body, headers={"Content-Type": content_type})
+    )
     async with mock_client(transport) as client:
         with pytest.raises(OdBadRequest) as failure:
             await client.create_appointment(new_appointment())

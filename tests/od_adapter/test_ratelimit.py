@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import subprocess
 import sys
@@ -31,7 +32,7 @@ async def acquire_times(limiter: RateLimiter, key: str, count: int) -> tuple[lis
 
 def gaps(times: list[float]) -> list[float]:
     ordered = sorted(times)
-    return [b - a for a, b in zip(ordered, ordered[1:], strict=False)]
+    return [b - a for a, b in itertools.pairwise(ordered)]
 
 
 @pytest.fixture(name="limiters", params=["memory", "redis"])
@@ -87,7 +88,9 @@ WORKER = textwrap.dedent(
 )
 
 
-def test_two_processes_sharing_redis_never_issue_two_requests_closer_than_the_spacing(redis_server: str) -> None:
+def test_two_processes_sharing_redis_never_issue_two_requests_closer_than_the_spacing(
+    redis_server: str,
+) -> None:
     start_at = time.time() + 1.5  # both processes start acquiring at the same instant
     processes = [
         subprocess.Popen(

@@ -19,7 +19,9 @@ READ_ONLY = "ODFHIR sandbox-dev/sandbox-readonly"
 JSON = "application/json"
 
 
-def client_for(server: TestServer, auth: str | None = FULL, content_type: str | None = JSON) -> httpx.AsyncClient:
+def client_for(
+    server: TestServer, auth: str | None = FULL, content_type: str | None = JSON
+) -> httpx.AsyncClient:
     headers = {}
     if auth:
         headers["Authorization"] = auth
@@ -73,7 +75,9 @@ async def test_read_only_key_reads_but_cannot_write(sandbox: TestServer) -> None
 
 
 @pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded"])
-async def test_content_type_is_required_on_every_request(sandbox: TestServer, content_type: str | None) -> None:
+async def test_content_type_is_required_on_every_request(
+    sandbox: TestServer, content_type: str | None
+) -> None:
     async with client_for(sandbox, content_type=content_type) as api:
         response = await api.get("providers")
     assert response.status_code == 400
@@ -87,7 +91,11 @@ async def test_unknown_path_is_404(api: httpx.AsyncClient) -> None:
 
 @pytest.mark.parametrize(
     ("style", "expected"),
-    [("json", '"Patient not found"'), ("text", "Patient not found"), ("object", '{"message": "Patient not found"}')],
+    [
+        ("json", '"Patient not found"'),
+        ("text", "Patient not found"),
+        ("object", '{"message": "Patient not found"}'),
+    ],
 )
 async def test_error_body_styles(start_sandbox: SandboxFactory, style: str, expected: str) -> None:
     server = await start_sandbox(error_body=style)
@@ -213,7 +221,9 @@ async def test_patient_select_hides_archived_and_optionally_inactive(api: httpx.
     assert (archived["PatStatus"], inactive["PatStatus"]) == ("Archived", "Inactive")
 
     async def found(patient: dict, **flags: str) -> bool:
-        rows = (await api.get("patients", params={"LName": patient["LName"], "FName": patient["FName"], **flags})).json()
+        rows = (
+            await api.get("patients", params={"LName": patient["LName"], "FName": patient["FName"], **flags})
+        ).json()
         return patient["PatNum"] in {r["PatNum"] for r in rows}
 
     assert not await found(archived)
@@ -232,7 +242,11 @@ async def test_create_patient_validates_and_refuses_duplicates(api: httpx.AsyncC
     assert created.status_code == 201
     patient = created.json()
     assert created.headers["Location"].endswith(f"/patients/{patient['PatNum']}")
-    assert (patient["Guarantor"], patient["TxtMsgOk"], patient["Language"]) == (patient["PatNum"], "Yes", "spa")
+    assert (patient["Guarantor"], patient["TxtMsgOk"], patient["Language"]) == (
+        patient["PatNum"],
+        "Yes",
+        "spa",
+    )
     duplicate = await api.post("patients", json=body)
     assert duplicate.status_code == 400 and "already exists" in duplicate.json()
 
@@ -258,7 +272,9 @@ async def test_post_appointment_required_fields_and_type_pattern(api: httpx.Asyn
     assert typed["Pattern"] == "/XXXXXXXXXX/"  # the type's pattern when Pattern is omitted
 
 
-async def test_overlap_is_allowed_by_default_and_refused_when_switched_off(start_sandbox: SandboxFactory) -> None:
+async def test_overlap_is_allowed_by_default_and_refused_when_switched_off(
+    start_sandbox: SandboxFactory,
+) -> None:
     booking = {"PatNum": 1, "Op": 4, "AptDateTime": "2030-01-07 09:00:00", "Pattern": "/XXXX/"}
     clash = {**booking, "PatNum": 2, "AptDateTime": "2030-01-07 09:20:00"}
     allowed = await start_sandbox()
@@ -281,11 +297,17 @@ async def test_break_with_break_type_adds_a_procedure_and_without_does_not(
 ) -> None:
     rows = (await api.get("appointments", params={"AptStatus": "Scheduled", "Limit": 2})).json()
     first, second = rows[0]["AptNum"], rows[1]["AptNum"]
-    assert (await api.put(f"appointments/{first}/Break", json={})).json() == "sendToUnscheduledList is required"
-    bad = await api.put(f"appointments/{first}/Break", json={"sendToUnscheduledList": "true", "breakType": "Oops"})
+    assert (
+        await api.put(f"appointments/{first}/Break", json={})
+    ).json() == "sendToUnscheduledList is required"
+    bad = await api.put(
+        f"appointments/{first}/Break", json={"sendToUnscheduledList": "true", "breakType": "Oops"}
+    )
     assert bad.json() == "breakType is invalid"
     await api.put(f"appointments/{first}/Break", json={"sendToUnscheduledList": "true"})
-    await api.put(f"appointments/{second}/Break", json={"sendToUnscheduledList": "false", "breakType": "Cancelled"})
+    await api.put(
+        f"appointments/{second}/Break", json={"sendToUnscheduledList": "false", "breakType": "Cancelled"}
+    )
     assert (await api.get(f"appointments/{second}")).json()["AptStatus"] == "Broken"
     async with httpx.AsyncClient(base_url=str(sandbox.make_url(""))) as admin:
         procedures = (await admin.get("/_admin/offices/1/broken-procedures")).json()
@@ -306,8 +328,12 @@ async def test_commlog_defaults_and_validation(api: httpx.AsyncClient) -> None:
     created = (await api.post("commlogs", json={"PatNum": 1, "Note": "Called"})).json()
     assert (created["commType"], created["Mode_"], created["SentOrReceived"]) == ("Misc", "Phone", "Sent")
     assert (await api.post("commlogs", json={"PatNum": 1})).json() == "Note is required"
-    assert (await api.post("commlogs", json={"PatNum": 1, "Note": "x", "Mode_": "Text Message"})).status_code == 400
-    by_name = await api.post("commlogs", json={"PatNum": 1, "Note": "x", "CommType": 230, "commType": "ApptRelated"})
+    assert (
+        await api.post("commlogs", json={"PatNum": 1, "Note": "x", "Mode_": "Text Message"})
+    ).status_code == 400
+    by_name = await api.post(
+        "commlogs", json={"PatNum": 1, "Note": "x", "CommType": 230, "commType": "ApptRelated"}
+    )
     assert by_name.json()["commType"] == "ApptRelated", "the name wins over the number"
 
 
@@ -331,24 +357,34 @@ async def test_slots_are_whole_blocks_that_ignore_blockouts(api: httpx.AsyncClie
     ]
     assert slots
     for slot in slots:
-        start, end = datetime.fromisoformat(slot["DateTimeStart"]), datetime.fromisoformat(slot["DateTimeEnd"])
+        start, end = (
+            datetime.fromisoformat(slot["DateTimeStart"]),
+            datetime.fromisoformat(slot["DateTimeEnd"]),
+        )
         assert (slot["ProvNum"], slot["OpNum"]) == (1, 1)
         for apt_start, minutes in busy:
             assert end <= apt_start or start >= apt_start + timedelta(minutes=minutes)
     # Slots knows nothing of blockouts: lunch (12:00-13:00) is offered unless an appointment covers it.
     lunch = datetime.combine(monday, datetime.min.time()).replace(hour=12)
     lunch_busy = any(s <= lunch < s + timedelta(minutes=m) for s, m in busy)
-    assert lunch_busy or any(s["DateTimeStart"] <= lunch.strftime("%Y-%m-%d %H:%M:%S") < s["DateTimeEnd"] for s in slots)
+    assert lunch_busy or any(
+        s["DateTimeStart"] <= lunch.strftime("%Y-%m-%d %H:%M:%S") < s["DateTimeEnd"] for s in slots
+    )
 
 
 async def test_slots_parameters(api: httpx.AsyncClient) -> None:
     monday = next_weekday(date.today(), 0).isoformat()
-    long_only = (await api.get("appointments/Slots", params={"date": monday, "ProvNum": 1, "lengthMinutes": 60})).json()
+    long_only = (
+        await api.get("appointments/Slots", params={"date": monday, "ProvNum": 1, "lengthMinutes": 60})
+    ).json()
     assert all(
-        datetime.fromisoformat(s["DateTimeEnd"]) - datetime.fromisoformat(s["DateTimeStart"]) >= timedelta(hours=1)
+        datetime.fromisoformat(s["DateTimeEnd"]) - datetime.fromisoformat(s["DateTimeStart"])
+        >= timedelta(hours=1)
         for s in long_only
     )
-    assert (await api.get("appointments/Slots", params={"date": monday, "ProvNum": 1, "OpNum": 3})).json() == []
+    assert (
+        await api.get("appointments/Slots", params={"date": monday, "ProvNum": 1, "OpNum": 3})
+    ).json() == []
     past = (date.today() - timedelta(days=2)).isoformat()
     assert (await api.get("appointments/Slots", params={"date": past})).status_code == 400
     default = (await api.get("appointments/Slots")).json()
@@ -405,7 +441,9 @@ async def test_fault_injection(start_sandbox: SandboxFactory) -> None:
 async def test_lost_response_still_carries_out_the_write(start_sandbox: SandboxFactory) -> None:
     server = await start_sandbox(share_lost_response=1.0)
     async with client_for(server) as api:
-        response = await api.post("appointments", json={"PatNum": 1, "Op": 4, "AptDateTime": "2030-01-07 09:00:00"})
+        response = await api.post(
+            "appointments", json={"PatNum": 1, "Op": 4, "AptDateTime": "2030-01-07 09:00:00"}
+        )
         assert response.status_code == 504
         rows = (await api.get("appointments", params={"date": "2030-01-07"})).json()
     assert [(r["PatNum"], r["Op"]) for r in rows] == [(1, 4)]
@@ -416,14 +454,21 @@ async def test_lost_response_still_carries_out_the_write(start_sandbox: SandboxF
 
 async def test_offices_are_isolated_by_customer_key(start_sandbox: SandboxFactory) -> None:
     server = await start_sandbox(offices=3)
-    async with client_for(server) as first, client_for(server, auth="ODFHIR sandbox-dev/sandbox-customer-3") as third:
+    async with (
+        client_for(server) as first,
+        client_for(server, auth="ODFHIR sandbox-dev/sandbox-customer-3") as third,
+    ):
         await third.post("appointments", json={"PatNum": 1, "Op": 4, "AptDateTime": "2030-01-07 09:00:00"})
         assert (await first.get("appointments", params={"date": "2030-01-07"})).json() == []
         assert len((await third.get("appointments", params={"date": "2030-01-07"})).json()) == 1
     async with httpx.AsyncClient(base_url=str(server.make_url(""))) as admin:
         offices = (await admin.get("/_admin/offices")).json()
         log = (await admin.get("/_admin/requests", params={"office": 3})).json()
-    assert [o["customer_key"] for o in offices] == ["sandbox-customer", "sandbox-customer-2", "sandbox-customer-3"]
+    assert [o["customer_key"] for o in offices] == [
+        "sandbox-customer",
+        "sandbox-customer-2",
+        "sandbox-customer-3",
+    ]
     assert [r["endpoint"] for r in log] == ["POST /appointments", "GET /appointments"]
 
 

@@ -58,7 +58,14 @@ async def test_preference_by_name_is_always_a_list(api: httpx.AsyncClient) -> No
 async def test_definition_example_with_lowercase_is_hidden(api: httpx.AsyncClient) -> None:
     body = (await api.get("definitions", params={"Category": 1})).json()
     assert body == [
-        {"DefNum": 293, "ItemName": "Sales Tax", "ItemValue": "+", "Category": 1, "category": "AdjTypes", "isHidden": "false"}
+        {
+            "DefNum": 293,
+            "ItemName": "Sales Tax",
+            "ItemValue": "+",
+            "Category": 1,
+            "category": "AdjTypes",
+            "isHidden": "false",
+        }
     ]
 
 
@@ -84,7 +91,9 @@ async def test_patient_select_example_query(api: httpx.AsyncClient) -> None:
 
 
 async def test_patients_simple_example_query(api: httpx.AsyncClient) -> None:
-    body = (await api.get("patients/Simple", params={"LName": "smi", "FName": "an", "Birthdate": "1976-05-24"})).json()
+    body = (
+        await api.get("patients/Simple", params={"LName": "smi", "FName": "an", "Birthdate": "1976-05-24"})
+    ).json()
     assert [p["PatNum"] for p in body] == [48]
     assert "serverDateTime" in body[0]
 

@@ -1,0 +1,119 @@
+"""`python -m bot ...`: the command line. The only place that starts an event loop."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from aiohttp import web
+
+from bot.app import SANDBOX_OD_PREFIX, create_app
+from bot.connection_check import check_practice
+from bot.keys import LIMITER_KEY
+from bot.settings import Settings
+from od_adapter.config import ConfigError, PracticesFile, load_practices
+from od_adapter.sandbox import DEVELOPER_KEY, SandboxSettings
+
+DEMO_SANDBOX_URL = "http://127.0.0.1:8080/sandbox/od/api/v1"
+DEMO_KEYS = {"DEMO_OD_DEVELOPER_KEY": DEVELOPER_KEY, "DEMO_OD_CUSTOMER_KEY": "sandbox-customer"}
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="WhatsApp booking assistant for Open Dental"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser("demo", help="run everything in one process on embedded defaults")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8080)
+    demo.add_argument("--check-only", action="store_true", help="start, check the practices, and exit")
+    serve = commands.add_parser("serve", help="run the web process")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parse_args(argv)
+    settings = Settings()
+    configure_logging(settings.log_level)
+    try:
+        if args.command == "demo":
+            asyncio.run(run_demo(settings, args.host, args.port, check_only=args.check_only))
+        else:
+            asyncio.run(run_serve(settings, args.host, args.port))
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
+    except KeyboardInterrupt:
+        pass
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every URL at INFO, and Open Dental URLs carry phone digits, names and birthdates.
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def point_at_demo_sandbox(practices: PracticesFile, host: str, port: int) -> PracticesFile:
+    """Practices configured for the demo sandbox follow the host and port the demo really listens on."""
+    url = f"http://{host}:{port}{SANDBOX_OD_PREFIX}/api/v1"
+    entries = []
+    for practice in practices.practices:
+        if practice.open_dental.base_url == DEMO_SANDBOX_URL:
+            connection = practice.open_dental.model_copy(update={"base_url": url})
+            practice = practice.model_copy(update={"open_dental": connection})
+        entries.append(practice)
+    return PracticesFile(practices=entries)
+
+
+async def run_demo(settings: Settings, host: str, port: int, *, check_only: bool = False) -> None:
+    for name, value in DEMO_KEYS.items():
+        if not os.environ.get(name):
+            os.environ[name] = value
+    practices = point_at_demo_sandbox(load_practices(settings.practices_file), host, port)
+    for practice in practices.practices:
+        practice.open_dental.keys()  # fail now, naming the variable, rather than on the first request
+    app = create_app(settings, practices, sandbox=SandboxSettings())
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+        base = f"http://{host}:{port}"
+        print(f"Demo running on {base}")
+        print(f"  Open Dental sandbox API: {base}{SANDBOX_OD_PREFIX}/api/v1/")
+        print(f"    Authorization: ODFHIR {DEVELOPER_KEY}/sandbox-customer  (Content-Type: application/json)")
+        print(
+            f"    request log: {base}{SANDBOX_OD_PREFIX}/_admin/requests   offices: {base}{SANDBOX_OD_PREFIX}/_admin/offices"
+        )
+        print(f"  health: {base}/healthz   readiness: {base}/readyz")
+        for practice in practices.practices:
+            print(f"  practice {practice.name!r}: WhatsApp phone_number_id {practice.phone_number_id}")
+        print("Checking each practice's Open Dental connection at the real throttle (1 request/s)...")
+        for practice in practices.practices:
+            report = await check_practice(practice, app[LIMITER_KEY])
+            print("\n".join(report.lines()), flush=True)
+        if not check_only:
+            print("Press Ctrl-C to stop.", flush=True)
+            await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
+async def run_serve(settings: Settings, host: str, port: int) -> None:
+    practices = load_practices(settings.practices_file)
+    for practice in practices.practices:
+        practice.open_dental.keys()
+    runner = web.AppRunner(create_app(settings, practices), access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+        print(f"Serving {len(practices.practices)} practices on http://{host}:{port}", flush=True)
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()

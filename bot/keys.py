@@ -1,0 +1,15 @@
+"""Every typed application key of the bot's aiohttp app, in one place."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from redis.asyncio import Redis
+
+from bot.settings import Settings
+from od_adapter.config import PracticesFile
+from od_adapter.ratelimit import RateLimiter
+
+SETTINGS_KEY = web.AppKey("settings", Settings)
+PRACTICES_KEY = web.AppKey("practices", PracticesFile)
+REDIS_KEY = web.AppKey("redis", Redis | None)  # type: ignore[arg-type]
+LIMITER_KEY = web.AppKey("od_limiter", RateLimiter)  # type: ignore[type-abstract]

@@ -1,0 +1,131 @@
+"""The commands a person types, run as real subprocesses: the demo, the sandbox alone, and their errors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.app import create_app
+from bot.settings import Settings
+from od_adapter.config import load_practices
+from tests.conftest import free_port
+
+ROOT = Path(__file__).parents[2]
+
+
+def run(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 90
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True,
+        timeout=timeout,
+    )  # fmt: skip
+
+
+def test_demo_checks_the_practice_through_the_real_client() -> None:
+    result = run("-m", "bot", "demo", "--port", str(free_port()), "--check-only")
+    assert result.returncode == 0, result.stderr
+    assert "OK  Bright Smile Dental" in result.stdout
+    assert "phone_number_id 100000000000001" in result.stdout
+    assert "appointments in the next 7 days" in result.stdout
+    assert "5035551234" not in result.stdout + result.stderr  # no phone numbers in logs
+
+
+def test_demo_reports_a_broken_practices_file_and_exits_2(tmp_path: Path) -> None:
+    broken = tmp_path / "practices.toml"
+    broken.write_text(
+        (ROOT / "od_adapter/sandbox/data/demo_practices.toml")
+        .read_text()
+        .replace("America/New_York", "Nowhere/City")
+    )
+    result = run(
+        "-m", "bot", "demo", "--port", str(free_port()), "--check-only", env={"PRACTICES_FILE": str(broken)}
+    )
+    assert result.returncode == 2
+    assert "practice 'Bright Smile Dental' field timezone" in result.stderr
+
+
+def test_demo_reports_an_unknown_appointment_type_without_crashing(tmp_path: Path) -> None:
+    practices = tmp_path / "practices.toml"
+    practices.write_text(
+        (ROOT / "od_adapter/sandbox/data/demo_practices.toml")
+        .read_text()
+        .replace('"Consultation"', '"Whitening"')
+    )
+    result = run(
+        "-m",
+        "bot",
+        "demo",
+        "--port",
+        str(free_port()),
+        "--check-only",
+        env={"PRACTICES_FILE": str(practices)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "FAIL Bright Smile Dental" in result.stdout
+    assert "appointment type 'Whitening' is not in Open Dental" in result.stdout
+
+
+def test_the_sandbox_runs_alone_with_its_flags() -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "od_adapter.sandbox",
+            "--port",
+            str(port),
+            "--throttle-mode",
+            "429",
+            "--offices",
+            "2",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                offices = httpx.get(f"{url}/_admin/offices").json()
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and process.poll() is None, "sandbox did not start"
+                time.sleep(0.1)
+        assert [o["customer_key"] for o in offices] == ["sandbox-customer", "sandbox-customer-2"]
+        headers = {
+            "Authorization": "ODFHIR sandbox-dev/sandbox-customer-2",
+            "Content-Type": "application/json",
+        }
+        assert httpx.get(f"{url}/api/v1/providers", headers=headers).status_code == 200
+        assert httpx.get(f"{url}/api/v1/providers", headers=headers).status_code == 429
+        assert httpx.get(f"{url}/_admin/settings").json()["throttle_mode"] == "429"
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=10)[0]
+    assert "Open Dental sandbox on" in output
+
+
+async def test_readiness_follows_redis(redis_server: str) -> None:
+    practices = load_practices(ROOT / "od_adapter/sandbox/data/demo_practices.toml")
+    for url, expected in ((redis_server, 200), (f"redis://127.0.0.1:{free_port()}/0", 503)):
+        app = create_app(Settings(_env_file=None, REDIS_URL=url), practices)
+        async with TestClient(TestServer(app)) as client:
+            assert (await client.get("/healthz")).status == 200
+            response = await client.get("/readyz")
+            assert response.status == expected, await response.text()
+
+
+def test_serve_refuses_to_start_without_practice_keys() -> None:
+    result = run("-m", "bot", "serve", "--port", str(free_port()), env={"DEMO_OD_DEVELOPER_KEY": ""})
+    assert result.returncode == 2
+    assert "DEMO_OD_DEVELOPER_KEY is not set" in result.stderr
