@@ -37,36 +37,22 @@ def test_demo_checks_the_practice_through_the_real_client() -> None:
     assert "5035551234" not in result.stdout + result.stderr  # no phone numbers in logs
 
 
+def demo_with_practices(tmp_path: Path, old: str, new: str) -> subprocess.CompletedProcess[str]:
+    """Run the demo's check on the demo practices file with one edit."""
+    practices = tmp_path / "practices.toml"
+    practices.write_text((ROOT / "od_adapter/sandbox/data/demo_practices.toml").read_text().replace(old, new))
+    port = str(free_port())
+    return run("-m", "bot", "demo", "--port", port, "--check-only", env={"PRACTICES_FILE": str(practices)})
+
+
 def test_demo_reports_a_broken_practices_file_and_exits_2(tmp_path: Path) -> None:
-    broken = tmp_path / "practices.toml"
-    broken.write_text(
-        (ROOT / "od_adapter/sandbox/data/demo_practices.toml")
-        .read_text()
-        .replace("America/New_York", "Nowhere/City")
-    )
-    result = run(
-        "-m", "bot", "demo", "--port", str(free_port()), "--check-only", env={"PRACTICES_FILE": str(broken)}
-    )
+    result = demo_with_practices(tmp_path, "America/New_York", "Nowhere/City")
     assert result.returncode == 2
     assert "practice 'Bright Smile Dental' field timezone" in result.stderr
 
 
 def test_demo_reports_an_unknown_appointment_type_without_crashing(tmp_path: Path) -> None:
-    practices = tmp_path / "practices.toml"
-    practices.write_text(
-        (ROOT / "od_adapter/sandbox/data/demo_practices.toml")
-        .read_text()
-        .replace('"Consultation"', '"Whitening"')
-    )
-    result = run(
-        "-m",
-        "bot",
-        "demo",
-        "--port",
-        str(free_port()),
-        "--check-only",
-        env={"PRACTICES_FILE": str(practices)},
-    )
+    result = demo_with_practices(tmp_path, '"Consultation"', '"Whitening"')
     assert result.returncode == 0, result.stderr
     assert "FAIL Bright Smile Dental" in result.stdout
     assert "appointment type 'Whitening' is not in Open Dental" in result.stdout
