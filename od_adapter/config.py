@@ -12,7 +12,7 @@ import tomllib
 from datetime import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -138,7 +138,13 @@ class BookingRules(Strict):
     holiday_notes: list[str] = Field(default_factory=lambda: ["holiday", "closed"])
     """Practice-type day entries whose note contains one of these words close the day."""
     allow_overlap: bool = False
-    single_provider: bool = False
+    """Whether the assistant may book a chair that already holds an appointment (Open Dental's ApptsAllowOverlap)."""
+    openings_source: Literal["schedules", "slots"] = "schedules"
+    """`slots`: Open Dental's /appointments/Slots, for single-provider offices only (it ignores blockouts)."""
+    cancel_break_type: Literal["Cancelled"] | None = None
+    """Break cancellations with breakType Cancelled (adds D9987 and its fee) instead of a plain Break."""
+    confirm_def_num: int | None = None
+    """The ApptConfirmed definition for "confirmed by the patient"; else confirmVal "Confirmed"."""
 
     @model_validator(mode="after")
     def _window_is_ordered(self) -> Self:

@@ -1,0 +1,349 @@
+"""Openings the way Open Dental staff recommend finding them, as a pure function of one snapshot of the book.
+
+Provider schedules (with their operatories), minus blockouts, minus occupying appointments (Scheduled,
+Complete, Broken, PtNote; each `len(Pattern) * 5` minutes) per operatory and per provider, on the practice's
+start-time grid, within its hours, lead time and horizon. A provider is never in two chairs at once; a chair
+holds one appointment unless the practice allows overlap; on hygiene visits the hygienist is the one occupied.
+A blockout whose type the appointment type lists in `BlockoutTypes` is reserved for that type, not closed to it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict
+
+from od_adapter.config import AppointmentTypeRule, BookingRules
+from od_adapter.models import Appointment, AppointmentType, Operatory, Provider, Schedule, SchedType, Slot
+from od_adapter.options import Option
+
+MAX_OPTIONS = 10  # a WhatsApp list holds ten rows
+DEFAULT_MINUTES = 30
+
+
+class PartOfDay(StrEnum):
+    MORNING = "morning"
+    AFTERNOON = "afternoon"
+    EVENING = "evening"
+
+
+PART_OF_DAY_STARTS = {
+    PartOfDay.MORNING: (time(0, 0), time(11, 59)),
+    PartOfDay.AFTERNOON: (time(12, 0), time(16, 59)),
+    PartOfDay.EVENING: (time(17, 0), time(23, 59)),
+}
+
+
+class Preferences(BaseModel):
+    """What the patient asked for; every field narrows the search."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: date | None = None
+    end: date | None = None
+    weekdays: frozenset[int] = frozenset()
+    """0 is Monday; empty means any day."""
+    part_of_day: PartOfDay | None = None
+    earliest_start: time | None = None
+    latest_start: time | None = None
+    prov_num: int | None = None
+    """Only this provider."""
+    preferred_prov_num: int | None = None
+    """When several providers are free at one time, offer this one (the patient's own dentist)."""
+    asap: bool = False
+    """The earliest openings, without spreading them over days."""
+
+
+class UnknownAppointmentType(LookupError):
+    """A configured appointment type is not in Open Dental."""
+
+
+@dataclass(frozen=True)
+class Book:
+    """What availability reads: the practice set-up and the book for the dates in question."""
+
+    providers: list[Provider]
+    operatories: list[Operatory]
+    appointment_types: list[AppointmentType]
+    schedules: list[Schedule] = field(default_factory=list)
+    appointments: list[Appointment] = field(default_factory=list)
+
+    def appointment_type(self, name: str) -> AppointmentType:
+        for apt_type in self.appointment_types:
+            if apt_type.appointment_type_name == name and not apt_type.is_hidden:
+                return apt_type
+        raise UnknownAppointmentType(f"appointment type {name!r} is not in Open Dental")
+
+
+Interval = tuple[datetime, datetime]
+
+
+@dataclass
+class _Occupancy:
+    """Busy intervals by operatory and by provider, and blockouts by operatory, for quick overlap checks."""
+
+    chairs: dict[int, list[Interval]] = field(default_factory=lambda: defaultdict(list))
+    providers: dict[int, list[Interval]] = field(default_factory=lambda: defaultdict(list))
+    blockouts: dict[int, list[tuple[datetime, datetime, str]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+
+
+def occupied_provider(appointment: Appointment) -> int:
+    """On a hygiene visit the hygienist's time is taken; the dentist only drops in for the exam."""
+    if appointment.is_hygiene and appointment.prov_hyg:
+        return appointment.prov_hyg
+    return appointment.prov_num
+
+
+def _occupancy(book: Book) -> _Occupancy:
+    occupancy = _Occupancy()
+    for apt in book.appointments:
+        if apt.apt_status.occupies_chair and apt.apt_date_time and apt.end:
+            interval = (apt.apt_date_time, apt.end)
+            occupancy.chairs[apt.op].append(interval)
+            occupancy.providers[occupied_provider(apt)].append(interval)
+    for schedule in book.schedules:
+        if schedule.sched_type is SchedType.BLOCKOUT:
+            for op in schedule.operatories:
+                occupancy.blockouts[op].append((schedule.start, schedule.stop, schedule.blockout_type_name))
+    return occupancy
+
+
+def _overlaps(intervals: Iterable[Interval], start: datetime, end: datetime) -> bool:
+    return any(s < end and start < e for s, e in intervals)
+
+
+def closed_days(schedules: Iterable[Schedule], holiday_notes: list[str]) -> set[date]:
+    """Practice-type day entries whose note names a holiday close the day (the API has no flag for it)."""
+    words = [w.lower() for w in holiday_notes]
+    return {
+        s.sched_date
+        for s in schedules
+        if s.sched_type is SchedType.PRACTICE and s.sched_date and any(w in s.note.lower() for w in words)
+    }
+
+
+def local_instant(local: datetime, zone: ZoneInfo) -> datetime | None:
+    """The instant of a naive office-local time, or None when that wall time does not exist (DST gap)."""
+    aware = local.replace(tzinfo=zone)
+    if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local:
+        return None
+    return aware
+
+
+@dataclass(frozen=True)
+class SearchWindow:
+    """The dates and the earliest instant a search may offer, from the rules, the preferences and the clock."""
+
+    first_day: date
+    last_day: date
+    not_before: datetime
+
+    @classmethod
+    def of(cls, rules: BookingRules, prefs: Preferences, now: datetime, zone: ZoneInfo) -> SearchWindow:
+        today = now.astimezone(zone).date()
+        horizon = today + timedelta(days=rules.horizon_days)
+        first = max(prefs.start or today, today)
+        last = min(prefs.end or horizon, horizon)
+        # In UTC: Python adds and compares aware datetimes that share a zone by wall clock, which is wrong
+        # across a daylight saving change.
+        return cls(first, last, now.astimezone(UTC) + timedelta(minutes=rules.lead_time_minutes))
+
+    def days(self) -> Iterator[date]:
+        day = self.first_day
+        while day <= self.last_day:
+            yield day
+            day += timedelta(days=1)
+
+
+def start_allowed(start: datetime, rules: BookingRules, prefs: Preferences) -> bool:
+    """The start-time rules that do not depend on the book: weekday, hours, part of day, explicit bounds."""
+    clock = start.time()
+    if prefs.weekdays and start.weekday() not in prefs.weekdays:
+        return False
+    if clock < rules.earliest:
+        return False
+    if prefs.part_of_day is not None:
+        low, high = PART_OF_DAY_STARTS[prefs.part_of_day]
+        if not low <= clock <= high:
+            return False
+    if prefs.earliest_start is not None and clock < prefs.earliest_start:
+        return False
+    return prefs.latest_start is None or clock <= prefs.latest_start
+
+
+def grid_starts(window_start: datetime, window_end: datetime, minutes: int, grid: int) -> Iterator[datetime]:
+    """Starts on the practice's grid (counted from midnight) for a visit that fits inside the window."""
+    midnight = datetime.combine(window_start.date(), time(0))
+    offset = -(-int((window_start - midnight).total_seconds() // 60) // grid) * grid
+    start = midnight + timedelta(minutes=offset)
+    while start + timedelta(minutes=minutes) <= window_end:
+        yield start
+        start += timedelta(minutes=grid)
+
+
+def find_openings(
+    book: Book,
+    rules: BookingRules,
+    type_rule: AppointmentTypeRule,
+    prefs: Preferences,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    limit: int = MAX_OPTIONS,
+) -> list[Option]:
+    """The best `limit` openings for one appointment type, ranked earliest first and spread over days."""
+    apt_type = book.appointment_type(type_rule.name)
+    minutes = apt_type.minutes or DEFAULT_MINUTES
+    window = SearchWindow.of(rules, prefs, now, zone)
+    occupancy = _occupancy(book)
+    closed = closed_days(book.schedules, rules.holiday_notes)
+    providers = _eligible_providers(book, type_rule, prefs)
+    op_order = {o.operatory_num: o.item_order for o in book.operatories if not o.is_hidden}
+    allowed_ops = set(type_rule.operatories or op_order) & set(op_order)
+    candidates: dict[datetime, Option] = {}
+    for schedule in sorted(book.schedules, key=lambda s: (s.start, s.prov_num)):
+        if (
+            schedule.sched_type is not SchedType.PROVIDER
+            or schedule.prov_num not in providers
+            or schedule.sched_date is None
+            or not window.first_day <= schedule.sched_date <= window.last_day
+            or schedule.sched_date in closed
+        ):
+            continue
+        day_end = datetime.combine(schedule.sched_date, rules.latest)
+        for start in grid_starts(schedule.start, min(schedule.stop, day_end), minutes, rules.grid_minutes):
+            end = start + timedelta(minutes=minutes)
+            if not start_allowed(start, rules, prefs) or not _after_lead_time(start, window, zone):
+                continue
+            if _overlaps(occupancy.providers[schedule.prov_num], start, end):
+                continue
+            ops = sorted((op for op in schedule.operatories if op in allowed_ops), key=lambda o: op_order[o])
+            op = next((o for o in ops if _chair_free(occupancy, o, start, end, apt_type, rules)), None)
+            if op is None:
+                continue
+            option = Option(
+                start=start,
+                minutes=minutes,
+                op=op,
+                prov_num=schedule.prov_num,
+                appointment_type_num=apt_type.appointment_type_num,
+                hygiene=type_rule.hygiene,
+            )
+            candidates[start] = _preferred(candidates.get(start), option, prefs)
+    return rank(sorted(candidates.values(), key=lambda o: o.start), limit=limit, asap=prefs.asap)
+
+
+def _eligible_providers(book: Book, type_rule: AppointmentTypeRule, prefs: Preferences) -> set[int]:
+    eligible = {
+        p.prov_num
+        for p in book.providers
+        if not p.is_hidden and p.prov_status == "Active" and p.is_hygienist == type_rule.hygiene
+    }
+    if type_rule.providers:
+        eligible &= set(type_rule.providers)
+    if prefs.prov_num is not None:
+        eligible &= {prefs.prov_num}
+    return eligible
+
+
+def _after_lead_time(start: datetime, window: SearchWindow, zone: ZoneInfo) -> bool:
+    instant = local_instant(start, zone)
+    return instant is not None and instant.astimezone(UTC) >= window.not_before
+
+
+def _chair_free(
+    occupancy: _Occupancy,
+    op: int,
+    start: datetime,
+    end: datetime,
+    apt_type: AppointmentType,
+    rules: BookingRules,
+) -> bool:
+    reserved_for = set(apt_type.blockout_type_names)
+    for b_start, b_end, b_type in occupancy.blockouts[op]:
+        if b_start < end and start < b_end and b_type not in reserved_for:
+            return False
+    return rules.allow_overlap or not _overlaps(occupancy.chairs[op], start, end)
+
+
+def _preferred(current: Option | None, candidate: Option, prefs: Preferences) -> Option:
+    """One option per start time: the patient's preferred provider if free, else the first found."""
+    if current is None:
+        return candidate
+    if candidate.prov_num == prefs.preferred_prov_num and current.prov_num != prefs.preferred_prov_num:
+        return candidate
+    return current
+
+
+def rank(options: list[Option], *, limit: int = MAX_OPTIONS, asap: bool = False) -> list[Option]:
+    """Earliest first; unless `asap`, one per day first, then more per day kept apart, so the list has range."""
+    if asap or len(options) <= limit:
+        return options[:limit]
+    by_day: dict[date, list[Option]] = defaultdict(list)
+    for option in options:
+        by_day[option.start.date()].append(option)
+    chosen: dict[date, list[Option]] = defaultdict(list)
+    count = 0
+    while count < limit:
+        added = False
+        for day, day_options in by_day.items():
+            if count == limit:
+                break
+            taken = chosen[day]
+            gap = timedelta(minutes=max(60, day_options[0].minutes))
+            pick = next((o for o in day_options if all(abs(o.start - t.start) >= gap for t in taken)), None)
+            if pick is not None:
+                taken.append(pick)
+                count += 1
+                added = True
+        if not added:
+            break
+    return sorted((o for picks in chosen.values() for o in picks), key=lambda o: o.start)
+
+
+def openings_from_slots(
+    slots: list[Slot],
+    rules: BookingRules,
+    apt_type: AppointmentType,
+    type_rule: AppointmentTypeRule,
+    prefs: Preferences,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    limit: int = MAX_OPTIONS,
+) -> list[Option]:
+    """The single-provider fallback: cut Open Dental's open blocks (from `/appointments/Slots`) into options."""
+    minutes = apt_type.minutes or DEFAULT_MINUTES
+    window = SearchWindow.of(rules, prefs, now, zone)
+    found: dict[datetime, Option] = {}
+    for slot in slots:
+        if slot.date_time_start is None or slot.date_time_end is None:
+            continue
+        if not window.first_day <= slot.date_time_start.date() <= window.last_day:
+            continue
+        day_end = datetime.combine(slot.date_time_start.date(), rules.latest)
+        for start in grid_starts(
+            slot.date_time_start, min(slot.date_time_end, day_end), minutes, rules.grid_minutes
+        ):
+            if (
+                start in found
+                or not start_allowed(start, rules, prefs)
+                or not _after_lead_time(start, window, zone)
+            ):
+                continue
+            found[start] = Option(
+                start=start,
+                minutes=minutes,
+                op=slot.op_num,
+                prov_num=slot.prov_num,
+                appointment_type_num=apt_type.appointment_type_num,
+                hygiene=type_rule.hygiene,
+            )
+    return rank(sorted(found.values(), key=lambda o: o.start), limit=limit, asap=prefs.asap)

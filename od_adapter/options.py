@@ -1,0 +1,75 @@
+"""Bookable options and their ids.
+
+An option is one concrete opening: a start, an operatory, a provider and an appointment type. The conversation
+only ever holds its id; booking takes the id, never a free-form time, so nothing but `od_adapter` decides what
+can be booked. The id encodes the option and a MAC keyed by the practice, so an id from one practice (or one
+that was edited) is refused by another. It stays well under WhatsApp's 200-character row id limit.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, ConfigDict
+
+ID_PREFIX = "o1"
+_MAC_BYTES = 9
+
+
+class InvalidOption(ValueError):
+    """The option id is malformed, was altered, or belongs to another practice."""
+
+
+class Option(BaseModel):
+    """One opening offered to a patient. Times are office-local, as Open Dental's."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: datetime
+    minutes: int
+    op: int
+    prov_num: int
+    """The provider whose time the visit takes: the dentist, or the hygienist on hygiene visits."""
+    appointment_type_num: int
+    hygiene: bool = False
+
+    @property
+    def end(self) -> datetime:
+        return self.start + timedelta(minutes=self.minutes)
+
+    def id_for(self, practice_id: str, secret: bytes = b"") -> str:
+        payload = (
+            f"{self.start:%Y%m%d%H%M}.{self.minutes}.{self.op}.{self.prov_num}.{self.appointment_type_num}"
+        )
+        payload += ".h" if self.hygiene else ""
+        return f"{ID_PREFIX}.{payload}.{_mac(practice_id, secret, payload)}"
+
+
+def _mac(practice_id: str, secret: bytes, payload: str) -> str:
+    digest = hmac.new(secret + practice_id.encode(), payload.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:_MAC_BYTES]).decode()
+
+
+def parse_option_id(option_id: str, practice_id: str, secret: bytes = b"") -> Option:
+    """Decode an option id issued for this practice, or raise InvalidOption."""
+    parts = option_id.split(".")
+    if len(parts) not in (7, 8) or parts[0] != ID_PREFIX:
+        raise InvalidOption("not an option id")
+    payload, mac = ".".join(parts[1:-1]), parts[-1]
+    if not hmac.compare_digest(mac, _mac(practice_id, secret, payload)):
+        raise InvalidOption("option id is not valid for this practice")
+    fields = payload.split(".")
+    try:
+        return Option(
+            start=datetime.strptime(fields[0], "%Y%m%d%H%M"),
+            minutes=int(fields[1]),
+            op=int(fields[2]),
+            prov_num=int(fields[3]),
+            appointment_type_num=int(fields[4]),
+            hygiene=len(fields) == 6 and fields[5] == "h",
+        )
+    except ValueError as exc:
+        raise InvalidOption("malformed option id") from exc
