@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict
 
 from od_adapter.config import AppointmentTypeRule, BookingRules
-from od_adapter.models import Appointment, AppointmentType, Operatory, Provider, Schedule, SchedType, Slot
+from od_adapter.models import Appointment, AppointmentType, Operatory, Provider, SchedType, Schedule, Slot
 from od_adapter.options import Option
 
 MAX_OPTIONS = 10  # a WhatsApp list holds ten rows

@@ -23,8 +23,8 @@ from od_adapter.models import (
     AptStatus,
     Operatory,
     Provider,
-    Schedule,
     SchedType,
+    Schedule,
     Slot,
 )
 from od_adapter.options import InvalidOption, Option, parse_option_id
@@ -50,6 +50,7 @@ PROVIDERS = [
     Provider(prov_num=2, abbr="DOC2"),
     Provider(prov_num=3, abbr="HYG1", is_secondary=True),
 ]
+ASAP = Preferences(asap=True)
 OPERATORIES = [Operatory(operatory_num=n, item_order=n) for n in (1, 2, 3)]
 
 
@@ -134,7 +135,7 @@ def openings(
     appointments: list[Appointment] = (),  # type: ignore[assignment]
     *,
     type_rule: AppointmentTypeRule = EXAM,
-    prefs: Preferences = Preferences(asap=True),
+    prefs: Preferences = ASAP,
     now: datetime = NOW,
     limit: int = 100,
     **rule_changes: object,
