@@ -347,3 +347,49 @@ def openings_from_slots(
                 hygiene=type_rule.hygiene,
             )
     return rank(sorted(found.values(), key=lambda o: o.start), limit=limit, asap=prefs.asap)
+
+
+def conflicts(
+    book: Book, option: Option, *, allow_overlap: bool, ignore: int | None = None
+) -> list[Appointment]:
+    """Occupying appointments that take this option's chair (unless overlap is allowed) or its provider."""
+    found = []
+    for apt in book.appointments:
+        if apt.apt_num == ignore or not apt.apt_status.occupies_chair or not apt.apt_date_time or not apt.end:
+            continue
+        if not (apt.apt_date_time < option.end and option.start < apt.end):
+            continue
+        if occupied_provider(apt) == option.prov_num or (apt.op == option.op and not allow_overlap):
+            found.append(apt)
+    return sorted(found, key=lambda a: a.apt_num)
+
+
+def is_open(
+    book: Book,
+    rules: BookingRules,
+    type_rule: AppointmentTypeRule,
+    option: Option,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    ignore: int | None = None,
+) -> bool:
+    """Whether one option may still be booked: on its provider's schedule in its chair, and free."""
+    apt_type = book.appointment_type(type_rule.name)
+    day = option.start.date()
+    if day in closed_days(book.schedules, rules.holiday_notes) or not _after_lead_time(
+        option.start, SearchWindow.of(rules, Preferences(), now, zone), zone
+    ):
+        return False
+    scheduled = any(
+        s.sched_type is SchedType.PROVIDER
+        and s.prov_num == option.prov_num
+        and option.op in s.operatories
+        and s.start <= option.start
+        and option.end <= s.stop
+        for s in book.schedules
+    )
+    if not scheduled or conflicts(book, option, allow_overlap=rules.allow_overlap, ignore=ignore):
+        return False
+    occupancy = _occupancy(Book(book.providers, book.operatories, book.appointment_types, book.schedules))
+    return _chair_free(occupancy, option.op, option.start, option.end, apt_type, rules)

@@ -1,0 +1,38 @@
+"""Coalescing identical concurrent reads into one request.
+
+A caller that must see everything written after some moment (the booking guard reading back after its POST)
+passes `not_before` (a `time.time()` value): it joins a read under way only if that read began after it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+
+class SingleFlight:
+    def __init__(self) -> None:
+        self._inflight: dict[str, tuple[asyncio.Task[Any], float]] = {}
+        self.joined = 0
+
+    async def run(
+        self, key: str, fn: Callable[[], Awaitable[Any]], *, not_before: float | None = None
+    ) -> Any:
+        current = self._inflight.get(key)
+        if current is not None and not current[0].done() and (not_before is None or current[1] >= not_before):
+            self.joined += 1
+            return await asyncio.shield(current[0])
+        task = asyncio.ensure_future(fn())
+        self._inflight[key] = (task, time.time())
+        task.add_done_callback(lambda done: self._forget(key, done))
+        # Shielded: one caller giving up must not cancel the read the others are waiting for.
+        return await asyncio.shield(task)
+
+    def _forget(self, key: str, task: asyncio.Task[Any]) -> None:
+        current = self._inflight.get(key)
+        if current is not None and current[0] is task:
+            del self._inflight[key]
+        if not task.cancelled():
+            task.exception()  # retrieved here so an error nobody awaited is not reported as lost
