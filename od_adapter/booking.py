@@ -10,17 +10,11 @@ Open Dental before it ever posts again. Every action leaves a commlog on the cha
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import logging
-import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Literal, TypeVar
-
-from pydantic import BaseModel
 
 from od_adapter.availability import (
     Book,
@@ -35,6 +29,7 @@ from od_adapter.book_cache import BookCache
 from od_adapter.client import OpenDentalClient
 from od_adapter.config import AppointmentTypeRule, Practice
 from od_adapter.errors import OdBadRequest, OpenDentalError
+from od_adapter.idempotency import Attempt, Idempotency
 from od_adapter.models import (
     Appointment,
     AppointmentType,
@@ -50,10 +45,7 @@ from od_adapter.store import KeyValueStore
 
 logger = logging.getLogger(__name__)
 
-RECORD_TTL = 7 * 24 * 3600  # as long as Meta may redeliver a message
-LOCK_TTL = 60.0
 Clock = Callable[[], datetime]
-T = TypeVar("T")
 
 
 def utc_now() -> datetime:
@@ -94,13 +86,6 @@ class OutcomeUnknown(RuntimeError):
     """Open Dental may or may not have written; nothing is repeated until a replay can look it up."""
 
 
-class _Record(BaseModel):
-    state: Literal["pending", "done", "conflict"]
-    marker: str
-    appointment: Appointment | None = None
-    commlog_num: int | None = None
-
-
 class AppointmentBook:
     """What the conversation may do with one practice's book: options with ids, and guarded writes."""
 
@@ -121,6 +106,7 @@ class AppointmentBook:
         self.store = store
         self.clock = clock
         self._secret = option_secret
+        self.idempotency = Idempotency(store, f"booking:{practice.phone_number_id}")
 
     # -- options ----------------------------------------------------------------------------------------------
 
@@ -178,10 +164,8 @@ class AppointmentBook:
         option = self.parse(option_id)
         rule, apt_type = await self._rule_for(option)
 
-        async def attempt(record: _Record) -> Booked | Conflict:
-            if record.state == "pending" and (
-                found := await self._find_marked(patient.pat_num, option, record.marker)
-            ):
+        async def attempt(record: Attempt) -> Booked | Conflict:
+            if record.resumed and (found := await self._find_marked(patient.pat_num, option, record.marker)):
                 return await self._settle(found, option, "booked", record)
             return await self._post(option, rule, apt_type, patient, record)
 
@@ -193,7 +177,7 @@ class AppointmentBook:
         """Move one of the patient's (or their family's) appointments to the option, with the same guarantees."""
         option = self.parse(option_id)
 
-        async def attempt(record: _Record) -> Booked | Conflict:
+        async def attempt(record: Attempt) -> Booked | Conflict:
             current = await self._owned(apt_num, allowed)
             if current.apt_date_time == option.start and current.op == option.op:
                 return await self._settle(current, option, "rescheduled", record)
@@ -209,7 +193,7 @@ class AppointmentBook:
         rule: AppointmentTypeRule,
         apt_type: AppointmentType,
         patient: PatientRef,
-        record: _Record,
+        record: Attempt,
     ) -> Booked | Conflict:
         book = await self._fresh_book(option.start.date())
         if not is_open(book, self.rules, rule, option, now=self.clock(), zone=self.practice.zone):
@@ -235,7 +219,7 @@ class AppointmentBook:
             created = found
         return await self._settle(created, option, "booked", record)
 
-    async def _move(self, current: Appointment, option: Option, record: _Record) -> Booked | Conflict:
+    async def _move(self, current: Appointment, option: Option, record: Attempt) -> Booked | Conflict:
         rule, _ = await self._rule_for(option)
         book = await self._fresh_book(option.start.date())
         if not is_open(
@@ -258,7 +242,7 @@ class AppointmentBook:
         return await self._finish(moved, option, f"rescheduled from {when} to", record)
 
     async def _settle(
-        self, appointment: Appointment, option: Option, verb: str, record: _Record
+        self, appointment: Appointment, option: Option, verb: str, record: Attempt
     ) -> Booked | Conflict:
         """Read back after the write; keep the time only if no rival with a lower AptNum holds it."""
         rival = await self._rival(appointment, option)
@@ -274,7 +258,7 @@ class AppointmentBook:
             return await self._conflict("taken at the same moment", option)
         return await self._finish(appointment, option, verb, record)
 
-    async def _finish(self, appointment: Appointment, option: Option, verb: str, record: _Record) -> Booked:
+    async def _finish(self, appointment: Appointment, option: Option, verb: str, record: Attempt) -> Booked:
         await self.cache.record(appointment)
         commlog = await self._commlog(
             appointment.pat_num, f"WhatsApp assistant {verb} {self._describe(option)}", appointment
@@ -301,7 +285,7 @@ class AppointmentBook:
     async def cancel(self, apt_num: int, allowed: set[int], idempotency_key: str) -> Appointment:
         """Move the appointment to the Unscheduled List (breakType Cancelled where the practice wants it)."""
 
-        async def attempt(record: _Record) -> Appointment:
+        async def attempt(record: Attempt) -> Appointment:
             current = await self._owned(apt_num, allowed)
             if current.apt_status is AptStatus.SCHEDULED:
                 await self.od.break_appointment(
@@ -322,7 +306,7 @@ class AppointmentBook:
     async def confirm(self, apt_num: int, allowed: set[int], idempotency_key: str) -> Appointment:
         """Mark an upcoming appointment confirmed by the patient."""
 
-        async def attempt(record: _Record) -> Appointment:
+        async def attempt(record: Attempt) -> Appointment:
             current = await self._owned(apt_num, allowed)
             if current.apt_status is not AptStatus.SCHEDULED or not current.apt_date_time:
                 raise NotAllowed("only a scheduled appointment can be confirmed")
@@ -451,67 +435,34 @@ class AppointmentBook:
 
     # -- idempotency ------------------------------------------------------------------------------------------
 
-    def _key(self, idempotency_key: str) -> str:
-        digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
-        return f"booking:{self.practice.phone_number_id}:{digest}"
-
     async def _once(
-        self, idempotency_key: str, option: Option, attempt: Callable[[_Record], Awaitable[Booked | Conflict]]
+        self, idempotency_key: str, option: Option, attempt: Callable[[Attempt], Awaitable[Booked | Conflict]]
     ) -> Booked | Conflict:
-        async def run(record: _Record) -> Booked | Conflict:
+        async def work(record: Attempt) -> Booked | Conflict:
             result = await attempt(record)
             record.state = "done" if isinstance(result, Booked) else "conflict"
             return result
 
-        def replay(record: _Record) -> Booked | None:
+        def replay(record: Attempt) -> Booked | None:
             if record.state == "done" and record.appointment is not None:
                 return Booked(record.appointment, option, record.commlog_num, replayed=True)
             return None
 
-        result = await self._exclusive(idempotency_key, run, replay)
+        result = await self.idempotency.run(idempotency_key, work, replay)
         if result is None:  # a replay of a "yes" that met a conflict: offer fresh alternatives again
             return await self._conflict("taken", option)
         return result
 
     async def _once_simple(
-        self, idempotency_key: str, attempt: Callable[[_Record], Awaitable[Appointment]]
+        self, idempotency_key: str, attempt: Callable[[Attempt], Awaitable[Appointment]]
     ) -> Appointment:
-        async def run(record: _Record) -> Appointment:
+        async def work(record: Attempt) -> Appointment:
             result = await attempt(record)
             record.state = "done"
             return result
 
-        result = await self._exclusive(
-            idempotency_key, run, lambda r: r.appointment if r.state == "done" else None
+        result = await self.idempotency.run(
+            idempotency_key, work, lambda r: r.appointment if r.state == "done" else None
         )
         assert result is not None
         return result
-
-    async def _exclusive(
-        self,
-        idempotency_key: str,
-        run: Callable[[_Record], Awaitable[T]],
-        replay: Callable[[_Record], T | None],
-    ) -> T | None:
-        """Run once per key across processes: replays get the recorded result, concurrent ones wait for it."""
-        key = self._key(idempotency_key)
-        deadline = time.monotonic() + LOCK_TTL
-        while not await self.store.claim(f"{key}:lock", b"1", LOCK_TTL):
-            if time.monotonic() > deadline:
-                raise OutcomeUnknown("another attempt with the same key is still running")
-            await asyncio.sleep(0.05)
-        try:
-            raw = await self.store.get(key)
-            record = (
-                _Record.model_validate_json(raw)
-                if raw
-                else _Record(state="pending", marker=secrets.token_hex(4))
-            )
-            if record.state != "pending":
-                return replay(record)
-            await self.store.set(key, record.model_dump_json().encode(), RECORD_TTL)
-            result = await run(record)
-            await self.store.set(key, record.model_dump_json().encode(), RECORD_TTL)
-            return result
-        finally:
-            await self.store.delete(f"{key}:lock")

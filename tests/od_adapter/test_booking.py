@@ -231,7 +231,9 @@ async def test_a_booking_interrupted_after_the_post_and_retried_books_once(
         attempt.cancel()  # the worker dies after Open Dental created the appointment, before anything is recorded
         with pytest.raises(asyncio.CancelledError):
             await attempt
-        await store.delete(book._key("wamid.crash") + ":lock")  # a dead process's lock would expire by itself
+        await store.delete(
+            book.idempotency.key("wamid.crash") + ":lock"
+        )  # a dead process's lock would expire by itself
         retried = await book.book(book.option_id(option), JANE, "wamid.crash")
         assert isinstance(retried, Booked)
         rows = await appointments_at(raw, option.start, option.op)
