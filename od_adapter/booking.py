@@ -298,7 +298,6 @@ class AppointmentBook:
                     f"WhatsApp assistant cancelled the appointment of {self._when(current)}",
                     current,
                 )
-            record.appointment = current
             return current
 
         return await self._once_simple(idempotency_key, attempt)
@@ -321,7 +320,6 @@ class AppointmentBook:
                 f"Patient confirmed by WhatsApp the appointment of {self._when(current)}",
                 current,
             )
-            record.appointment = current
             return current
 
         return await self._once_simple(idempotency_key, attempt)
@@ -457,9 +455,9 @@ class AppointmentBook:
         self, idempotency_key: str, attempt: Callable[[Attempt], Awaitable[Appointment]]
     ) -> Appointment:
         async def work(record: Attempt) -> Appointment:
-            result = await attempt(record)
+            record.appointment = await attempt(record)
             record.state = "done"
-            return result
+            return record.appointment
 
         result = await self.idempotency.run(
             idempotency_key, work, lambda r: r.appointment if r.state == "done" else None
