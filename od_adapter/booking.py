@@ -203,9 +203,8 @@ class AppointmentBook:
                 self._new_appointment(option, apt_type, patient, record.marker)
             )
         except OdBadRequest as exc:
-            if (
-                "overlap" in exc.message.lower()
-            ):  # an office with ApptsAllowOverlap off refuses the chair itself
+            # An office with ApptsAllowOverlap off refuses the chair itself.
+            if "overlap" in exc.message.lower():
                 return await self._conflict("taken", option)
             raise
         except OpenDentalError as exc:
@@ -228,7 +227,7 @@ class AppointmentBook:
             return await self._conflict("taken", option)
         moved = await self.od.update_appointment(current.apt_num, self._placement(option, current.prov_num))
         rival = await self._rival(moved, option)
-        if rival is not None:
+        if rival is not None and rival.apt_num < moved.apt_num:  # the same rule as for new bookings
             assert current.apt_date_time is not None
             back = AppointmentUpdate(
                 apt_date_time=current.apt_date_time,
