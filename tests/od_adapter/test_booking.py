@@ -411,3 +411,23 @@ async def test_single_provider_offices_can_use_slots(
     options = await book.find_options("consultation", two_weeks())
     assert options and all(o.prov_num == 1 for o in options)
     assert od.stats.by_endpoint["GET /appointments/Slots"] == 1
+
+
+async def test_a_reschedule_into_a_taken_time_changes_nothing(
+    book: AppointmentBook, raw: httpx.AsyncClient
+) -> None:
+    options = await book.find_options("consultation", two_weeks())
+    booked = await book.book(book.option_id(options[0]), JANE, "wamid.orig")
+    assert isinstance(booked, Booked)
+    target = options[1]
+    staff = {
+        "PatNum": 70,
+        "Op": target.op,
+        "AptDateTime": f"{target.start:%Y-%m-%d %H:%M:%S}",
+        "ProvNum": target.prov_num,
+    }
+    assert (await raw.post("appointments", json=staff)).status_code == 201
+    result = await book.reschedule(booked.appointment.apt_num, book.option_id(target), {1}, "wamid.move2")
+    assert isinstance(result, Conflict) and target.start not in {a.start for a in result.alternatives}
+    current = (await raw.get(f"appointments/{booked.appointment.apt_num}")).json()
+    assert current["AptDateTime"] == f"{options[0].start:%Y-%m-%d %H:%M:%S}"
