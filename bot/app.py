@@ -1,38 +1,61 @@
 """`create_app`: the one place where the process's parts are built and wired together.
 
 Resources are cleanup contexts, entered in dependency order and closed in reverse: Redis (when configured),
-then the Open Dental rate limiter that Redis backs.
+the Open Dental rate limiter it backs, the inbound pipeline, and the worker that consumes it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 from redis.asyncio import Redis
 
-from bot.keys import LIMITER_KEY, PRACTICES_KEY, REDIS_KEY, SETTINGS_KEY
+from bot import webhook
+from bot.keys import BROKER_KEY, LIMITER_KEY, PIPELINE_KEY, PRACTICES_KEY, REDIS_KEY, SEALER_KEY, SETTINGS_KEY
+from bot.pipeline import build_pipeline
+from bot.sandbox.whatsapp import add_whatsapp_sandbox
 from bot.settings import Settings
+from bot.turns import TurnHandler
 from od_adapter.config import PracticesFile
 from od_adapter.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from od_adapter.sandbox import SandboxSettings, create_sandbox_app
 
 SANDBOX_OD_PREFIX = "/sandbox/od"
+MAX_WEBHOOK_BYTES = 3 * 1024 * 1024  # Meta's largest payload
+HANDLER_KEY = web.AppKey("turn_handler", object)
 
 
 def create_app(
-    settings: Settings, practices: PracticesFile, *, sandbox: SandboxSettings | None = None
+    settings: Settings,
+    practices: PracticesFile,
+    *,
+    od_sandbox: SandboxSettings | None = None,
+    whatsapp_sandbox: bool = False,
+    run_worker: bool = True,
+    handler: TurnHandler | None = None,
 ) -> web.Application:
-    """Build the web application; with `sandbox`, the Open Dental sandbox is mounted at /sandbox/od."""
-    app = web.Application()
+    """Build the web application: the webhook, health checks, the sandboxes on request, and a worker."""
+    app = web.Application(client_max_size=MAX_WEBHOOK_BYTES)
     app[SETTINGS_KEY] = settings
     app[PRACTICES_KEY] = practices
+    app[HANDLER_KEY] = handler
     app.cleanup_ctx.append(redis_ctx)
     app.cleanup_ctx.append(limiter_ctx)
+    app.cleanup_ctx.append(pipeline_ctx)
+    if run_worker:
+        app.cleanup_ctx.append(worker_ctx)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
-    if sandbox is not None:
-        app.add_subapp(SANDBOX_OD_PREFIX, create_sandbox_app(sandbox))
+    app.router.add_get("/webhook/whatsapp", webhook.verify)
+    app.router.add_post("/webhook/whatsapp", webhook.receive)
+    if whatsapp_sandbox:
+        assert settings.whatsapp_app_secret is not None
+        add_whatsapp_sandbox(app, settings.whatsapp_app_secret.get_secret_value())
+    if od_sandbox is not None:
+        app.add_subapp(SANDBOX_OD_PREFIX, create_sandbox_app(od_sandbox))
     return app
 
 
@@ -49,6 +72,28 @@ async def limiter_ctx(app: web.Application) -> AsyncIterator[None]:
     redis = app[REDIS_KEY]
     app[LIMITER_KEY] = RedisRateLimiter(redis) if redis is not None else MemoryRateLimiter()
     yield
+
+
+async def pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
+    pipeline = build_pipeline(app[SETTINGS_KEY], app[REDIS_KEY])
+    app[PIPELINE_KEY] = pipeline
+    app[BROKER_KEY] = pipeline.broker
+    app[SEALER_KEY] = pipeline.sealer
+    if app[REDIS_KEY] is not None:
+        with contextlib.suppress(OSError):  # Redis down at start: /readyz says so, the webhook answers 503
+            await pipeline.broker.setup()
+    yield
+    await pipeline.aclose()
+
+
+async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
+    handler = app[HANDLER_KEY]
+    worker = app[PIPELINE_KEY].worker(app[SETTINGS_KEY], handler)  # type: ignore[arg-type]
+    task = asyncio.create_task(worker.run())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -10,10 +10,12 @@ import sys
 from collections.abc import Sequence
 
 from aiohttp import web
+from redis.asyncio import Redis
 
 from bot.app import SANDBOX_OD_PREFIX, create_app
 from bot.connection_check import check_practice
 from bot.keys import LIMITER_KEY
+from bot.pipeline import build_pipeline
 from bot.settings import Settings
 from od_adapter.config import ConfigError, PracticesFile, load_practices
 from od_adapter.sandbox import DEVELOPER_KEY, SandboxSettings
@@ -31,9 +33,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8080)
     demo.add_argument("--check-only", action="store_true", help="start, check the practices, and exit")
-    serve = commands.add_parser("serve", help="run the web process")
+    serve = commands.add_parser("serve", help="run the web process (with a worker unless --no-worker)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
+    serve.add_argument(
+        "--no-worker", action="store_true", help="only receive webhooks; workers run elsewhere"
+    )
+    commands.add_parser("worker", help="consume the inbound queue (needs REDIS_URL)")
     return parser.parse_args(argv)
 
 
@@ -44,8 +50,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         if args.command == "demo":
             asyncio.run(run_demo(settings, args.host, args.port, check_only=args.check_only))
+        elif args.command == "serve":
+            asyncio.run(run_serve(settings, args.host, args.port, with_worker=not args.no_worker))
         else:
-            asyncio.run(run_serve(settings, args.host, args.port))
+            asyncio.run(run_worker(settings))
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         raise SystemExit(2) from exc
@@ -79,13 +87,21 @@ async def run_demo(settings: Settings, host: str, port: int, *, check_only: bool
     practices = point_at_demo_sandbox(load_practices(settings.practices_file), host, port)
     for practice in practices.practices:
         practice.open_dental.keys()  # fail now, naming the variable, rather than on the first request
-    app = create_app(settings, practices, sandbox=SandboxSettings())
+    base = f"http://{host}:{port}"
+    settings = settings.with_demo_defaults(base)
+    app = create_app(settings, practices, od_sandbox=SandboxSettings(), whatsapp_sandbox=True)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()
-        base = f"http://{host}:{port}"
         print(f"Demo running on {base}")
+        print(
+            f"  WhatsApp webhook: {base}/webhook/whatsapp (app secret and verify token: sandbox-secret, sandbox-verify)"
+        )
+        print(
+            f'  Chat as a patient: curl -X POST {base}/sandbox/whatsapp/inbound -d \'{{"from": "15035551234", "text": "hi", "phone_number_id": "{practices.practices[0].phone_number_id}"}}\''
+        )
+        print(f"  Replies sent: {base}/sandbox/whatsapp/outbox?to=15035551234")
         print(f"  Open Dental sandbox API: {base}{SANDBOX_OD_PREFIX}/api/v1/")
         print(f"    Authorization: ODFHIR {DEVELOPER_KEY}/sandbox-customer  (Content-Type: application/json)")
         print(
@@ -105,11 +121,12 @@ async def run_demo(settings: Settings, host: str, port: int, *, check_only: bool
         await runner.cleanup()
 
 
-async def run_serve(settings: Settings, host: str, port: int) -> None:
+async def run_serve(settings: Settings, host: str, port: int, *, with_worker: bool) -> None:
+    settings.require_secrets()
     practices = load_practices(settings.practices_file)
     for practice in practices.practices:
         practice.open_dental.keys()
-    runner = web.AppRunner(create_app(settings, practices), access_log=None)
+    runner = web.AppRunner(create_app(settings, practices, run_worker=with_worker), access_log=None)
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()
@@ -117,3 +134,19 @@ async def run_serve(settings: Settings, host: str, port: int) -> None:
         await asyncio.Event().wait()
     finally:
         await runner.cleanup()
+
+
+async def run_worker(settings: Settings) -> None:
+    """A worker process: it shares the queue with every other process through Redis, so it needs Redis."""
+    settings.require_secrets()
+    if not settings.redis_url:
+        raise ConfigError("python -m bot worker needs REDIS_URL: workers share the queue through Redis")
+    redis = Redis.from_url(settings.redis_url, socket_timeout=10)
+    pipeline = build_pipeline(settings, redis)
+    worker = pipeline.worker(settings)
+    print(f"Worker {worker.consumer} consuming the inbound queue", flush=True)
+    try:
+        await worker.run()
+    finally:
+        await pipeline.aclose()
+        await redis.aclose()

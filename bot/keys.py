@@ -5,6 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 from redis.asyncio import Redis
 
+from bot.broker import Broker
+from bot.crypto import Sealer
+from bot.pipeline import Pipeline
 from bot.settings import Settings
 from od_adapter.config import PracticesFile
 from od_adapter.ratelimit import RateLimiter
@@ -13,3 +16,6 @@ SETTINGS_KEY = web.AppKey("settings", Settings)
 PRACTICES_KEY = web.AppKey("practices", PracticesFile)
 REDIS_KEY = web.AppKey("redis", Redis | None)  # type: ignore[arg-type]
 LIMITER_KEY = web.AppKey("od_limiter", RateLimiter)  # type: ignore[type-abstract]
+PIPELINE_KEY = web.AppKey("pipeline", Pipeline)
+BROKER_KEY = web.AppKey("broker", Broker)  # type: ignore[type-abstract]
+SEALER_KEY = web.AppKey("sealer", Sealer)

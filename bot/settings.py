@@ -5,21 +5,78 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.crypto import DEMO_CONVERSATION_KEY, DEMO_ENCRYPTION_KEY
+from od_adapter.config import ConfigError
+
+DEMO_APP_SECRET = "sandbox-secret"
+DEMO_VERIFY_TOKEN = "sandbox-verify"
+DEMO_WHATSAPP_TOKEN = "sandbox-token"
 
 
 def demo_practices_file() -> Path:
     return Path(str(resources.files("od_adapter.sandbox") / "data" / "demo_practices.toml"))
 
 
+def env(name: str) -> AliasChoices:
+    return AliasChoices(name, name.lower())
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
-    practices_file: Path = Field(
-        default_factory=demo_practices_file, validation_alias=AliasChoices("PRACTICES_FILE", "practices_file")
+    practices_file: Path = Field(default_factory=demo_practices_file, validation_alias=env("PRACTICES_FILE"))
+    redis_url: str | None = Field(default=None, validation_alias=env("REDIS_URL"))
+    log_level: str = Field(default="INFO", validation_alias=env("LOG_LEVEL"))
+    whatsapp_app_secret: SecretStr | None = Field(default=None, validation_alias=env("WHATSAPP_APP_SECRET"))
+    whatsapp_verify_token: SecretStr | None = Field(
+        default=None, validation_alias=env("WHATSAPP_VERIFY_TOKEN")
     )
-    """The practices file (TOML); the demo practice's file by default."""
-    redis_url: str | None = Field(default=None, validation_alias=AliasChoices("REDIS_URL", "redis_url"))
-    """Redis for the shared Open Dental limiter (and, later, queues and state); memory when unset."""
-    log_level: str = Field(default="INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level"))
+    whatsapp_token: SecretStr | None = Field(default=None, validation_alias=env("WHATSAPP_TOKEN"))
+    graph_api_version: str = Field(default="v25.0", validation_alias=env("GRAPH_API_VERSION"))
+    graph_api_base_url: str = Field(
+        default="https://graph.facebook.com", validation_alias=env("GRAPH_API_BASE_URL")
+    )
+    data_encryption_keys: SecretStr | None = Field(default=None, validation_alias=env("DATA_ENCRYPTION_KEYS"))
+    """Comma-separated Fernet keys; the first encrypts, all decrypt (rotation)."""
+    conversation_key: SecretStr | None = Field(default=None, validation_alias=env("CONVERSATION_KEY"))
+    """HMAC key for conversation ids; changing it starts every conversation afresh."""
+    debounce_seconds: float = Field(default=1.5, ge=0, validation_alias=env("INBOUND_DEBOUNCE_SECONDS"))
+    claim_idle_seconds: float = Field(default=30.0, gt=0, validation_alias=env("CLAIM_IDLE_SECONDS"))
+    lock_ttl_seconds: float = Field(default=30.0, gt=0, validation_alias=env("CONVERSATION_LOCK_SECONDS"))
+
+    @property
+    def encryption_keys(self) -> list[str]:
+        raw = self.data_encryption_keys.get_secret_value() if self.data_encryption_keys else ""
+        return [key.strip() for key in raw.split(",") if key.strip()]
+
+    def require_secrets(self) -> None:
+        """Outside the demo the process refuses to start without its secrets, naming every missing one."""
+        missing = [
+            name
+            for name, value in (
+                ("WHATSAPP_APP_SECRET", self.whatsapp_app_secret),
+                ("WHATSAPP_VERIFY_TOKEN", self.whatsapp_verify_token),
+                ("WHATSAPP_TOKEN", self.whatsapp_token),
+                ("DATA_ENCRYPTION_KEYS", self.data_encryption_keys),
+                ("CONVERSATION_KEY", self.conversation_key),
+            )
+            if value is None or not value.get_secret_value().strip()
+        ]
+        if missing:
+            raise ConfigError("missing environment variables: " + ", ".join(missing))
+
+    def with_demo_defaults(self, base_url: str) -> Settings:
+        """The embedded demo: sandbox secrets where none are set, and the WhatsApp sandbox as the Graph API."""
+        defaults = {
+            "whatsapp_app_secret": SecretStr(DEMO_APP_SECRET),
+            "whatsapp_verify_token": SecretStr(DEMO_VERIFY_TOKEN),
+            "whatsapp_token": SecretStr(DEMO_WHATSAPP_TOKEN),
+            "data_encryption_keys": SecretStr(DEMO_ENCRYPTION_KEY),
+            "conversation_key": SecretStr(DEMO_CONVERSATION_KEY),
+        }
+        update = {name: value for name, value in defaults.items() if getattr(self, name) is None}
+        update["graph_api_base_url"] = f"{base_url}/sandbox/graph"
+        return self.model_copy(update=update)

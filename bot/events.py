@@ -1,0 +1,131 @@
+"""The events the webhook queues and the workers consume: one per inbound message and one per status.
+
+An event carries what the conversation needs (who, what was typed or tapped, which of our messages it answers)
+and the raw message as Meta sent it. Events are PHI: they are encrypted before they reach Redis.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from bot.whatsapp.payloads import Envelope, Message, Status, Value
+
+TEXT_TYPES = ("text",)
+CHOICE_TYPES = ("interactive", "button")
+
+
+class InboundMessage(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["message"] = "message"
+    practice_id: str
+    """The WhatsApp phone_number_id the patient wrote to: it selects the practice."""
+    wamid: str
+    user_key: str
+    """Who wrote: the phone number (wa_id), or the business-scoped user id when Meta gives no number."""
+    wa_id: str | None = None
+    name: str = ""
+    timestamp: int = 0
+    type: str
+    text: str = ""
+    choice_id: str | None = None
+    """The id of the reply button, list row or template button the patient tapped."""
+    context_id: str | None = None
+    """The wamid of our message this one answers, when the patient replied to or tapped one."""
+    raw: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def understood(self) -> bool:
+        """Text we can read or a tap we can route; everything else gets a polite "text me instead"."""
+        return (self.type in TEXT_TYPES and bool(self.text.strip())) or self.choice_id is not None
+
+
+class StatusEvent(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["status"] = "status"
+    practice_id: str
+    wamid: str
+    status: str
+    user_key: str = ""
+    timestamp: int = 0
+    error_codes: list[int] = Field(default_factory=list)
+
+
+Event = Annotated[InboundMessage | StatusEvent, Field(discriminator="kind")]
+EVENT = TypeAdapter(Event)
+
+
+def _user_key(message: Message, value: Value) -> tuple[str, str | None, str]:
+    """The sender's key, phone number and profile name; users without `from` are keyed by their user_id."""
+    contact = next(
+        (c for c in value.contacts if c.wa_id and c.wa_id == message.from_),
+        next((c for c in value.contacts if c.user_id and c.user_id == message.from_user_id), None),
+    )
+    if contact is None and len(value.contacts) == 1:
+        contact = value.contacts[0]
+    wa_id = message.from_ or (contact.wa_id if contact else None)
+    key = wa_id or message.from_user_id or (contact.user_id if contact else None) or ""
+    name = contact.profile.name if contact and contact.profile else ""
+    return key, wa_id, name
+
+
+def _content(message: Message) -> tuple[str, str | None]:
+    """What the patient said or tapped, as text and a choice id."""
+    if message.text is not None:
+        return message.text.body, None
+    if message.interactive is not None:
+        reply = message.interactive.button_reply or message.interactive.list_reply
+        if reply is not None:
+            return reply.title, reply.id
+        if message.interactive.nfm_reply is not None:
+            return message.interactive.nfm_reply.body, None
+    if message.button is not None:
+        return message.button.text, message.button.payload or None
+    media = message.image or message.video or message.document
+    return (media.caption if media else ""), None
+
+
+def events_from(envelope: Envelope) -> list[InboundMessage | StatusEvent]:
+    """Every message and status in a delivery, across all entries and changes."""
+    events: list[InboundMessage | StatusEvent] = []
+    for entry in envelope.entry:
+        for change in entry.changes:
+            value = change.value
+            if change.field != "messages" or value.metadata is None:
+                continue
+            practice_id = value.metadata.phone_number_id
+            for message in value.messages:
+                key, wa_id, name = _user_key(message, value)
+                text, choice = _content(message)
+                events.append(
+                    InboundMessage(
+                        practice_id=practice_id,
+                        wamid=message.id,
+                        user_key=key,
+                        wa_id=wa_id,
+                        name=name,
+                        timestamp=int(message.timestamp or 0),
+                        type=message.type,
+                        text=text,
+                        choice_id=choice,
+                        context_id=message.context.id if message.context and message.context.id else None,
+                        raw=message.model_dump(mode="json", by_alias=True, exclude_none=True),
+                    )
+                )
+            for status in value.statuses:
+                events.append(_status_event(practice_id, status))
+    return events
+
+
+def _status_event(practice_id: str, status: Status) -> StatusEvent:
+    return StatusEvent(
+        practice_id=practice_id,
+        wamid=status.id,
+        status=status.status,
+        user_key=status.recipient_id or status.recipient_user_id or "",
+        timestamp=int(status.timestamp or 0),
+        error_codes=[e.code for e in status.errors],
+    )

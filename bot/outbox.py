@@ -1,0 +1,182 @@
+"""The outbox: replies are recorded durably with the turn, then sent, retried per error code, and tracked.
+
+Each record's id comes from the turn, so a replayed turn finds its replies already recorded (and sent ones are
+never sent again). Meta's API has no idempotency: the one remaining duplicate risk is a crash after Meta
+accepted a message and before we recorded its wamid; the record is then sent again when the worker recovers.
+Free-form replies are only sent inside the 24-hour window; outside it the record waits for a template.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from bot.conversations import Conversations, TranscriptEntry
+from bot.crypto import Sealer
+from bot.events import StatusEvent
+from bot.storage import Storage
+from bot.whatsapp.graph import GraphClient, GraphError
+
+logger = logging.getLogger(__name__)
+
+RECORD_TTL = 30 * 24 * 3600
+DUE = "outbox:due"
+DELIVERY_ORDER = {"sent": 1, "delivered": 2, "read": 3, "played": 3}
+MAX_BACKOFF = 300.0
+
+
+class OutboxRecord(BaseModel):
+    id: str
+    conversation: str
+    practice_id: str
+    body: dict[str, Any]
+    window_until: float
+    state: Literal["pending", "sent", "failed", "needs_template"] = "pending"
+    wamid: str = ""
+    attempts: int = 0
+    error_code: int | None = None
+    delivery: str = ""
+    created_at: float = 0.0
+
+
+class Outbox:
+    def __init__(
+        self,
+        storage: Storage,
+        sealer: Sealer,
+        graph: GraphClient,
+        conversations: Conversations,
+        *,
+        max_attempts: int = 6,
+        base_backoff: float = 1.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.storage = storage
+        self.sealer = sealer
+        self.graph = graph
+        self.conversations = conversations
+        self.max_attempts = max_attempts
+        self.base_backoff = base_backoff
+        self.clock = clock
+
+    async def record(self, records: list[OutboxRecord]) -> None:
+        """Record replies once: a record that exists (perhaps already sent) is left as it is."""
+        for record in records:
+            record.created_at = record.created_at or self.clock()
+            if await self.storage.claim(f"outbox:{record.id}", self._seal(record), RECORD_TTL):
+                await self.storage.index_add(DUE, record.id, record.created_at)
+
+    async def load(self, record_id: str) -> OutboxRecord | None:
+        raw = await self.storage.get(f"outbox:{record_id}")
+        return OutboxRecord.model_validate_json(self.sealer.open(raw)) if raw else None
+
+    async def deliver(self, record_id: str) -> OutboxRecord | None:
+        """Send one pending record now, unless another worker is sending it."""
+        if not await self.storage.claim(f"outbox-sending:{record_id}", b"1", 30):
+            return None
+        try:
+            record = await self.load(record_id)
+            if record is None or record.state != "pending":
+                await self.storage.index_remove(DUE, record_id)
+                return record
+            await self._send(record)
+            return record
+        finally:
+            await self.storage.delete(f"outbox-sending:{record_id}")
+
+    async def deliver_due(self) -> int:
+        """Send what is due (new records a crash left unsent, and retries whose time has come)."""
+        due = await self.storage.index_due(DUE, self.clock())
+        for record_id in due:
+            await self.deliver(record_id)
+        return len(due)
+
+    async def _send(self, record: OutboxRecord) -> None:
+        if self.clock() > record.window_until:
+            record.state = "needs_template"
+            await self._finish(record, "outside the 24-hour window: a template is needed")
+            return
+        record.attempts += 1
+        try:
+            record.wamid = await self.graph.send(record.practice_id, record.body)
+        except GraphError as exc:
+            record.error_code = exc.code
+            if exc.retryable and record.attempts < self.max_attempts:
+                await self._save(record)
+                await self.storage.index_add(DUE, record.id, self.clock() + self._backoff(record, exc.code))
+                logger.info("send failed with %s, retry %d scheduled", exc.code, record.attempts)
+                return
+            record.state = "failed"
+            await self._finish(record, f"send failed: WhatsApp error {exc.code}")
+            return
+        record.state = "sent"
+        await self.storage.set(f"outbox-wamid:{record.wamid}", record.id.encode(), RECORD_TTL)
+        await self._finish(record, "")
+
+    def _backoff(self, record: OutboxRecord, code: int) -> float:
+        if code == 131056:  # the per-user pair limit: Meta asks for 4^X seconds
+            return min(MAX_BACKOFF, 4.0 ** (record.attempts - 1) * self.base_backoff)
+        delay = self.base_backoff * 2 ** (record.attempts - 1)
+        return min(MAX_BACKOFF, delay * (0.5 + random.random()))
+
+    async def _finish(self, record: OutboxRecord, note: str) -> None:
+        await self._save(record)
+        await self.storage.index_remove(DUE, record.id)
+        entry = TranscriptEntry(
+            at=self.clock(),
+            direction="out" if record.state == "sent" else "note",
+            type=str(record.body.get("type", "")),
+            text=_text_of(record.body) if record.state == "sent" else note,
+            wamid=record.wamid,
+            status=record.state,
+            turn=record.id,
+        )
+        await self.conversations.add(record.conversation, [entry])
+
+    async def apply_status(self, event: StatusEvent) -> OutboxRecord | None:
+        """Record a delivery status on the message it is about; a later `failed` (131047 ...) is kept too."""
+        raw_id = await self.storage.get(f"outbox-wamid:{event.wamid}")
+        record = await self.load(raw_id.decode()) if raw_id else None
+        if record is None:
+            return None
+        if event.status == "failed":
+            record.state, record.delivery = "failed", "failed"
+            record.error_code = event.error_codes[0] if event.error_codes else record.error_code
+        elif record.delivery != "failed" and DELIVERY_ORDER.get(event.status, 0) > DELIVERY_ORDER.get(
+            record.delivery, 0
+        ):
+            record.delivery = event.status
+        else:
+            return record
+        await self._save(record)
+        codes = ",".join(str(c) for c in event.error_codes)
+        await self.conversations.add(
+            record.conversation,
+            [
+                TranscriptEntry(
+                    at=self.clock(), direction="status", status=event.status, wamid=event.wamid, text=codes
+                )
+            ],
+        )
+        return record
+
+    async def _save(self, record: OutboxRecord) -> None:
+        await self.storage.set(f"outbox:{record.id}", self._seal(record), RECORD_TTL)
+
+    def _seal(self, record: OutboxRecord) -> bytes:
+        return self.sealer.seal(record.model_dump_json().encode())
+
+
+def _text_of(body: dict[str, Any]) -> str:
+    if body.get("type") == "text":
+        return str(body["text"]["body"])
+    if body.get("type") == "interactive":
+        return str(body["interactive"]["body"]["text"])
+    if body.get("type") == "template":
+        return f"[template {body['template']['name']}]"
+    return ""

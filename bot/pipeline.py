@@ -1,0 +1,61 @@
+"""The inbound pipeline's parts, built once from settings: on Redis when configured, in memory otherwise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import SecretStr
+from redis.asyncio import Redis
+
+from bot.broker import Broker, MemoryBroker, RedisBroker
+from bot.conversations import Conversations
+from bot.crypto import Sealer
+from bot.outbox import Outbox
+from bot.settings import Settings
+from bot.storage import MemoryStorage, RedisStorage, Storage
+from bot.turns import EchoHandler, TurnHandler
+from bot.whatsapp.graph import GraphClient
+from bot.worker import Worker
+
+
+@dataclass
+class Pipeline:
+    broker: Broker
+    storage: Storage
+    sealer: Sealer
+    conversations: Conversations
+    graph: GraphClient
+    outbox: Outbox
+
+    def worker(self, settings: Settings, handler: TurnHandler | None = None, **options: object) -> Worker:
+        assert settings.conversation_key is not None
+        return Worker(
+            self.broker,
+            self.sealer,
+            self.conversations,
+            self.outbox,
+            handler or EchoHandler(),
+            conversation_key=settings.conversation_key.get_secret_value(),
+            debounce=settings.debounce_seconds,
+            lock_ttl=settings.lock_ttl_seconds,
+            claim_idle=settings.claim_idle_seconds,
+            **options,  # type: ignore[arg-type]
+        )
+
+    async def aclose(self) -> None:
+        await self.graph.aclose()
+
+
+def build_pipeline(settings: Settings, redis: Redis | None) -> Pipeline:
+    sealer = Sealer(settings.encryption_keys)
+    storage: Storage = RedisStorage(redis) if redis is not None else MemoryStorage()
+    broker: Broker = RedisBroker(redis) if redis is not None else MemoryBroker()
+    conversations = Conversations(storage, sealer)
+    graph = GraphClient(
+        base_url=settings.graph_api_base_url,
+        version=settings.graph_api_version,
+        token=settings.whatsapp_token or SecretStr(""),
+    )
+    return Pipeline(
+        broker, storage, sealer, conversations, graph, Outbox(storage, sealer, graph, conversations)
+    )

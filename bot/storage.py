@@ -1,0 +1,74 @@
+"""The bot's durable records (conversations, transcripts, the outbox) on Redis or, embedded, in memory.
+
+Values are bytes and already sealed by the caller when they hold PHI. `claim` is an atomic create-if-absent;
+an index is a scored set used to find due work (outbox records waiting to be sent).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Protocol
+
+from redis.asyncio import Redis
+
+from od_adapter.store import KeyValueStore, MemoryStore, RedisStore
+
+
+class Storage(KeyValueStore, Protocol):
+    async def append(self, key: str, value: bytes, ttl_seconds: float) -> None: ...
+
+    async def items(self, key: str, start: int = 0, end: int = -1) -> list[bytes]: ...
+
+    async def index_add(self, key: str, member: str, score: float) -> None: ...
+
+    async def index_due(self, key: str, max_score: float, count: int = 100) -> list[str]: ...
+
+    async def index_remove(self, key: str, member: str) -> None: ...
+
+
+class MemoryStorage(MemoryStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self._lists: dict[str, list[bytes]] = defaultdict(list)
+        self._indexes: dict[str, dict[str, float]] = defaultdict(dict)
+
+    async def append(self, key: str, value: bytes, ttl_seconds: float) -> None:
+        self._lists[key].append(value)
+
+    async def items(self, key: str, start: int = 0, end: int = -1) -> list[bytes]:
+        values = self._lists.get(key, [])
+        return values[start:] if end == -1 else values[start : end + 1]
+
+    async def index_add(self, key: str, member: str, score: float) -> None:
+        self._indexes[key][member] = score
+
+    async def index_due(self, key: str, max_score: float, count: int = 100) -> list[str]:
+        due = sorted((score, member) for member, score in self._indexes[key].items() if score <= max_score)
+        return [member for _, member in due[:count]]
+
+    async def index_remove(self, key: str, member: str) -> None:
+        self._indexes[key].pop(member, None)
+
+
+class RedisStorage(RedisStore):
+    def __init__(self, redis: Redis, prefix: str = "wa") -> None:
+        super().__init__(redis, prefix)
+
+    async def append(self, key: str, value: bytes, ttl_seconds: float) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.rpush(self._key(key), value)
+            pipe.pexpire(self._key(key), int(ttl_seconds * 1000))
+            await pipe.execute()
+
+    async def items(self, key: str, start: int = 0, end: int = -1) -> list[bytes]:
+        return [bytes(v) for v in await self.redis.lrange(self._key(key), start, end)]
+
+    async def index_add(self, key: str, member: str, score: float) -> None:
+        await self.redis.zadd(self._key(key), {member: score})
+
+    async def index_due(self, key: str, max_score: float, count: int = 100) -> list[str]:
+        members = await self.redis.zrangebyscore(self._key(key), "-inf", max_score, start=0, num=count)
+        return [m.decode() if isinstance(m, bytes) else str(m) for m in members]
+
+    async def index_remove(self, key: str, member: str) -> None:
+        await self.redis.zrem(self._key(key), member)

@@ -1,0 +1,231 @@
+"""Workers: turn queued events into conversation turns, one turn per conversation at a time, exactly once.
+
+A worker reads new entries (and reclaims those a dead worker left pending), files each message in its
+conversation's waiting set and tries the conversation's lock. The lock holder waits out the debounce so a burst
+becomes one turn, runs the turn handler, records the state, the transcript and the replies, and only then
+acknowledges the entries; it sends the replies afterwards. A turn replayed after a crash is recognised by the
+wamids the conversation record already holds, so its handler never runs twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import time
+import uuid
+
+from pydantic import ValidationError
+
+from bot.broker import Broker, Entry, entry_order
+from bot.conversations import ConversationRecord, Conversations, TranscriptEntry
+from bot.crypto import Sealer, SealError, conversation_id
+from bot.events import EVENT, InboundMessage, StatusEvent
+from bot.outbox import Outbox, OutboxRecord
+from bot.turns import Turn, TurnHandler
+from bot.whatsapp import messages
+from bot.whatsapp.graph import GraphError
+
+logger = logging.getLogger(__name__)
+
+
+class Worker:
+    def __init__(
+        self,
+        broker: Broker,
+        sealer: Sealer,
+        conversations: Conversations,
+        outbox: Outbox,
+        handler: TurnHandler,
+        *,
+        conversation_key: str,
+        consumer: str | None = None,
+        debounce: float = 1.5,
+        lock_ttl: float = 30.0,
+        claim_idle: float = 30.0,
+        batch: int = 32,
+        block: float = 1.0,
+        read_receipts: bool = True,
+    ) -> None:
+        self.broker = broker
+        self.sealer = sealer
+        self.conversations = conversations
+        self.outbox = outbox
+        self.handler = handler
+        self.conversation_key = conversation_key
+        self.consumer = consumer or f"worker-{uuid.uuid4().hex[:8]}"
+        self.debounce = debounce
+        self.lock_ttl = lock_ttl
+        self.claim_idle = claim_idle
+        self.batch = batch
+        self.block = block
+        self.read_receipts = read_receipts
+        self.turns_run = 0
+        self._active: dict[str, asyncio.Task[None]] = {}
+        self._last_reclaim = 0.0
+
+    async def run(self) -> None:
+        """Consume until cancelled; turns under way are finished first (a graceful shutdown)."""
+        await self.broker.setup()
+        sweeper = asyncio.create_task(self._sweep())
+        try:
+            while True:
+                await self.poll()
+        finally:
+            sweeper.cancel()
+            if self._active:
+                await asyncio.wait(list(self._active.values()), timeout=self.lock_ttl)
+
+    async def poll(self) -> int:
+        """One round: reclaim what a dead worker left, read what is new, dispatch it."""
+        entries: list[Entry] = []
+        if time.monotonic() - self._last_reclaim >= self.claim_idle / 4:
+            self._last_reclaim = time.monotonic()
+            entries += await self.broker.reclaim(self.consumer, int(self.claim_idle * 1000), self.batch)
+        entries += await self.broker.read(self.consumer, self.batch, 0 if entries else int(self.block * 1000))
+        for entry in sorted(entries, key=lambda e: entry_order(e.id)):
+            await self._dispatch(entry)
+        return len(entries)
+
+    async def _dispatch(self, entry: Entry) -> None:
+        event = self._open(entry)
+        if event is None:
+            await self.broker.ack(None, [entry.id])
+        elif isinstance(event, StatusEvent):
+            await self.outbox.apply_status(event)
+            await self.broker.ack(None, [entry.id])
+        else:
+            conversation = conversation_id(self.conversation_key, event.practice_id, event.user_key)
+            await self.broker.hold(conversation, entry.id)
+            if conversation not in self._active:
+                task = asyncio.create_task(self._converse(conversation))
+                self._active[conversation] = task
+                task.add_done_callback(lambda _, c=conversation: self._active.pop(c, None))
+
+    def _open(self, entry: Entry) -> InboundMessage | StatusEvent | None:
+        try:
+            return EVENT.validate_json(self.sealer.open(entry.payload))
+        except (SealError, ValidationError) as exc:
+            logger.error("dropping unreadable queue entry %s: %s", entry.id, type(exc).__name__)
+            return None
+
+    async def _converse(self, conversation: str) -> None:
+        """Hold the conversation's lock for as long as it has messages waiting."""
+        token = uuid.uuid4().hex
+        try:
+            while await self.broker.lock(conversation, token, int(self.lock_ttl * 1000)):
+                keeper = asyncio.create_task(self._keep_lock(conversation, token))
+                try:
+                    while await self._next_turn(conversation):
+                        pass
+                finally:
+                    keeper.cancel()
+                    await self.broker.unlock(conversation, token)
+                # A message filed between our last look and the unlock would otherwise wait for a reclaim.
+                if not await self.broker.waiting(conversation):
+                    return
+        except Exception:
+            logger.exception("turn failed; its entries stay pending and will be retried")
+
+    async def _keep_lock(self, conversation: str, token: str) -> None:
+        while True:
+            await asyncio.sleep(self.lock_ttl / 3)
+            if not await self.broker.renew(conversation, token, int(self.lock_ttl * 1000)):
+                logger.warning("lost a conversation lock while its turn was running")
+                return
+
+    async def _next_turn(self, conversation: str) -> bool:
+        ids = await self._settle(conversation)
+        if not ids:
+            return False
+        entries = await self.broker.fetch(ids)
+        found = {e.id for e in entries}
+        events = [e for e in (self._open(entry) for entry in entries) if isinstance(e, InboundMessage)]
+        if events:
+            await self._turn(conversation, events, ids)
+        else:
+            await self.broker.ack(conversation, ids)
+        if missing := [i for i in ids if i not in found]:
+            await self.broker.ack(
+                conversation, missing
+            )  # handled and deleted before; only the waiting set knew
+        return True
+
+    async def _settle(self, conversation: str) -> list[str]:
+        """Wait until the patient stops typing (no new message for `debounce` seconds, at most 4 times that)."""
+        ids = await self.broker.waiting(conversation)
+        deadline = time.monotonic() + self.debounce * 4
+        while ids and time.monotonic() < deadline:
+            await asyncio.sleep(self.debounce)
+            later = await self.broker.waiting(conversation)
+            if later == ids:
+                break
+            ids = later
+        return ids
+
+    async def _turn(self, conversation: str, events: list[InboundMessage], ids: list[str]) -> None:
+        first = events[0]
+        record = await self.conversations.load(conversation) or ConversationRecord(
+            conversation=conversation, practice_id=first.practice_id, user_key=first.user_key
+        )
+        fresh = [e for e in events if not record.handled(e.wamid)]
+        turn_id = hashlib.sha256(",".join(ids).encode()).hexdigest()[:24]
+        replies: list[OutboxRecord] = []
+        if fresh:
+            if self.read_receipts:
+                await self._mark_read(fresh[-1])
+            result = await self.handler(
+                Turn(
+                    conversation=conversation,
+                    practice_id=first.practice_id,
+                    user_key=first.user_key,
+                    name=first.name,
+                    messages=fresh,
+                    state=record.state,
+                )
+            )
+            record.state = result.state
+            record.remember([e.wamid for e in fresh])
+            record.last_inbound_at = max(record.last_inbound_at, *(e.timestamp or time.time() for e in fresh))
+            record.turns += 1
+            replies = [
+                OutboxRecord(
+                    id=f"{turn_id}:{n}",
+                    conversation=conversation,
+                    practice_id=first.practice_id,
+                    body=body,
+                    window_until=record.window_open_until(),
+                )
+                for n, body in enumerate(result.replies)
+            ]
+            await self.outbox.record(replies)
+            inbound = [
+                TranscriptEntry(
+                    at=float(e.timestamp),
+                    direction="in",
+                    type=e.type,
+                    text=e.text or e.choice_id or "",
+                    wamid=e.wamid,
+                )
+                for e in fresh
+            ]
+            await self.conversations.add(conversation, inbound, once=f"{turn_id}:in")
+            await self.conversations.save(record)
+            self.turns_run += 1
+        await self.broker.ack(conversation, ids)
+        for reply in replies:
+            await self.outbox.deliver(reply.id)
+
+    async def _mark_read(self, event: InboundMessage) -> None:
+        """Blue ticks and the typing indicator while the turn runs; a failure here changes nothing."""
+        with contextlib.suppress(GraphError):
+            await self.outbox.graph.send(event.practice_id, messages.mark_read(event.wamid))
+
+    async def _sweep(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            try:
+                await self.outbox.deliver_due()
+            except Exception:
+                logger.exception("outbox sweep failed")
