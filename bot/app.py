@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from bot import webhook
 from bot.keys import BROKER_KEY, LIMITER_KEY, PIPELINE_KEY, PRACTICES_KEY, REDIS_KEY, SEALER_KEY, SETTINGS_KEY
@@ -80,7 +81,7 @@ async def pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
     app[BROKER_KEY] = pipeline.broker
     app[SEALER_KEY] = pipeline.sealer
     if app[REDIS_KEY] is not None:
-        with contextlib.suppress(OSError):  # Redis down at start: /readyz says so, the webhook answers 503
+        with contextlib.suppress(OSError, RedisError):  # Redis down at start: /readyz says so, the webhook answers 503
             await pipeline.broker.setup()
     yield
     await pipeline.aclose()

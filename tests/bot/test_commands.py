@@ -12,6 +12,7 @@ import httpx
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import create_app
+from bot.crypto import new_key
 from bot.settings import Settings
 from od_adapter.config import load_practices
 from tests.conftest import free_port
@@ -34,7 +35,7 @@ def test_demo_checks_the_practice_through_the_real_client() -> None:
     assert "OK  Bright Smile Dental" in result.stdout
     assert "phone_number_id 100000000000001" in result.stdout
     assert "appointments in the next 7 days" in result.stdout
-    assert "5035551234" not in result.stdout + result.stderr  # no phone numbers in logs
+    assert "5035551234" not in result.stderr  # no phone numbers in the logs
 
 
 def demo_with_practices(tmp_path: Path, old: str, new: str) -> subprocess.CompletedProcess[str]:
@@ -104,14 +105,38 @@ def test_the_sandbox_runs_alone_with_its_flags() -> None:
 async def test_readiness_follows_redis(redis_server: str) -> None:
     practices = load_practices(ROOT / "od_adapter/sandbox/data/demo_practices.toml")
     for url, expected in ((redis_server, 200), (f"redis://127.0.0.1:{free_port()}/0", 503)):
-        app = create_app(Settings(_env_file=None, REDIS_URL=url), practices)
+        settings = Settings(_env_file=None, REDIS_URL=url).with_demo_defaults("http://127.0.0.1:1")
+        app = create_app(settings, practices, run_worker=False)
         async with TestClient(TestServer(app)) as client:
             assert (await client.get("/healthz")).status == 200
             response = await client.get("/readyz")
             assert response.status == expected, await response.text()
 
 
+SECRETS = {
+    "WHATSAPP_APP_SECRET": "s",
+    "WHATSAPP_VERIFY_TOKEN": "v",
+    "WHATSAPP_TOKEN": "t",
+    "DATA_ENCRYPTION_KEYS": new_key(),
+    "CONVERSATION_KEY": "k",
+}
+
+
+def test_serve_refuses_to_start_without_its_secrets() -> None:
+    result = run("-m", "bot", "serve", "--port", str(free_port()), env={name: "" for name in SECRETS})
+    assert result.returncode == 2
+    assert "missing environment variables: WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN" in result.stderr
+
+
 def test_serve_refuses_to_start_without_practice_keys() -> None:
-    result = run("-m", "bot", "serve", "--port", str(free_port()), env={"DEMO_OD_DEVELOPER_KEY": ""})
+    result = run(
+        "-m", "bot", "serve", "--port", str(free_port()), env={**SECRETS, "DEMO_OD_DEVELOPER_KEY": ""}
+    )
     assert result.returncode == 2
     assert "DEMO_OD_DEVELOPER_KEY is not set" in result.stderr
+
+
+def test_a_worker_process_needs_redis() -> None:
+    result = run("-m", "bot", "worker", env={**SECRETS, "REDIS_URL": ""})
+    assert result.returncode == 2
+    assert "needs REDIS_URL" in result.stderr
