@@ -81,7 +81,9 @@ async def pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
     app[BROKER_KEY] = pipeline.broker
     app[SEALER_KEY] = pipeline.sealer
     if app[REDIS_KEY] is not None:
-        with contextlib.suppress(OSError, RedisError):  # Redis down at start: /readyz says so, the webhook answers 503
+        with contextlib.suppress(
+            OSError, RedisError
+        ):  # Redis down at start: /readyz says so, the webhook answers 503
             await pipeline.broker.setup()
     yield
     await pipeline.aclose()

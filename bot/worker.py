@@ -17,6 +17,7 @@ import time
 import uuid
 
 from pydantic import ValidationError
+from redis.exceptions import RedisError
 
 from bot.broker import Broker, Entry, entry_order
 from bot.conversations import ConversationRecord, Conversations, TranscriptEntry
@@ -67,11 +68,19 @@ class Worker:
 
     async def run(self) -> None:
         """Consume until cancelled; turns under way are finished first (a graceful shutdown)."""
-        await self.broker.setup()
         sweeper = asyncio.create_task(self._sweep())
+        ready = False
         try:
             while True:
-                await self.poll()
+                try:
+                    if not ready:
+                        await self.broker.setup()  # again after a Redis restart that lost the group
+                        ready = True
+                    await self.poll()
+                except (RedisError, OSError) as exc:
+                    logger.warning("queue unreachable (%s); retrying in a second", type(exc).__name__)
+                    ready = False
+                    await asyncio.sleep(1.0)
         finally:
             sweeper.cancel()
             if self._active:

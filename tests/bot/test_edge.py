@@ -1,0 +1,458 @@
+"""The WhatsApp edge end to end: signed webhooks in, queue, workers, turns, outbox, the Graph API fake out."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiohttp.test_utils import TestServer
+from redis.asyncio import Redis
+
+from bot.app import create_app
+from bot.crypto import DEMO_CONVERSATION_KEY, conversation_id
+from bot.events import events_from
+from bot.keys import PIPELINE_KEY
+from bot.pipeline import Pipeline
+from bot.sandbox.whatsapp import GRAPH_FAKE_KEY, GraphFake
+from bot.settings import DEMO_APP_SECRET, DEMO_VERIFY_TOKEN, Settings
+from bot.turns import EchoHandler, Turn, TurnResult
+from bot.webhook import sign
+from bot.whatsapp.payloads import Envelope
+from od_adapter.config import load_practices
+from tests.conftest import FIXTURES, free_port
+
+ROOT = Path(__file__).parents[2]
+PRACTICES = load_practices(ROOT / "od_adapter/sandbox/data/demo_practices.toml")
+PRACTICE_ID = "100000000000001"
+PATIENT = "15035551234"
+DELIVERIES = json.loads((FIXTURES / "whatsapp" / "deliveries.json").read_text())
+
+
+class RecordingHandler:
+    """The echo handler, remembering every turn it was given."""
+
+    def __init__(self) -> None:
+        self.turns: list[list[str]] = []
+        self.echo = EchoHandler()
+
+    async def __call__(self, turn: Turn) -> TurnResult:
+        self.turns.append([m.wamid for m in turn.messages])
+        return await self.echo(turn)
+
+
+@dataclass
+class Edge:
+    server: TestServer
+    base: str
+    handler: RecordingHandler
+    settings: Settings
+
+    @property
+    def fake(self) -> GraphFake:
+        return self.server.app[GRAPH_FAKE_KEY]
+
+    @property
+    def pipeline(self) -> Pipeline:
+        return self.server.app[PIPELINE_KEY]
+
+    async def post(
+        self,
+        payload: Any = None,
+        *,
+        raw: bytes | None = None,
+        secret: str = DEMO_APP_SECRET,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        body = raw if raw is not None else json.dumps(payload).encode()
+        all_headers = {
+            "X-Hub-Signature-256": sign(secret, body),
+            "Content-Type": "application/json",
+            **(headers or {}),
+        }
+        async with httpx.AsyncClient(timeout=30) as client:
+            return await client.post(f"{self.base}/webhook/whatsapp", content=body, headers=all_headers)
+
+    async def say(self, **message: Any) -> dict[str, Any]:
+        async with httpx.AsyncClient(timeout=30) as client:
+            response = await client.post(
+                f"{self.base}/sandbox/whatsapp/inbound",
+                json={"from": PATIENT, "phone_number_id": PRACTICE_ID, **message},
+            )
+        return response.json()
+
+    def sent_to(self, user: str = PATIENT) -> list[dict[str, Any]]:
+        return [m.body for m in self.fake.sent if m.to == user]
+
+
+async def start_edge(
+    redis_url: str | None, *, run_worker: bool = True, **settings: Any
+) -> tuple[TestServer, Edge]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    values = {
+        "INBOUND_DEBOUNCE_SECONDS": 0.3,
+        "CLAIM_IDLE_SECONDS": 1.0,
+        "CONVERSATION_LOCK_SECONDS": 3.0,
+        **settings,
+    }
+    config = Settings(_env_file=None, REDIS_URL=redis_url, **values).with_demo_defaults(base)
+    handler = RecordingHandler()
+    app = create_app(config, PRACTICES, whatsapp_sandbox=True, run_worker=run_worker, handler=handler)
+    server = TestServer(app, host="127.0.0.1", port=port)
+    await server.start_server()
+    return server, Edge(server, base, handler, config)
+
+
+@pytest.fixture(name="edge", params=["redis", "memory"])
+async def fixture_edge(
+    request: pytest.FixtureRequest, redis_server: str, redis: Redis
+) -> AsyncIterator[Edge]:
+    server, edge = await start_edge(redis_server if request.param == "redis" else None)
+    yield edge
+    await server.close()
+
+
+@pytest.fixture(name="redis_edge")
+async def fixture_redis_edge(redis_server: str, redis: Redis) -> AsyncIterator[Edge]:
+    server, edge = await start_edge(redis_server)
+    yield edge
+    await server.close()
+
+
+async def eventually(check: Callable[[], Awaitable[bool] | bool], within: float = 10.0) -> None:
+    deadline = time.monotonic() + within
+    while True:
+        result = check()
+        if await result if asyncio.iscoroutine(result) else result:
+            return
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.05)
+
+
+def text_delivery(
+    wamid: str, body: str, *, practice_id: str = PRACTICE_ID, sender: str = PATIENT
+) -> dict[str, Any]:
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15550100000", "phone_number_id": practice_id},
+        "contacts": [{"profile": {"name": "Jane"}, "wa_id": sender}],
+        "messages": [
+            {
+                "from": sender,
+                "id": wamid,
+                "timestamp": str(int(time.time())),
+                "type": "text",
+                "text": {"body": body},
+            }
+        ],
+    }
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "W", "changes": [{"field": "messages", "value": value}]}],
+    }
+
+
+def fresh(delivery: dict[str, Any]) -> dict[str, Any]:
+    """A fixture delivery with today's timestamps, so the 24-hour window is open."""
+    delivery = json.loads(json.dumps(delivery))
+    for message in delivery["entry"][0]["changes"][0]["value"].get("messages", []):
+        message["timestamp"] = str(int(time.time()))
+    return delivery
+
+
+# -- verification and signatures --------------------------------------------------------------------------------
+
+
+async def test_verification_handshake(edge: Edge) -> None:
+    async with httpx.AsyncClient() as client:
+        good = await client.get(
+            f"{edge.base}/webhook/whatsapp",
+            params={
+                "hub.mode": "subscribe",
+                "hub.verify_token": DEMO_VERIFY_TOKEN,
+                "hub.challenge": "1158201444",
+            },
+        )
+        assert (good.status_code, good.text, good.headers["Content-Type"].split(";")[0]) == (
+            200,
+            "1158201444",
+            "text/plain",
+        )
+        for params in (
+            {"hub.mode": "subscribe", "hub.verify_token": "wrong", "hub.challenge": "1"},
+            {"hub.mode": "unsubscribe", "hub.verify_token": DEMO_VERIFY_TOKEN, "hub.challenge": "1"},
+            {},
+        ):
+            assert (await client.get(f"{edge.base}/webhook/whatsapp", params=params)).status_code == 403
+
+
+async def test_signatures_are_checked_on_the_raw_bytes(edge: Edge) -> None:
+    payload = text_delivery("wamid.SIG1", "hola, ¿mañana?")
+    raw = json.dumps(payload, ensure_ascii=False).encode()  # non-ASCII bytes, signed as sent
+    async with httpx.AsyncClient() as client:
+        missing = await client.post(f"{edge.base}/webhook/whatsapp", content=raw)
+    assert missing.status_code == 401
+    assert (await edge.post(raw=raw, secret="another-secret")).status_code == 403
+    forged = await edge.post(raw=raw, headers={"X-Hub-Signature-256": "sha256=" + "0" * 64})
+    assert forged.status_code == 403
+    tampered = raw.replace("mañana".encode(), b"tarde")
+    assert (
+        await edge.post(raw=tampered, headers={"X-Hub-Signature-256": sign(DEMO_APP_SECRET, raw)})
+    ).status_code == 403
+    assert edge.handler.turns == []
+    assert (await edge.post(raw=raw)).status_code == 200
+    await eventually(lambda: edge.handler.turns == [["wamid.SIG1"]])
+
+
+async def test_bad_bodies_are_acknowledged_and_never_processed(edge: Edge) -> None:
+    for raw in (
+        b"not json",
+        b"[1, 2, 3]",
+        b'{"object": "whatsapp_business_account", "entry": "nope"}',
+        b"\xff\xfe\x00",
+    ):
+        assert (await edge.post(raw=raw)).status_code == 200
+    assert (await edge.post(text_delivery("wamid.OTHER", "hi", practice_id="999"))).status_code == 200
+    assert (await edge.pipeline.broker.backlog())["stream"] == 0
+    too_big = b'{"object": "whatsapp_business_account", "pad": "' + b"x" * (3 * 1024 * 1024) + b'"}'
+    assert (await edge.post(raw=too_big)).status_code == 413
+
+
+async def test_every_message_type_is_accepted_and_unsupported_ones_get_a_polite_reply(edge: Edge) -> None:
+    for name in ("image", "voice", "sticker", "location", "unsupported", "future_type", "status_sent"):
+        assert (await edge.post(fresh(DELIVERIES[name]))).status_code == 200
+    await eventually(lambda: len(edge.sent_to()) >= 1, within=15)
+    await asyncio.sleep(0.6)
+    replies = edge.sent_to()
+    assert len(replies) == 1, "one combined reply for the burst"
+    assert "only read text" in replies[0]["text"]["body"]
+
+
+# -- exactly once, bursts and order -----------------------------------------------------------------------------
+
+
+async def test_a_delivery_posted_five_times_at_once_is_one_turn(edge: Edge) -> None:
+    payload = text_delivery("wamid.DUP1", "book me please")
+    responses = await asyncio.gather(*(edge.post(payload) for _ in range(5)))
+    assert [r.status_code for r in responses] == [200] * 5
+    await eventually(lambda: len(edge.sent_to()) == 1)
+    await asyncio.sleep(0.8)
+    assert edge.handler.turns == [["wamid.DUP1"]]
+    assert len(edge.sent_to()) == 1
+    assert (await edge.pipeline.broker.backlog())["pending"] == 0
+
+
+async def test_a_burst_of_three_messages_is_one_turn_in_order(edge: Edge) -> None:
+    for n, text in enumerate(("hi", "I need a cleaning", "next week")):
+        await edge.post(text_delivery(f"wamid.B{n}", text))
+        await asyncio.sleep(0.05)
+    await eventually(lambda: len(edge.sent_to()) == 1)
+    assert edge.handler.turns == [["wamid.B0", "wamid.B1", "wamid.B2"]]
+    assert edge.sent_to()[0]["interactive"]["body"]["text"] == "You said: hi / I need a cleaning / next week"
+
+
+async def test_turns_of_one_conversation_keep_their_order(edge: Edge) -> None:
+    for n in range(4):
+        await edge.post(text_delivery(f"wamid.O{n}", f"message {n}"))
+        await asyncio.sleep(0.5)  # longer than the debounce: each message is its own turn
+    await eventually(lambda: len(edge.handler.turns) == 4)
+    assert [turn[0] for turn in edge.handler.turns] == [f"wamid.O{n}" for n in range(4)]
+    await eventually(lambda: len(edge.sent_to()) == 4)
+    texts = [m["interactive"]["body"]["text"] for m in edge.sent_to()]
+    assert texts == [f"You said: message {n}" for n in range(4)]
+
+
+async def test_conversations_of_different_patients_run_side_by_side(edge: Edge) -> None:
+    started = time.monotonic()
+    await asyncio.gather(
+        *(edge.post(text_delivery(f"wamid.P{n}", "hello", sender=f"1503555{n:04d}")) for n in range(10))
+    )
+    await eventually(lambda: sum(len(edge.sent_to(f"1503555{n:04d}")) for n in range(10)) == 10)
+    assert time.monotonic() - started < 5, "ten patients must not wait for each other's debounce"
+
+
+async def test_a_button_tap_through_the_sandbox_refers_to_the_last_interactive_message(edge: Edge) -> None:
+    await edge.say(text="hi")
+    await eventually(lambda: len(edge.fake.sent) == 1)
+    await edge.say(button_id="echo:done")
+    await eventually(lambda: len(edge.fake.sent) == 2)
+    turns = await edge.pipeline.conversations.transcript(
+        conversation_id(DEMO_CONVERSATION_KEY, PRACTICE_ID, PATIENT)
+    )
+    inbound = [t for t in turns if t.direction == "in"]
+    assert [t.text for t in inbound] == ["hi", "That's all"]
+    assert edge.sent_to()[1]["interactive"]["body"]["text"] == "You said: That's all"
+    assert edge.fake.read_receipts, "the worker marks messages read (with the typing indicator)"
+
+
+async def test_a_replayed_turn_runs_its_handler_once(edge: Edge) -> None:
+    payload = text_delivery("wamid.R1", "hello")
+    await edge.post(payload)
+    await eventually(lambda: len(edge.sent_to()) == 1)
+    # As if a worker recorded the turn and died before acknowledging it: the same event comes round again.
+    [event] = events_from(Envelope.model_validate(payload))
+    sealed = edge.pipeline.sealer.seal(event.model_dump_json().encode())
+    assert await edge.pipeline.broker.enqueue("as-if-never-acknowledged", sealed)
+
+    async def drained() -> bool:
+        return (await edge.pipeline.broker.backlog()) == {"stream": 0, "pending": 0}
+
+    await eventually(drained)
+    await asyncio.sleep(0.5)
+    assert edge.handler.turns == [["wamid.R1"]]
+    assert len(edge.sent_to()) == 1
+
+
+# -- the outbox -------------------------------------------------------------------------------------------------
+
+
+async def test_retryable_send_errors_are_retried_and_final_ones_recorded(edge: Edge) -> None:
+    edge.fake.next_errors.extend([130429, 131056])
+    await edge.post(text_delivery("wamid.E1", "first"))
+    await eventually(lambda: len(edge.sent_to()) == 1, within=20)
+    edge.fake.next_errors.append(131026)
+    await edge.post(text_delivery("wamid.E2", "second"))
+    conversation = conversation_id(DEMO_CONVERSATION_KEY, PRACTICE_ID, PATIENT)
+
+    async def failure_noted() -> bool:
+        entries = await edge.pipeline.conversations.transcript(conversation)
+        return any(e.direction == "note" and "131026" in e.text for e in entries)
+
+    await eventually(failure_noted, within=10)
+    await asyncio.sleep(1.5)
+    assert len(edge.sent_to()) == 1, "131026 is not retried"
+
+
+async def test_a_failed_status_arriving_later_is_recorded(edge: Edge) -> None:
+    await edge.post(text_delivery("wamid.S1", "hello"))
+    await eventually(lambda: len(edge.fake.sent) == 1)
+    wamid = edge.fake.sent[0].wamid
+    async with httpx.AsyncClient() as client:
+        for status in ("delivered", "failed"):
+            body = {"wamid": wamid, "status": status, "error_code": 131047 if status == "failed" else None}
+            assert (await client.post(f"{edge.base}/sandbox/whatsapp/status", json=body)).json()[
+                "webhook_status"
+            ] == 200
+    conversation = conversation_id(DEMO_CONVERSATION_KEY, PRACTICE_ID, PATIENT)
+
+    async def both_recorded() -> bool:
+        statuses = [
+            (e.status, e.text)
+            for e in await edge.pipeline.conversations.transcript(conversation)
+            if e.direction == "status"
+        ]
+        return statuses == [("delivered", ""), ("failed", "131047")]
+
+    await eventually(both_recorded)
+
+
+async def test_free_form_replies_wait_for_a_template_outside_the_24_hour_window(edge: Edge) -> None:
+    old = text_delivery("wamid.W1", "hello from yesterday")
+    old["entry"][0]["changes"][0]["value"]["messages"][0]["timestamp"] = str(int(time.time()) - 25 * 3600)
+    await edge.post(old)
+    conversation = conversation_id(DEMO_CONVERSATION_KEY, PRACTICE_ID, PATIENT)
+
+    async def waiting_for_template() -> bool:
+        entries = await edge.pipeline.conversations.transcript(conversation)
+        return any(e.status == "needs_template" for e in entries)
+
+    await eventually(waiting_for_template)
+    assert edge.sent_to() == []
+
+
+# -- PHI at rest ------------------------------------------------------------------------------------------------
+
+
+async def test_nothing_in_redis_shows_the_number_or_the_words(redis_edge: Edge, redis: Redis) -> None:
+    await redis_edge.post(text_delivery("wamid.PHI1", "my secret toothache"))
+    await eventually(lambda: len(redis_edge.sent_to()) == 1)
+    dump = b""
+    async for key in redis.scan_iter():
+        dump += key
+        kind = (await redis.type(key)).decode()
+        if kind == "string":
+            dump += await redis.get(key) or b""
+        elif kind == "list":
+            dump += b"".join(await redis.lrange(key, 0, -1))
+        elif kind == "stream":
+            dump += b"".join(v for _, fields in await redis.xrange(key) for v in fields.values())
+    assert PATIENT.encode() not in dump and b"toothache" not in dump
+
+
+# -- a worker killed mid-turn -----------------------------------------------------------------------------------
+
+
+def worker_process(edge: Edge, redis_url: str, **env: str) -> asyncio.subprocess.Process:
+    settings = edge.settings
+    variables = {
+        **os.environ,
+        "REDIS_URL": redis_url,
+        "WHATSAPP_APP_SECRET": DEMO_APP_SECRET,
+        "WHATSAPP_VERIFY_TOKEN": DEMO_VERIFY_TOKEN,
+        "WHATSAPP_TOKEN": "sandbox-token",
+        "DATA_ENCRYPTION_KEYS": settings.encryption_keys[0],
+        "CONVERSATION_KEY": DEMO_CONVERSATION_KEY,
+        "GRAPH_API_BASE_URL": settings.graph_api_base_url,
+        "CLAIM_IDLE_SECONDS": "1",
+        "CONVERSATION_LOCK_SECONDS": "2",
+        **env,
+    }
+    return asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "worker",
+        cwd=ROOT,
+        env=variables,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )  # type: ignore[return-value]
+
+
+async def test_a_worker_killed_mid_turn_loses_nothing(redis_server: str, redis: Redis) -> None:
+    server, edge = await start_edge(redis_server, run_worker=False)
+    try:
+        doomed = await worker_process(edge, redis_server, INBOUND_DEBOUNCE_SECONDS="3")
+        await asyncio.sleep(1.5)  # let it start and join the group
+        await edge.post(text_delivery("wamid.K1", "are you there"))
+
+        async def taken_by_the_doomed_worker() -> bool:
+            return (await redis.xpending("wa:inbound", "workers"))["pending"] == 1
+
+        await eventually(taken_by_the_doomed_worker)
+        doomed.send_signal(signal.SIGKILL)  # mid-turn: it holds the lock and waits out the debounce
+        await doomed.wait()
+        assert edge.sent_to() == []
+        rescuer = await worker_process(edge, redis_server, INBOUND_DEBOUNCE_SECONDS="0.2")
+        try:
+            await eventually(lambda: len(edge.sent_to()) == 1, within=20)
+            await asyncio.sleep(2.0)
+            assert len(edge.sent_to()) == 1
+            record = await edge.pipeline.conversations.load(
+                conversation_id(DEMO_CONVERSATION_KEY, PRACTICE_ID, PATIENT)
+            )
+            assert record is not None and record.turns == 1
+            assert (await redis.xpending("wa:inbound", "workers"))["pending"] == 0
+        finally:
+            rescuer.send_signal(signal.SIGTERM)
+            await rescuer.wait()
+    finally:
+        await server.close()
+
+
+async def test_the_webhook_answers_503_when_redis_is_down() -> None:
+    server, edge = await start_edge(f"redis://127.0.0.1:{free_port()}/0", run_worker=False)
+    try:
+        assert (await edge.post(text_delivery("wamid.DOWN", "hello"))).status_code == 503
+    finally:
+        await server.close()
