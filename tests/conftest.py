@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
-import subprocess
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +17,7 @@ from od_adapter.config import ApiMode, OpenDentalConnection
 from od_adapter.http import RetryPolicy
 from od_adapter.ratelimit import MemoryRateLimiter, RateLimiter
 from od_adapter.sandbox import DEVELOPER_KEY, SandboxSettings, create_sandbox_app
+from tests.redis_server import start_redis
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FAST_RETRY = RetryPolicy(attempts=4, initial_backoff=0.01, max_backoff=0.05, deadline=10)
@@ -34,41 +32,11 @@ def free_port() -> int:
 @pytest.fixture(name="redis_server", scope="session")
 def fixture_redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A redis-server started for this test session only; never a server we did not start."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.fail("redis-server is not installed: run .ci/run, or apt-get install redis-server")
     port = free_port()
-    workdir = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(workdir),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2) as sock:
-                sock.sendall(b"PING\r\n")
-                if sock.recv(16).startswith(b"+PONG"):
-                    break
-        except OSError:
-            pass
-        if time.monotonic() > deadline or process.poll() is not None:
-            process.kill()
-            pytest.fail("redis-server did not start")
-        time.sleep(0.05)
+    try:
+        process = start_redis(port, tmp_path_factory.mktemp("redis"))
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
     yield f"redis://127.0.0.1:{port}/0"
     process.terminate()
     process.wait(timeout=10)

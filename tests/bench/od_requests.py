@@ -7,7 +7,7 @@ then measures, for the demo practice:
 on a cold cache and on a warm one, next to a naive baseline in the same run that asks Slots per provider and
 re-reads the appointments every time. Prints a table, then the figures as one line of JSON.
 
-    python tests/bench/od_requests.py
+    python -m tests.bench.od_requests
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ app that answers 200 to anything; then posts signed, unique deliveries with N re
 deliveries per second and the p50/p99 time to the 200. The ratio to the bare handler is the figure that holds
 across machines. Prints a table, then one line of JSON.
 
-    python tests/bench/webhook.py [--requests 4000]
+    python -m tests.bench.webhook [--requests 4000]
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import aiohttp
 
 from bot.crypto import new_key
 from bot.webhook import sign
+from tests.redis_server import start_redis
 
 ROOT = Path(__file__).parents[2]
 SECRET = "bench-secret"
@@ -135,20 +136,7 @@ async def measure(bot_port: int, bare_port: int, requests: int) -> dict[str, dic
 def main(requests: int) -> None:
     redis_port, bot_port, bare_port = free_port(), free_port(), free_port()
     workdir = tempfile.mkdtemp(prefix="bench-redis-")
-    redis_server = shutil.which("redis-server") or "redis-server"
-    options = [
-        "--port",
-        str(redis_port),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-        "--dir",
-        workdir,
-    ]
-    redis = subprocess.Popen([redis_server, *options], stdout=subprocess.DEVNULL)
+    redis = start_redis(redis_port, Path(workdir))
     env = {
         **os.environ,
         "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",

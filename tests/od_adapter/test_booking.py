@@ -21,6 +21,7 @@ from od_adapter.booking import AppointmentBook, Booked, Conflict, NotAllowed, No
 from od_adapter.client import OpenDentalClient
 from od_adapter.config import Practice, load_practices
 from od_adapter.models import AptStatus
+from od_adapter.options import Option
 from od_adapter.store import KeyValueStore, MemoryStore, RedisStore
 from tests.conftest import SandboxFactory, api_url, make_client
 
@@ -75,6 +76,17 @@ def two_weeks() -> Preferences:
 async def appointments_at(raw: httpx.AsyncClient, when: datetime, op: int) -> list[dict]:
     rows = (await raw.get("appointments", params={"date": when.date().isoformat(), "Op": op})).json()
     return [r for r in rows if r["AptDateTime"] == when.strftime("%Y-%m-%d %H:%M:%S")]
+
+
+async def staff_books(raw: httpx.AsyncClient, option: Option, *, pat_num: int) -> None:
+    """Front-desk staff put another patient in the option's chair, straight into Open Dental."""
+    staff = {
+        "PatNum": pat_num,
+        "Op": option.op,
+        "AptDateTime": f"{option.start:%Y-%m-%d %H:%M:%S}",
+        "ProvNum": option.prov_num,
+    }
+    assert (await raw.post("appointments", json=staff)).status_code == 201
 
 
 # -- the cache --------------------------------------------------------------------------------------------------
@@ -178,13 +190,7 @@ async def test_staff_booking_between_offer_and_yes_is_respected(
     book: AppointmentBook, raw: httpx.AsyncClient
 ) -> None:
     option = (await book.find_options("consultation", two_weeks()))[0]
-    staff = {
-        "PatNum": 60,
-        "Op": option.op,
-        "AptDateTime": f"{option.start:%Y-%m-%d %H:%M:%S}",
-        "ProvNum": option.prov_num,
-    }
-    assert (await raw.post("appointments", json=staff)).status_code == 201
+    await staff_books(raw, option, pat_num=60)
     result = await book.book(book.option_id(option), JANE, "wamid.late")
     assert isinstance(result, Conflict)
     assert result.alternatives and option.start not in {a.start for a in result.alternatives}
@@ -420,13 +426,7 @@ async def test_a_reschedule_into_a_taken_time_changes_nothing(
     booked = await book.book(book.option_id(options[0]), JANE, "wamid.orig")
     assert isinstance(booked, Booked)
     target = options[1]
-    staff = {
-        "PatNum": 70,
-        "Op": target.op,
-        "AptDateTime": f"{target.start:%Y-%m-%d %H:%M:%S}",
-        "ProvNum": target.prov_num,
-    }
-    assert (await raw.post("appointments", json=staff)).status_code == 201
+    await staff_books(raw, target, pat_num=70)
     result = await book.reschedule(booked.appointment.apt_num, book.option_id(target), {1}, "wamid.move2")
     assert isinstance(result, Conflict) and target.start not in {a.start for a in result.alternatives}
     current = (await raw.get(f"appointments/{booked.appointment.apt_num}")).json()
