@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot import webhook
+from bot.conversation import build_conversation_handler
 from bot.keys import BROKER_KEY, LIMITER_KEY, PIPELINE_KEY, PRACTICES_KEY, REDIS_KEY, SEALER_KEY, SETTINGS_KEY
 from bot.pipeline import build_pipeline
 from bot.sandbox.whatsapp import add_whatsapp_sandbox
@@ -90,13 +91,22 @@ async def pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
+    pipeline = app[PIPELINE_KEY]
+    conversation = None
     handler = app[HANDLER_KEY]
-    worker = app[PIPELINE_KEY].worker(app[SETTINGS_KEY], handler)  # type: ignore[arg-type]
+    if handler is None:
+        conversation = build_conversation_handler(
+            app[PRACTICES_KEY], app[LIMITER_KEY], app[REDIS_KEY], pipeline.storage, pipeline.sealer
+        )
+        handler = conversation
+    worker = pipeline.worker(app[SETTINGS_KEY], handler)  # type: ignore[arg-type]
     task = asyncio.create_task(worker.run())
     yield
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+    if conversation is not None:
+        await conversation.aclose()
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -14,10 +14,12 @@ from redis.asyncio import Redis
 
 from bot.app import SANDBOX_OD_PREFIX, create_app
 from bot.connection_check import check_practice
+from bot.conversation import build_conversation_handler
 from bot.keys import LIMITER_KEY
 from bot.pipeline import build_pipeline
 from bot.settings import Settings
 from od_adapter.config import ConfigError, PracticesFile, load_practices
+from od_adapter.ratelimit import RedisRateLimiter
 from od_adapter.sandbox import DEVELOPER_KEY, SandboxSettings
 
 DEMO_SANDBOX_URL = "http://127.0.0.1:8080/sandbox/od/api/v1"
@@ -141,12 +143,19 @@ async def run_worker(settings: Settings) -> None:
     settings.require_secrets()
     if not settings.redis_url:
         raise ConfigError("python -m bot worker needs REDIS_URL: workers share the queue through Redis")
+    practices = load_practices(settings.practices_file)
+    for practice in practices.practices:
+        practice.open_dental.keys()
     redis = Redis.from_url(settings.redis_url, socket_timeout=10)
     pipeline = build_pipeline(settings, redis)
-    worker = pipeline.worker(settings)
+    handler = build_conversation_handler(
+        practices, RedisRateLimiter(redis), redis, pipeline.storage, pipeline.sealer
+    )
+    worker = pipeline.worker(settings, handler)
     print(f"Worker {worker.consumer} consuming the inbound queue", flush=True)
     try:
         await worker.run()
     finally:
+        await handler.aclose()
         await pipeline.aclose()
         await redis.aclose()

@@ -177,6 +177,9 @@ class Practice(Strict):
     open_dental: OpenDentalConnection
     booking: BookingRules
     commlog: CommlogSettings = CommlogSettings()
+    emergency_phone: str = ""
+    info: dict[str, str] = Field(default_factory=dict)
+    """Answers to common questions by topic: hours, address, parking, insurance, bring."""
 
     @field_validator("timezone")
     @classmethod

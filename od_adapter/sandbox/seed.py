@@ -33,7 +33,8 @@ from od_adapter.models import (
 from od_adapter.sandbox.office import Clock, Office, system_clock
 
 GRID = timedelta(minutes=10)
-GAP = timedelta(minutes=30)
+FREE_GAPS = (30, 60, 60, 90)  # minutes left free when no appointment is placed: real books have free hours
+MEAN_VISIT = 42
 HYGIENE_TYPE = "Cleaning"
 DENTIST_TYPES = ("New Patient Exam", "Consultation", "Filling", "Emergency", "Filling")
 
@@ -169,7 +170,8 @@ def _fill_book(office: Office, rng: random.Random, share: float, stamp: datetime
     blockouts = [s for s in office.schedules.values() if s.sched_type is SchedType.BLOCKOUT]
     busy: dict[int, list[tuple[datetime, datetime]]] = {}
     # Probability of placing an appointment at a free position, tuned so ~`share` of chair time is booked.
-    place_chance = share * 30 / (share * 30 + (1 - share) * 45)
+    mean_gap = sum(FREE_GAPS) / len(FREE_GAPS)
+    place_chance = share * mean_gap / (share * mean_gap + (1 - share) * MEAN_VISIT)
     dentists = [p.prov_num for p in office.providers.values() if not p.is_hygienist]
     today = office.today()
     for schedule in sorted(office.schedules.values(), key=lambda s: (s.start, s.prov_num)):
@@ -208,7 +210,8 @@ def _fill_book(office: Office, rng: random.Random, share: float, stamp: datetime
                 )
                 cursor = end
             else:
-                cursor += GAP if rng.random() < 0.5 else GRID
+                # A chair that is busy at this moment only skips ahead a little; otherwise leave a real gap.
+                cursor += GRID if not chair else timedelta(minutes=rng.choice(FREE_GAPS))
     _label_confirmations(office)
 
 

@@ -405,6 +405,8 @@ def worker_process(edge: Edge, redis_url: str, **env: str) -> asyncio.subprocess
         "GRAPH_API_BASE_URL": settings.graph_api_base_url,
         "CLAIM_IDLE_SECONDS": "1",
         "CONVERSATION_LOCK_SECONDS": "2",
+        "DEMO_OD_DEVELOPER_KEY": "sandbox-dev",
+        "DEMO_OD_CUSTOMER_KEY": "sandbox-customer",
         **env,
     }
     return asyncio.create_subprocess_exec(

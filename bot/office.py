@@ -1,0 +1,166 @@
+"""The conversation's `Office` port over `od_adapter`: one practice's Open Dental, as ids and plain facts.
+
+Patients found on a phone are cached sealed (names and birthdates are PHI) for ten minutes, so a conversation
+costs one phone lookup, not one per turn.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+from pydantic import TypeAdapter
+
+from bot.crypto import Sealer
+from bot.storage import Storage
+from flows.ports import AppointmentInfo, BookResult, OptionInfo, PatientInfo
+from od_adapter.availability import Preferences
+from od_adapter.booking import AppointmentBook, Booked, PatientRef
+from od_adapter.config import Practice
+from od_adapter.models import Appointment, Patient, Provider
+from od_adapter.options import Option
+
+FAMILY_TTL = 600.0
+_FAMILY = TypeAdapter(list[PatientInfo])
+
+
+def provider_name(provider: Provider | None) -> str:
+    if provider is None:
+        return ""
+    if provider.preferred_name:
+        return provider.preferred_name
+    title = "" if provider.is_hygienist else "Dr. "
+    return f"{title}{provider.f_name if provider.is_hygienist else provider.l_name}".strip()
+
+
+class OdOffice:
+    def __init__(self, practice: Practice, book: AppointmentBook, storage: Storage, sealer: Sealer) -> None:
+        self.practice = practice
+        self.appointments = book
+        self.storage = storage
+        self.sealer = sealer
+
+    # -- patients ---------------------------------------------------------------------------------------------
+
+    def _family_key(self, user_key: str) -> str:
+        return f"family:{self.practice.phone_number_id}:{hashlib.sha256(user_key.encode()).hexdigest()[:24]}"
+
+    async def patients_on_phone(self, user_key: str) -> list[PatientInfo]:
+        if not user_key.isdigit():
+            return []  # a business-scoped id without a number: identified only by name and birthdate
+        raw = await self.storage.get(self._family_key(user_key))
+        if raw is not None:
+            return _FAMILY.validate_json(self.sealer.open(raw))
+        found = await self.appointments.od.find_patients_by_phone(user_key, self.practice.region)
+        family = [_patient(await self.appointments.od.get_patient(p.pat_num)) for p in found]
+        await self.storage.set(
+            self._family_key(user_key), self.sealer.seal(_FAMILY.dump_json(family)), FAMILY_TTL
+        )
+        return family
+
+    async def create_patient(
+        self,
+        first_name: str,
+        last_name: str,
+        birthdate: date,
+        user_key: str,
+        language: str,
+        guarantor: int | None,
+    ) -> PatientInfo:
+        created = await self.appointments.od.create_patient(
+            first_name=first_name,
+            last_name=last_name,
+            birthdate=birthdate,
+            wa_id=user_key,
+            region=self.practice.region,
+            language=language,
+            guarantor=guarantor,
+        )
+        await self.storage.delete(self._family_key(user_key))
+        return _patient(created)
+
+    # -- options and bookings ---------------------------------------------------------------------------------
+
+    async def options(
+        self, kind: str, prefs: Preferences, *, new_patient: bool, dentist: int | None
+    ) -> list[OptionInfo]:
+        found = await self.appointments.find_options(kind, prefs, new_patient=new_patient)
+        return await self._infos(found)
+
+    async def reschedule_options(self, apt_num: int, prefs: Preferences) -> list[OptionInfo]:
+        appointment = await self.appointments.od.get_appointment(apt_num)
+        reference = await self.appointments.cache.reference()
+        names = {t.appointment_type_num: t.appointment_type_name for t in reference.appointment_types}
+        type_name = names.get(appointment.appointment_type_num)
+        rule = next((r for r in self.practice.booking.appointment_types if r.name == type_name), None)
+        if rule is None:  # a visit type the assistant does not book: offer the practice's first kind's times
+            rule = self.practice.booking.appointment_types[0]
+        return await self._infos(await self.appointments.options_for(rule, prefs))
+
+    async def book(self, option_id: str, patient: PatientInfo, key: str, *, new_patient: bool) -> BookResult:
+        result = await self.appointments.book(
+            option_id, PatientRef(patient.pat_num, patient.dentist, new_patient), key
+        )
+        return await self._result(result)
+
+    async def reschedule(self, apt_num: int, option_id: str, allowed: list[int], key: str) -> BookResult:
+        return await self._result(await self.appointments.reschedule(apt_num, option_id, set(allowed), key))
+
+    async def upcoming(self, pat_nums: list[int]) -> list[AppointmentInfo]:
+        appointments = await self.appointments.upcoming(set(pat_nums))
+        return [await self._appointment(a) for a in appointments]
+
+    async def cancel(self, apt_num: int, allowed: list[int], key: str) -> AppointmentInfo:
+        return await self._appointment(await self.appointments.cancel(apt_num, set(allowed), key))
+
+    async def confirm(self, apt_num: int, allowed: list[int], key: str) -> AppointmentInfo:
+        return await self._appointment(await self.appointments.confirm(apt_num, set(allowed), key))
+
+    # -- helpers ----------------------------------------------------------------------------------------------
+
+    async def _providers(self) -> dict[int, Provider]:
+        return {p.prov_num: p for p in (await self.appointments.cache.reference()).providers}
+
+    async def _infos(self, options: list[Option]) -> list[OptionInfo]:
+        providers = await self._providers()
+        return [
+            OptionInfo(
+                id=self.appointments.option_id(o),
+                start=o.start,
+                minutes=o.minutes,
+                provider=provider_name(providers.get(o.prov_num)),
+            )
+            for o in options
+        ]
+
+    async def _appointment(self, appointment: Appointment) -> AppointmentInfo:
+        providers = await self._providers()
+        who = (
+            appointment.prov_hyg if appointment.is_hygiene and appointment.prov_hyg else appointment.prov_num
+        )
+        assert appointment.apt_date_time is not None
+        return AppointmentInfo(
+            apt_num=appointment.apt_num,
+            pat_num=appointment.pat_num,
+            start=appointment.apt_date_time,
+            minutes=appointment.minutes,
+            provider=provider_name(providers.get(who)),
+        )
+
+    async def _result(self, result: object) -> BookResult:
+        if isinstance(result, Booked):
+            return BookResult(
+                appointment=await self._appointment(result.appointment), replayed=result.replayed
+            )
+        return BookResult(alternatives=await self._infos(result.alternatives))  # type: ignore[attr-defined]
+
+
+def _patient(patient: Patient) -> PatientInfo:
+    return PatientInfo(
+        pat_num=patient.pat_num,
+        first_name=patient.f_name,
+        last_name=patient.l_name,
+        birthdate=patient.birthdate,
+        dentist=patient.pri_prov or None,
+        guarantor=patient.guarantor,
+    )

@@ -1,0 +1,63 @@
+"""Turn the conversation's replies (keys and parameters) into Cloud API messages in the patient's language.
+
+Texts that come before an interactive message are merged into its body, so a turn costs one message where
+WhatsApp allows it (the per-user pair limit).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.whatsapp import messages
+from flows.replies import Choice, Param, Reply
+from locales.catalog import message, when
+
+
+def _params(params: dict[str, Param], language: str) -> dict[str, str]:
+    rendered = {}
+    for name, value in params.items():
+        if isinstance(value, datetime):
+            rendered[name] = when(value, language)
+        elif isinstance(value, str) and value.startswith("kind."):
+            rendered[name] = message(value, language)
+        else:
+            rendered[name] = str(value)
+    return rendered
+
+
+def _text(key: str, params: dict[str, Param], language: str) -> str:
+    return message(key, language).format(**_params(params, language))
+
+
+def _title(choice: Choice, language: str) -> str:
+    return _text(choice.key, choice.params, language) if choice.key else choice.title
+
+
+def render(replies: list[Reply], language: str, to: str) -> list[dict[str, Any]]:
+    bodies: list[dict[str, Any]] = []
+    before: list[str] = []
+    for reply in replies:
+        body = _text(reply.key, reply.params, language)
+        if not (reply.buttons or reply.rows):
+            before.append(body)
+            continue
+        full = "\n\n".join([*before, body])
+        before = []
+        if reply.buttons:
+            bodies.append(
+                messages.buttons(to, full, [(c.id, _title(c, language)) for c in reply.buttons[:3]])
+            )
+        else:
+            rows = [
+                messages.Row(
+                    c.id,
+                    _title(c, language),
+                    _text(c.description_key, c.params, language) if c.description_key else "",
+                )
+                for c in reply.rows
+            ]
+            bodies.append(messages.list_message(to, full, message(reply.list_key, language), rows))
+    if before:
+        bodies.append(messages.text(to, "\n\n".join(before)))
+    return bodies

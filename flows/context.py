@@ -1,0 +1,38 @@
+"""What one graph run works on: the turn's data (graph state) and its collaborators (the run's context)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypedDict
+
+from flows.nlu.understanding import Understanding
+from flows.ports import Office, PracticeFacts
+from flows.replies import Reply
+from flows.state import ConversationState
+
+Understand = Callable[[str, datetime, str, ConversationState], Awaitable[Understanding]]
+
+
+class TurnState(TypedDict, total=False):
+    conv: ConversationState
+    """The conversation's state, updated by the nodes."""
+    texts: list[str]
+    """What the patient typed this turn (a burst of messages merged)."""
+    choice_id: str | None
+    """The id of the button or list row the patient tapped, if any."""
+    u: Understanding
+    """What the understanding node read from the texts."""
+    replies: list[Reply]
+
+
+@dataclass(frozen=True)
+class Deps:
+    office: Office
+    practice: PracticeFacts
+    now: datetime
+    """Now in the practice's time zone (aware)."""
+    user_key: str
+    conversation: str
+    understand: Understand

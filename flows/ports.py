@@ -1,0 +1,92 @@
+"""What the conversation needs from the outside world, as ports it is given (never imports of the edge).
+
+`Office` is the practice's Open Dental as the conversation sees it: patients on a phone, options with ids,
+guarded writes. `bot` implements it over `od_adapter`; tests can implement it over the sandbox too.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Protocol
+
+from pydantic import BaseModel, Field
+
+from od_adapter.availability import Preferences
+
+
+class PatientInfo(BaseModel):
+    pat_num: int
+    first_name: str
+    last_name: str = ""
+    birthdate: date | None = None
+    dentist: int | None = None
+    guarantor: int = 0
+
+
+class OptionInfo(BaseModel):
+    id: str
+    start: datetime
+    minutes: int
+    provider: str
+
+
+class AppointmentInfo(BaseModel):
+    apt_num: int
+    pat_num: int
+    start: datetime
+    minutes: int
+    provider: str = ""
+    what: str = ""
+
+
+class BookResult(BaseModel):
+    appointment: AppointmentInfo | None = None
+    alternatives: list[OptionInfo] = Field(default_factory=list)
+    replayed: bool = False
+
+
+class PracticeFacts(BaseModel):
+    """The practice as the conversation talks about it."""
+
+    name: str
+    timezone: str
+    languages: list[str]
+    default_language: str
+    kinds: list[str]
+    """The appointment kinds existing patients may book, in the practice's order."""
+    new_patient_kinds: list[str] = Field(default_factory=list)
+    """The kinds a new patient may book; the first is their default."""
+    info: dict[str, str] = Field(default_factory=dict)
+    emergency_phone: str = ""
+
+
+class Office(Protocol):
+    async def patients_on_phone(self, user_key: str) -> list[PatientInfo]: ...
+
+    async def create_patient(
+        self,
+        first_name: str,
+        last_name: str,
+        birthdate: date,
+        user_key: str,
+        language: str,
+        guarantor: int | None,
+    ) -> PatientInfo: ...
+
+    async def options(
+        self, kind: str, prefs: Preferences, *, new_patient: bool, dentist: int | None
+    ) -> list[OptionInfo]: ...
+
+    async def book(
+        self, option_id: str, patient: PatientInfo, key: str, *, new_patient: bool
+    ) -> BookResult: ...
+
+    async def upcoming(self, pat_nums: list[int]) -> list[AppointmentInfo]: ...
+
+    async def reschedule_options(self, apt_num: int, prefs: Preferences) -> list[OptionInfo]: ...
+
+    async def reschedule(self, apt_num: int, option_id: str, allowed: list[int], key: str) -> BookResult: ...
+
+    async def cancel(self, apt_num: int, allowed: list[int], key: str) -> AppointmentInfo: ...
+
+    async def confirm(self, apt_num: int, allowed: list[int], key: str) -> AppointmentInfo: ...
