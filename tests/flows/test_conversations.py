@@ -1,0 +1,440 @@
+"""Scripted conversations through the whole stack: the WhatsApp sandbox posts signed webhooks, the pipeline runs
+the graph, the graph books through the guard in the Open Dental sandbox. Each asserts the replies the patient got
+and what Open Dental holds afterwards (appointments and commlogs)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiohttp.test_utils import TestServer
+
+from bot.app import create_app
+from bot.cli import point_at_demo_sandbox
+from bot.sandbox.whatsapp import GRAPH_FAKE_KEY, GraphFake
+from bot.settings import DEMO_APP_SECRET, Settings
+from bot.webhook import sign
+from od_adapter.config import PracticesFile, load_practices
+from od_adapter.sandbox import SandboxSettings
+from tests.conftest import FIXTURES, free_port
+
+ROOT = Path(__file__).parents[2]
+PRACTICE_ID = "100000000000001"
+DELIVERIES = json.loads((FIXTURES / "whatsapp" / "deliveries.json").read_text())
+OD_HEADERS = {"Authorization": "ODFHIR sandbox-dev/sandbox-customer", "Content-Type": "application/json"}
+
+
+@dataclass
+class Clinic:
+    base: str
+    fake: GraphFake
+    od: httpx.AsyncClient
+
+    def patient(self, phone: str) -> Patient:
+        return Patient(self, phone)
+
+    async def appointments_of(self, pat_num: int) -> list[dict[str, Any]]:
+        return (await self.od.get("appointments", params={"PatNum": pat_num})).json()
+
+    async def commlogs_of(self, pat_num: int) -> list[dict[str, Any]]:
+        return (await self.od.get("commlogs", params={"PatNum": pat_num})).json()
+
+    async def new_patient_with_visit(
+        self, first: str, phone: str, when: datetime, language: str = "eng"
+    ) -> tuple[int, int]:
+        """A patient with exactly one upcoming appointment, created as staff would."""
+        patient = (
+            await self.od.post(
+                "patients",
+                json={
+                    "LName": "Test",
+                    "FName": first,
+                    "WirelessPhone": phone,
+                    "Language": language,
+                    "PriProv": 1,
+                },
+            )
+        ).json()
+        visit = {
+            "PatNum": patient["PatNum"],
+            "Op": 1,
+            "ProvNum": 1,
+            "AptDateTime": f"{when:%Y-%m-%d %H:%M:%S}",
+            "Pattern": "/XXXX/",
+            "AppointmentTypeNum": 4,
+        }
+        appointment = (await self.od.post("appointments", json=visit)).json()
+        return patient["PatNum"], appointment["AptNum"]
+
+
+@dataclass
+class Patient:
+    clinic: Clinic
+    phone: str
+    seen: int = 0
+    replies: list[dict[str, Any]] = field(default_factory=list)
+
+    async def _send(self, **message: Any) -> list[dict[str, Any]]:
+        before = len(self._mine())
+        async with httpx.AsyncClient(timeout=30) as client:
+            response = await client.post(
+                f"{self.clinic.base}/sandbox/whatsapp/inbound",
+                json={"from": self.phone, "phone_number_id": PRACTICE_ID, **message},
+            )
+        assert response.json()["webhook_status"] == 200
+        deadline = time.monotonic() + 15
+        while len(self._mine()) == before:
+            assert time.monotonic() < deadline, f"no reply to {message}"
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.1)
+        self.replies = self._mine()[before:]
+        return self.replies
+
+    def _mine(self) -> list[dict[str, Any]]:
+        return [m.body for m in self.clinic.fake.sent if m.to == self.phone]
+
+    async def say(self, text: str) -> str:
+        await self._send(text=text)
+        return self.text
+
+    async def tap(self, choice_id: str) -> str:
+        kind = "button_id" if not choice_id.startswith(("opt:", "apt:", "kind:")) else "list_id"
+        await self._send(**{kind: choice_id})
+        return self.text
+
+    @property
+    def text(self) -> str:
+        parts = []
+        for body in self.replies:
+            parts.append(
+                body["text"]["body"] if body["type"] == "text" else body["interactive"]["body"]["text"]
+            )
+        return "\n".join(parts)
+
+    @property
+    def rows(self) -> list[dict[str, str]]:
+        for body in reversed(self.replies):
+            if body["type"] == "interactive" and body["interactive"]["type"] == "list":
+                return body["interactive"]["action"]["sections"][0]["rows"]
+        return []
+
+    @property
+    def buttons(self) -> list[str]:
+        for body in reversed(self.replies):
+            if body["type"] == "interactive" and body["interactive"]["type"] == "button":
+                return [b["reply"]["id"] for b in body["interactive"]["action"]["buttons"]]
+        return []
+
+
+@pytest.fixture(name="clinic")
+async def fixture_clinic(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Clinic]:
+    monkeypatch.setenv("DEMO_OD_DEVELOPER_KEY", "sandbox-dev")
+    monkeypatch.setenv("DEMO_OD_CUSTOMER_KEY", "sandbox-customer")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    demo = point_at_demo_sandbox(
+        load_practices(ROOT / "od_adapter/sandbox/data/demo_practices.toml"), "127.0.0.1", port
+    )
+    # The sandbox runs without its throttle here, so the practice's client need not space its requests either.
+    practices = PracticesFile(
+        practices=[
+            p.model_copy(update={"open_dental": p.open_dental.model_copy(update={"throttle_seconds": 0.0})})
+            for p in demo.practices
+        ]
+    )
+    settings = Settings(_env_file=None, INBOUND_DEBOUNCE_SECONDS=0.15).with_demo_defaults(base)
+    app = create_app(
+        settings, practices, od_sandbox=SandboxSettings(throttle_seconds=0), whatsapp_sandbox=True
+    )
+    server = TestServer(app, host="127.0.0.1", port=port)
+    await server.start_server()
+    async with httpx.AsyncClient(base_url=f"{base}/sandbox/od/api/v1/", headers=OD_HEADERS) as od:
+        yield Clinic(base, app[GRAPH_FAKE_KEY], od)
+    await server.close()
+
+
+def row_time(row: dict[str, str]) -> str:
+    return row["title"].split(", ")[-1]
+
+
+def next_monday_at(hour: int) -> datetime:
+    today = date.today()
+    monday = today + timedelta(days=(0 - today.weekday()) % 7 or 7)
+    if monday - today < timedelta(days=2):
+        monday += timedelta(days=7)
+    return datetime.combine(monday, datetime.min.time()).replace(hour=hour)
+
+
+# -- booking ----------------------------------------------------------------------------------------------------
+
+
+async def test_book_a_cleaning_by_tapping(clinic: Clinic) -> None:
+    jane = clinic.patient("15035551234")
+    before = {a["AptNum"] for a in await clinic.appointments_of(1)}
+    assert "Here are the times" in await jane.say("Hi, can I get a cleaning next week, after 2 if possible?")
+    first = jane.rows[0]
+    assert row_time(first) >= "14:00"
+    assert "Shall I book it?" in await jane.tap(first["id"])
+    assert jane.buttons == ["yes", "no", "other"]
+    assert "Booked!" in await jane.tap("yes")
+    new = [a for a in await clinic.appointments_of(1) if a["AptNum"] not in before]
+    assert len(new) == 1 and (new[0]["AppointmentTypeNum"], new[0]["IsHygiene"], new[0]["ProvHyg"]) == (
+        2,
+        "true",
+        3,
+    )
+    assert new[0]["AptDateTime"][11:16] == row_time(first)
+    assert any(
+        f"AptNum {new[0]['AptNum']}" in c["Note"] and c["Mode_"] == "Text"
+        for c in await clinic.commlogs_of(1)
+    )
+
+
+async def test_book_by_typing_the_choice_and_yes(clinic: Clinic) -> None:
+    jane = clinic.patient("15035551234")
+    await jane.say("I'd like a check-up next week")
+    second = jane.rows[1]
+    assert second["title"].split(", ")[-1] in await jane.say("the second one")
+    assert "Booked!" in await jane.say("yes please")
+
+
+async def test_other_times_shows_later_days(clinic: Clinic) -> None:
+    jane = clinic.patient("15035551234")
+    await jane.say("can I book a check-up?")
+    first_list = [r["title"] for r in jane.rows]
+    await jane.say("other times")
+    assert jane.rows and set(r["title"] for r in jane.rows).isdisjoint(first_list)
+
+
+async def test_a_correction_narrows_the_times(clinic: Clinic) -> None:
+    jane = clinic.patient("15035551234")
+    await jane.say("I want a check-up next week")
+    await jane.say("actually in the afternoon")
+    assert jane.rows and all(row_time(r) >= "12:00" for r in jane.rows)
+
+
+async def test_no_at_the_confirmation_offers_the_list_again(clinic: Clinic) -> None:
+    jane = clinic.patient("15035551234")
+    await jane.say("book a check-up")
+    await jane.tap(jane.rows[0]["id"])
+    assert "Which other time" in await jane.say("no")
+    assert jane.rows
+
+
+async def test_a_duplicate_yes_books_once(clinic: Clinic) -> None:
+    carlos = clinic.patient("15035553000")
+    before = len(await clinic.appointments_of(5))
+    await carlos.say("I need a check-up next week please")
+    await carlos.tap(carlos.rows[0]["id"])
+    await carlos.tap("yes")
+    await carlos.tap("yes")  # the same button again, a second later
+    assert len(await clinic.appointments_of(5)) == before + 1
+
+
+async def test_a_stale_tap_on_an_old_list(clinic: Clinic) -> None:
+    jane = clinic.patient("15035551234")
+    await jane.say("book a check-up next week")
+    old_row = jane.rows[0]["id"]
+    await jane.tap(old_row)
+    await jane.tap("yes")
+    assert "out of date" in await jane.tap(old_row)
+
+
+async def test_someone_else_takes_the_slot_between_offer_and_yes(clinic: Clinic) -> None:
+    jane = clinic.patient("15035551234")
+    await jane.say("book a check-up next week")
+    chosen = jane.rows[0]
+    await jane.tap(chosen["id"])
+    option = chosen["id"].removeprefix("opt:").split(".")
+    start = datetime.strptime(option[1], "%Y%m%d%H%M")
+    staff = {
+        "PatNum": 150,
+        "Op": int(option[3]),
+        "ProvNum": int(option[4]),
+        "AptDateTime": f"{start:%Y-%m-%d %H:%M:%S}",
+    }
+    assert (await clinic.od.post("appointments", json=staff)).status_code == 201
+    assert "just taken" in await jane.tap("yes")
+    assert jane.rows and chosen["title"] not in [r["title"] for r in jane.rows]
+    assert not [
+        a
+        for a in await clinic.appointments_of(1)
+        if a["AptDateTime"] == staff["AptDateTime"] and a["AptStatus"] == "Scheduled"
+    ]
+
+
+async def test_a_family_phone_asks_who_the_visit_is_for(clinic: Clinic) -> None:
+    maria = clinic.patient("15035552000")
+    assert "Who is the visit for" in await maria.say("I need a check-up for my son next week")
+    assert "Here are the times" in await maria.say("Mateo 11/20/2017")
+    await maria.tap(maria.rows[0]["id"])
+    await maria.tap("yes")
+    assert any(
+        a["AptStatus"] == "Scheduled" and a["AppointmentTypeNum"] == 4
+        for a in await clinic.appointments_of(4)
+    )
+
+
+async def test_a_parent_adds_a_new_child_on_the_family_phone(clinic: Clinic) -> None:
+    mike = clinic.patient("15035554000")
+    await mike.say("can I book a check-up for my daughter?")
+    assert "Here are the times" in await mike.say("Olivia Johnson 06/01/2019")
+    children = (await clinic.od.get("patients/Simple", params={"Guarantor": 6})).json()
+    olivia = next(p for p in children if p["FName"] == "Olivia")
+    assert (olivia["Birthdate"], olivia["Position"]) == ("2019-06-01", "Child")
+
+
+async def test_a_new_patient_is_created_then_booked(clinic: Clinic) -> None:
+    ana = clinic.patient("15035558877")
+    assert "first visit" in await ana.say("hi, I'd like to book an appointment")
+    assert "Here are the times" in await ana.say("Ana Lopez 03/14/1985")
+    [created] = (await clinic.od.get("patients", params={"Phone": "5035558877"})).json()
+    assert (created["FName"], created["LName"], created["TxtMsgOk"]) == ("Ana", "Lopez", "Yes")
+    await ana.tap(ana.rows[0]["id"])
+    assert "Booked!" in await ana.tap("yes")
+    [visit] = await clinic.appointments_of(created["PatNum"])
+    assert (visit["AppointmentTypeNum"], visit["IsNewPatient"]) == (1, "true")
+
+
+async def test_the_menu_then_a_kind_by_tap(clinic: Clinic) -> None:
+    jane = clinic.patient("15035551234")
+    await jane.say("hello")
+    assert jane.buttons == ["menu:book", "menu:reschedule", "menu:cancel"]
+    assert "What kind of visit" in await jane.tap("menu:book")
+    assert "Here are the times" in await jane.tap("kind:cleaning")
+
+
+# -- changing what is booked ------------------------------------------------------------------------------------
+
+
+async def test_cancel(clinic: Clinic) -> None:
+    pat_num, apt_num = await clinic.new_patient_with_visit("Cora", "(503) 555-7101", next_monday_at(9))
+    cora = clinic.patient("15035557101")
+    assert "Cancel your appointment on" in await cora.say("I need to cancel my appointment")
+    assert "is cancelled" in await cora.tap("yes")
+    assert (await clinic.od.get(f"appointments/{apt_num}")).json()["AptStatus"] == "UnschedList"
+    assert any("cancelled" in c["Note"] for c in await clinic.commlogs_of(pat_num))
+
+
+async def test_keeping_an_appointment_when_asked_to_cancel(clinic: Clinic) -> None:
+    _, apt_num = await clinic.new_patient_with_visit("Kai", "(503) 555-7102", next_monday_at(10))
+    kai = clinic.patient("15035557102")
+    await kai.say("cancel my appointment")
+    assert "haven't changed anything" in await kai.tap("no")
+    assert (await clinic.od.get(f"appointments/{apt_num}")).json()["AptStatus"] == "Scheduled"
+
+
+async def test_confirm(clinic: Clinic) -> None:
+    _, apt_num = await clinic.new_patient_with_visit("Coco", "(503) 555-7103", next_monday_at(11))
+    coco = clinic.patient("15035557103")
+    assert "is confirmed" in await coco.say("Yes, I'll be there")
+    assert (await clinic.od.get(f"appointments/{apt_num}")).json()["confirmed"] == "Confirmed"
+
+
+async def test_reschedule(clinic: Clinic) -> None:
+    _, apt_num = await clinic.new_patient_with_visit("Remy", "(503) 555-7104", next_monday_at(9))
+    remy = clinic.patient("15035557104")
+    assert "Your appointment is on" in await remy.say("I need to reschedule my appointment")
+    target = remy.rows[0]
+    await remy.tap(target["id"])
+    assert "Done: your appointment is now on" in await remy.tap("yes")
+    moved = (await clinic.od.get(f"appointments/{apt_num}")).json()
+    assert moved["AptDateTime"][11:16] == row_time(target)
+
+
+async def test_nothing_to_change_for_an_unknown_number(clinic: Clinic) -> None:
+    stranger = clinic.patient("15035550999")
+    assert "can't find an upcoming appointment" in await stranger.say("I want to cancel my appointment")
+
+
+# -- everything else --------------------------------------------------------------------------------------------
+
+
+async def test_info_answers_from_the_practice_configuration(clinic: Clinic) -> None:
+    jane = clinic.patient("15035551234")
+    assert "Monday to Friday" in await jane.say("what are your hours?")
+    assert "Free parking" in await jane.say("is there parking?")
+
+
+async def test_asking_for_a_person_hands_off_and_the_assistant_goes_quiet(clinic: Clinic) -> None:
+    jane = clinic.patient("15035551234")
+    assert "member of our team" in await jane.say("can I talk to a real person please")
+    sent = len(clinic.fake.sent)
+    async with httpx.AsyncClient() as client:
+        await client.post(
+            f"{clinic.base}/sandbox/whatsapp/inbound",
+            json={"from": jane.phone, "phone_number_id": PRACTICE_ID, "text": "hello?"},
+        )
+    await asyncio.sleep(1.0)
+    assert len(clinic.fake.sent) == sent
+
+
+async def test_pain_gets_the_safety_message(clinic: Clinic) -> None:
+    jane = clinic.patient("15035551234")
+    reply = await jane.say("my tooth hurts a lot and my face is swollen")
+    assert "(503) 555-0100" in reply and "911" in reply
+
+
+async def test_never_mind_starts_over(clinic: Clinic) -> None:
+    jane = clinic.patient("15035551234")
+    await jane.say("book a cleaning next week")
+    assert "start over" in await jane.say("never mind")
+
+
+async def test_unsupported_messages_get_a_polite_reply(clinic: Clinic) -> None:
+    delivery = json.loads(json.dumps(DELIVERIES["image"]))
+    delivery["entry"][0]["changes"][0]["value"]["messages"][0]["timestamp"] = str(int(time.time()))
+    raw = json.dumps(delivery).encode()
+    headers = {"X-Hub-Signature-256": sign(DEMO_APP_SECRET, raw), "Content-Type": "application/json"}
+    async with httpx.AsyncClient() as client:
+        assert (
+            await client.post(f"{clinic.base}/webhook/whatsapp", content=raw, headers=headers)
+        ).status_code == 200
+    deadline = time.monotonic() + 10
+    while not [m for m in clinic.fake.sent if m.to == "15035551234"]:
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.05)
+    [reply] = [m.body for m in clinic.fake.sent if m.to == "15035551234"]
+    assert "only read text" in reply["text"]["body"]
+
+
+# -- en español -------------------------------------------------------------------------------------------------
+
+
+async def test_reservar_en_espanol(clinic: Clinic) -> None:
+    carlos = clinic.patient("15035553000")
+    assert "Estas son las horas" in await carlos.say(
+        "Hola, quiero una limpieza la semana que viene por la tarde"
+    )
+    assert all(row_time(r) >= "12:00" for r in carlos.rows)
+    assert "¿La reservo?" in await carlos.say("la primera")
+    assert "¡Reservada!" in await carlos.say("sí")
+
+
+async def test_cancelar_en_espanol(clinic: Clinic) -> None:
+    _, apt_num = await clinic.new_patient_with_visit(
+        "Lucía", "(503) 555-7105", next_monday_at(10), language="spa"
+    )
+    lucia = clinic.patient("15035557105")
+    assert "¿Cancelo tu cita" in await lucia.say("Hola, necesito cancelar mi cita por favor")
+    assert "está cancelada" in await lucia.tap("yes")
+    assert (await clinic.od.get(f"appointments/{apt_num}")).json()["AptStatus"] == "UnschedList"
+
+
+async def test_paciente_nuevo_en_espanol(clinic: Clinic) -> None:
+    pablo = clinic.patient("15035558866")
+    assert "primera visita" in await pablo.say("Hola, quiero pedir una cita por favor")
+    assert "Estas son las horas" in await pablo.say("Pablo Ruiz 14/03/1985")
+    [created] = (await clinic.od.get("patients", params={"Phone": "5035558866"})).json()
+    assert (
+        created["Birthdate"],
+        (await clinic.od.get(f"patients/{created['PatNum']}")).json()["Language"],
+    ) == ("1985-03-14", "spa")
