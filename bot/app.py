@@ -96,7 +96,12 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
     handler = app[HANDLER_KEY]
     if handler is None:
         conversation = build_conversation_handler(
-            app[PRACTICES_KEY], app[LIMITER_KEY], app[REDIS_KEY], pipeline.storage, pipeline.sealer
+            app[PRACTICES_KEY],
+            app[LIMITER_KEY],
+            app[REDIS_KEY],
+            pipeline.storage,
+            pipeline.sealer,
+            app[SETTINGS_KEY],
         )
         handler = conversation
     worker = pipeline.worker(app[SETTINGS_KEY], handler)  # type: ignore[arg-type]

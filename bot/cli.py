@@ -149,7 +149,7 @@ async def run_worker(settings: Settings) -> None:
     redis = Redis.from_url(settings.redis_url, socket_timeout=10)
     pipeline = build_pipeline(settings, redis)
     handler = build_conversation_handler(
-        practices, RedisRateLimiter(redis), redis, pipeline.storage, pipeline.sealer
+        practices, RedisRateLimiter(redis), redis, pipeline.storage, pipeline.sealer, settings
     )
     worker = pipeline.worker(settings, handler)
     print(f"Worker {worker.consumer} consuming the inbound queue", flush=True)

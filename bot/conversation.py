@@ -19,11 +19,13 @@ from redis.asyncio import Redis
 from bot.crypto import Sealer
 from bot.office import OdOffice
 from bot.render import render
+from bot.settings import Settings
 from bot.storage import Storage
 from bot.turns import Turn, TurnResult
 from bot.whatsapp import messages
-from flows.context import Deps
+from flows.context import Deps, Understand
 from flows.graph import build_graph, run_turn
+from flows.nlu.llm import LlmUnderstanding, chat_model
 from flows.nlu.rules import understand as rules_understand
 from flows.nlu.understanding import Understanding
 from flows.ports import PracticeFacts
@@ -68,9 +70,14 @@ async def rules(words: str, now: datetime, language: str, state: ConversationSta
 
 class ConversationHandler:
     def __init__(
-        self, practices: dict[str, PracticeRuntime], *, clock: Callable[[], datetime] | None = None
+        self,
+        practices: dict[str, PracticeRuntime],
+        *,
+        understand: Understand = rules,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.practices = practices
+        self.understand = understand
         self.clock = clock or (lambda: datetime.now(UTC))
         self.graph: CompiledStateGraph = build_graph()
 
@@ -100,7 +107,7 @@ class ConversationHandler:
             now=self.clock().astimezone(runtime.office.practice.zone),
             user_key=turn.user_key,
             conversation=turn.conversation,
-            understand=rules,
+            understand=self.understand,
         )
         choice = next((m.choice_id for m in reversed(understood) if m.choice_id), None)
         texts = [m.text for m in understood if m.text and not m.choice_id]
@@ -126,7 +133,12 @@ class ConversationHandler:
 
 
 def build_conversation_handler(
-    practices: PracticesFile, limiter: RateLimiter, redis: Redis | None, storage: Storage, sealer: Sealer
+    practices: PracticesFile,
+    limiter: RateLimiter,
+    redis: Redis | None,
+    storage: Storage,
+    sealer: Sealer,
+    settings: Settings | None = None,
 ) -> ConversationHandler:
     """One Open Dental client, book cache and booking guard per practice, sharing the store and the limiter."""
     store: KeyValueStore = RedisStore(redis) if redis is not None else MemoryStore()
@@ -138,4 +150,18 @@ def build_conversation_handler(
         runtimes[practice.phone_number_id] = PracticeRuntime(
             facts(practice), OdOffice(practice, book, storage, sealer), client
         )
-    return ConversationHandler(runtimes)
+    return ConversationHandler(runtimes, understand=understanding(settings, practices))
+
+
+def understanding(settings: Settings | None, practices: PracticesFile) -> Understand:
+    """The LLM when an endpoint is configured, else the offline rules."""
+    if settings is None or settings.openai_api_key is None:
+        return rules
+    model = chat_model(
+        api_key=settings.openai_api_key.get_secret_value(),
+        base_url=settings.openai_base_url,
+        model=settings.openai_model,
+        timeout=settings.llm_timeout_seconds,
+    )
+    kinds = sorted({r.kind for p in practices.practices for r in p.booking.appointment_types})
+    return LlmUnderstanding(model, timeout=settings.llm_timeout_seconds, kinds=kinds)

@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     debounce_seconds: float = Field(default=1.5, ge=0, validation_alias=env("INBOUND_DEBOUNCE_SECONDS"))
     claim_idle_seconds: float = Field(default=30.0, gt=0, validation_alias=env("CLAIM_IDLE_SECONDS"))
     lock_ttl_seconds: float = Field(default=30.0, gt=0, validation_alias=env("CONVERSATION_LOCK_SECONDS"))
+    openai_api_key: SecretStr | None = Field(default=None, validation_alias=env("OPENAI_API_KEY"))
+    """With a key, an OpenAI-compatible model reads patients' messages; without, the offline rules do."""
+    openai_base_url: str | None = Field(default=None, validation_alias=env("OPENAI_BASE_URL"))
+    openai_model: str = Field(default="gpt-4o-mini", validation_alias=env("OPENAI_MODEL"))
+    llm_timeout_seconds: float = Field(default=4.0, gt=0, validation_alias=env("LLM_TIMEOUT_SECONDS"))
 
     @property
     def encryption_keys(self) -> list[str]:

@@ -47,6 +47,9 @@ YES = ("yes", "yeah", "yep", "yup", "sure", "ok", "okay", "correct", "right", "t
        "esta bien", "me sirve", "dale", "confirmo")  # fmt: skip
 NO = ("no", "nope", "nah", "not really", "doesn't work", "does not work", "don't", "negative", "no gracias", "no puedo",
       "no me sirve", "tampoco")  # fmt: skip
+ORDINAL_PICK = re.compile(
+    r"\b(\d{1,2})(?:st|nd|rd|th|º|ª|a|o)?\s+(?:one|option|opcion|time|hora)\b", re.IGNORECASE
+)
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
             "ninth": 9, "tenth": 10, "last": -1, "primera": 1, "primero": 1, "segunda": 2, "segundo": 2, "tercera": 3,
             "tercero": 3, "cuarta": 4, "cuarto": 4, "quinta": 5, "quinto": 5, "ultima": -1, "ultimo": -1}  # fmt: skip
@@ -89,8 +92,11 @@ def understand(text: str, now: datetime, *, language: str = "en") -> Understandi
     """Read one turn's text (several messages joined) into an Understanding."""
     t = fold(text).strip()
     birthdate = birthdate_in(text, day_first=language != "en")
+    # "The 2nd one" picks an offered option; it is not the 2nd of the month.
+    picked = ORDINAL_PICK.search(t)
+    dated = ORDINAL_PICK.sub(" ", text) if picked else text
     # A message that gives a date of birth is about who the patient is, not when they want to come.
-    when = resolve(text, now, day_first=language != "en") if birthdate is None else resolve("", now)
+    when = resolve(dated, now, day_first=language != "en") if birthdate is None else resolve("", now)
     intent = next((i for i, words in INTENTS if has(t, words)), None)
     yes = _yes_no(t)
     if intent in (Intent.GREETING, Intent.THANKS) and yes is None and len(t.split()) > 4:
@@ -108,7 +114,7 @@ def understand(text: str, now: datetime, *, language: str = "en") -> Understandi
         at=when.at,
         asap=when.asap,
         kind=next((k for k, words in KINDS if has(t, words)), None),
-        choice=_choice(t),
+        choice=int(picked.group(1)) if picked else _choice(t),
         first_name=first,
         last_name=last,
         birthdate=birthdate,

@@ -5,6 +5,7 @@ and what Open Dental holds afterwards (appointments and commlogs)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import AsyncIterator
@@ -134,10 +135,9 @@ class Patient:
         return []
 
 
-@pytest.fixture(name="clinic")
-async def fixture_clinic(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Clinic]:
-    monkeypatch.setenv("DEMO_OD_DEVELOPER_KEY", "sandbox-dev")
-    monkeypatch.setenv("DEMO_OD_CUSTOMER_KEY", "sandbox-customer")
+@contextlib.asynccontextmanager
+async def open_clinic(**settings: Any) -> AsyncIterator[Clinic]:
+    """The whole product on one loopback port, with both sandboxes; `settings` are environment names."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     demo = point_at_demo_sandbox(
@@ -150,15 +150,23 @@ async def fixture_clinic(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Clini
             for p in demo.practices
         ]
     )
-    settings = Settings(_env_file=None, INBOUND_DEBOUNCE_SECONDS=0.15).with_demo_defaults(base)
-    app = create_app(
-        settings, practices, od_sandbox=SandboxSettings(throttle_seconds=0), whatsapp_sandbox=True
-    )
+    config = Settings(_env_file=None, INBOUND_DEBOUNCE_SECONDS=0.15, **settings).with_demo_defaults(base)
+    app = create_app(config, practices, od_sandbox=SandboxSettings(throttle_seconds=0), whatsapp_sandbox=True)
     server = TestServer(app, host="127.0.0.1", port=port)
     await server.start_server()
-    async with httpx.AsyncClient(base_url=f"{base}/sandbox/od/api/v1/", headers=OD_HEADERS) as od:
-        yield Clinic(base, app[GRAPH_FAKE_KEY], od)
-    await server.close()
+    try:
+        async with httpx.AsyncClient(base_url=f"{base}/sandbox/od/api/v1/", headers=OD_HEADERS) as od:
+            yield Clinic(base, app[GRAPH_FAKE_KEY], od)
+    finally:
+        await server.close()
+
+
+@pytest.fixture(name="clinic")
+async def fixture_clinic(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Clinic]:
+    monkeypatch.setenv("DEMO_OD_DEVELOPER_KEY", "sandbox-dev")
+    monkeypatch.setenv("DEMO_OD_CUSTOMER_KEY", "sandbox-customer")
+    async with open_clinic() as clinic:
+        yield clinic
 
 
 def row_time(row: dict[str, str]) -> str:
