@@ -109,13 +109,17 @@ async def offer(state: TurnState, runtime: Runtime[Deps]) -> Update:
         conv.kind = choice.removeprefix("kind:")
     elif u.kind and conv.intent == "book":
         conv.kind = u.kind
-    _merge_wanted(conv, u, later=u.intent is Intent.OTHER_TIMES or choice == "other")
+    later = u.intent is Intent.OTHER_TIMES or choice == "other"
+    _merge_wanted(conv, u, later=later)
     if conv.intent == "book":
         if conv.patient is None and (question := await _identify(state, deps)):
             return question
         if conv.kind is None:
             return _ask_kind(state, deps)
     options = await _search(conv, deps)
+    if not options and later and conv.wanted.end is not None:
+        conv.wanted.end = None  # the asked-for days are used up: "other times" looks beyond them
+        options = await _search(conv, deps)
     if not options and conv.wanted.at is not None:
         conv.wanted.at = None  # that exact time is taken: show what else the day has
         state = _with(state, text("offer.exact_taken"))
