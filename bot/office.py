@@ -67,11 +67,24 @@ class OdOffice:
         language: str,
         guarantor: int | None,
     ) -> PatientInfo:
+        phone = user_key if user_key.isdigit() else None
+        if phone is None:
+            # Meta gave no number: the patient is who their name and date of birth say, if the chart exists.
+            known = await self.appointments.od.search_patients(
+                last_name=last_name, first_name=first_name, birthdate=birthdate
+            )
+            exact = [
+                p
+                for p in known
+                if p.l_name.lower() == last_name.lower() and p.f_name.lower() == first_name.lower()
+            ]
+            if len(exact) == 1:
+                return _patient(exact[0])
         created = await self.appointments.od.create_patient(
             first_name=first_name,
             last_name=last_name,
             birthdate=birthdate,
-            wa_id=user_key,
+            wa_id=phone,
             region=self.practice.region,
             language=language,
             guarantor=guarantor,

@@ -148,18 +148,20 @@ class OpenDentalClient:
         first_name: str,
         last_name: str,
         birthdate: date | None,
-        wa_id: str,
+        wa_id: str | None,
         region: str,
         language: str,
         guarantor: int | None = None,
     ) -> Patient:
-        """Create a patient reachable by text on this WhatsApp number. A replay can create a duplicate, so no retry."""
+        """Create a patient reachable by text on this WhatsApp number (None: a user Meta gives no number for).
+
+        A replay can create a duplicate, so no retry."""
         body = NewPatient(
             f_name=first_name.strip(),
             l_name=last_name.strip(),
             birthdate=birthdate,
-            wireless_phone=phones.format_for_practice(wa_id, region),
-            txt_msg_ok=YesNoUnknown.YES,
+            wireless_phone=phones.format_for_practice(wa_id, region) if wa_id else None,
+            txt_msg_ok=YesNoUnknown.YES if wa_id else None,
             language=iso639_2(language),
             guarantor=guarantor,
             position="Child" if guarantor else None,

@@ -320,6 +320,69 @@ async def test_the_menu_then_a_kind_by_tap(clinic: Clinic) -> None:
     assert "Here are the times" in await jane.tap("kind:cleaning")
 
 
+async def test_a_patient_who_changes_intent_mid_booking(clinic: Clinic) -> None:
+    _, apt_num = await clinic.new_patient_with_visit("Ivy", "(503) 555-7106", next_monday_at(11))
+    ivy = clinic.patient("15035557106")
+    assert "Here are the times" in await ivy.say("I'd like to book a check-up next week")
+    assert "Cancel your appointment on" in await ivy.say("actually, I need to cancel my appointment instead")
+    assert "is cancelled" in await ivy.say("yes")
+    assert (await clinic.od.get(f"appointments/{apt_num}")).json()["AptStatus"] == "UnschedList"
+
+
+async def test_a_user_without_a_phone_number_is_identified_by_name_and_birthdate(clinic: Clinic) -> None:
+    payload = bsuid_delivery("wamid.BSU1", "Hi, I would like to book a check-up")
+    async with httpx.AsyncClient() as client:
+        await post_signed(client, clinic, payload)
+        reply = await wait_for_reply(clinic, BSUID)
+        assert "first visit" in reply["text"]["body"]
+        await post_signed(client, clinic, bsuid_delivery("wamid.BSU2", "Jane Smith 05/24/1976"))
+        reply = await wait_for_reply(clinic, BSUID, after=1)
+    assert reply["interactive"]["type"] == "list"  # Jane's chart was found: no new patient
+    assert (
+        len((await clinic.od.get("patients/Simple", params={"LName": "Smith", "FName": "Jane"})).json()) == 1
+    )
+
+
+BSUID = "US.13491208655302741918"
+
+
+def bsuid_delivery(wamid: str, body: str) -> dict[str, Any]:
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15550100000", "phone_number_id": PRACTICE_ID},
+        "contacts": [{"profile": {"name": "Private"}, "user_id": BSUID}],
+        "messages": [
+            {
+                "from_user_id": BSUID,
+                "id": wamid,
+                "timestamp": str(int(time.time())),
+                "type": "text",
+                "text": {"body": body},
+            }
+        ],
+    }
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "W", "changes": [{"field": "messages", "value": value}]}],
+    }
+
+
+async def post_signed(client: httpx.AsyncClient, clinic: Clinic, payload: dict[str, Any]) -> None:
+    raw = json.dumps(payload).encode()
+    headers = {"X-Hub-Signature-256": sign(DEMO_APP_SECRET, raw), "Content-Type": "application/json"}
+    assert (
+        await client.post(f"{clinic.base}/webhook/whatsapp", content=raw, headers=headers)
+    ).status_code == 200
+
+
+async def wait_for_reply(clinic: Clinic, to: str, *, after: int = 0) -> dict[str, Any]:
+    deadline = time.monotonic() + 10
+    while len(sent := [m.body for m in clinic.fake.sent if m.to == to]) <= after:
+        assert time.monotonic() < deadline, "no reply"
+        await asyncio.sleep(0.05)
+    return sent[after]
+
+
 # -- changing what is booked ------------------------------------------------------------------------------------
 
 
