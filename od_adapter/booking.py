@@ -132,6 +132,8 @@ class AppointmentBook:
             return []
         if self.rules.openings_source == "slots":
             return await self._options_from_slots(rule, prefs, window, limit)
+        if self.rules.openings_source == "web_sched" and rule.web_sched_def_num is not None:
+            return await self._options_from_web_sched(rule, prefs, window, limit)
         book = await self.cache.book(window.first_day, window.last_day)
         return find_openings(book, self.rules, rule, prefs, now=now, zone=self.practice.zone, limit=limit)
 
@@ -146,6 +148,25 @@ class AppointmentBook:
         op = rule.operatories[0] if len(rule.operatories) == 1 else None
         slots = await self.od.slots(
             window.first_day, window.last_day, prov_num=prov, op_num=op, length_minutes=apt_type.minutes
+        )
+        return openings_from_slots(
+            slots, self.rules, apt_type, rule, prefs, now=self.clock(), zone=self.practice.zone, limit=limit
+        )
+
+    async def _options_from_web_sched(
+        self, rule: AppointmentTypeRule, prefs: Preferences, window: SearchWindow, limit: int
+    ) -> list[Option]:
+        assert rule.web_sched_def_num is not None
+        reference = await self.cache.reference()
+        apt_type = Book(
+            reference.providers, reference.operatories, reference.appointment_types
+        ).appointment_type(rule.name)
+        slots = await self.od.web_sched_slots(
+            window.first_day,
+            window.last_day,
+            def_num=rule.web_sched_def_num,
+            new_patient=rule.new_patient and not rule.existing_patient,
+            clinic_num=self.practice.clinic_num or None,
         )
         return openings_from_slots(
             slots, self.rules, apt_type, rule, prefs, now=self.clock(), zone=self.practice.zone, limit=limit

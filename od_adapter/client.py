@@ -254,6 +254,25 @@ class OpenDentalClient:
         }
         return await self._list(Slot, "appointments/Slots", params)
 
+    async def web_sched_slots(
+        self,
+        start: date,
+        end: date,
+        *,
+        def_num: int,
+        new_patient: bool = False,
+        clinic_num: int | None = None,
+    ) -> list[Slot]:
+        """`GET /appointments/SlotsWebSched`: fixed-length slots for a Web Sched appointment type."""
+        params = {
+            "dateStart": format_date(start),
+            "dateEnd": format_date(end),
+            "defNumApptType": def_num,
+            "isNewPatient": "true" if new_patient else "false",
+            "ClinicNum": clinic_num,
+        }
+        return await self._list(Slot, "appointments/SlotsWebSched", params)
+
     async def create_appointment(self, appointment: NewAppointment) -> Appointment:
         """`POST /appointments`. Never retried blindly: on `outcome_unknown` the caller must look it up first."""
         data = await self._write(

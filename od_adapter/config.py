@@ -126,6 +126,8 @@ class AppointmentTypeRule(Strict):
     providers: list[int] = Field(default_factory=list)
     """Allowed providers (empty: any whose hygiene role matches)."""
     hygiene: bool = False
+    web_sched_def_num: int | None = None
+    """The Web Sched definition (category 42 or 51) for this type, used when openings come from Web Sched."""
 
 
 class BookingRules(Strict):
@@ -139,8 +141,9 @@ class BookingRules(Strict):
     """Practice-type day entries whose note contains one of these words close the day."""
     allow_overlap: bool = False
     """Whether the assistant may book a chair that already holds an appointment (Open Dental's ApptsAllowOverlap)."""
-    openings_source: Literal["schedules", "slots"] = "schedules"
-    """`slots`: Open Dental's /appointments/Slots, for single-provider offices only (it ignores blockouts)."""
+    openings_source: Literal["schedules", "slots", "web_sched"] = "schedules"
+    """`slots`: Open Dental's /appointments/Slots, for single-provider offices only (it ignores blockouts);
+    `web_sched`: /appointments/SlotsWebSched, for practices that set up Web Sched appointment types."""
     cancel_break_type: Literal["Cancelled"] | None = None
     """Break cancellations with breakType Cancelled (adds D9987 and its fee) instead of a plain Break."""
     confirm_def_num: int | None = None

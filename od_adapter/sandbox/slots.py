@@ -105,3 +105,78 @@ async def get_slots(request: web.Request) -> web.Response:
         for s, e in open_blocks(schedules, appointments, prov_num, length)
     ]
     return respond(page(request, slots, request.app[SANDBOX_KEY].settings.max_limit))
+
+
+WEB_SCHED_NEW, WEB_SCHED_EXISTING = 42, 51
+
+
+@routes.get("/api/v1/appointments/SlotsWebSched")
+@requires("read")
+async def get_web_sched_slots(request: web.Request) -> web.Response:
+    """Fixed-length slots for a Web Sched appointment type, in the operatories marked for Web Sched.
+
+    The definition (category 42 for new patients, 51 for existing ones) names the appointment type; the sandbox
+    keeps that link in the definition's ItemValue (Open Dental keeps it in its deflink table).
+    """
+    office = request[OFFICE_KEY]
+    query = Query(request)
+    start, end = _date_range(query, office.today())
+    def_num = query.int("defNumApptType")
+    if def_num is None:
+        raise bad_request("defNumApptType is required")
+    new_patient = bool(query.bool("isNewPatient"))
+    definition = office.definitions.get(def_num)
+    expected = WEB_SCHED_NEW if new_patient else WEB_SCHED_EXISTING
+    if definition is None or definition.category_num != expected:
+        raise bad_request("defNumApptType is not a Web Sched appointment type for this kind of patient")
+    apt_type = office.appointment_types.get(int(definition.item_value or 0))
+    if apt_type is None:
+        raise bad_request("defNumApptType is not linked to an appointment type")
+    length = timedelta(minutes=apt_type.minutes or 30)
+    web_ops = {o.operatory_num for o in office.operatories.values() if o.is_web_sched and not o.is_hidden}
+    # Open Dental sets this per Web Sched type; the sandbox's rule: cleanings are the hygienists' work.
+    hygiene = apt_type.appointment_type_name.lower().startswith(("clean", "hyg"))
+    slots = []
+    for schedule in sorted(office.schedules.values(), key=lambda s: (s.start, s.prov_num)):
+        provider = office.providers.get(schedule.prov_num)
+        if (
+            schedule.sched_type is not SchedType.PROVIDER
+            or provider is None
+            or provider.is_hygienist != hygiene
+            or schedule.sched_date is None
+            or not start <= schedule.sched_date <= end
+        ):
+            continue
+        for op in (o for o in schedule.operatories if o in web_ops):
+            slot = schedule.start
+            while slot + length <= schedule.stop:
+                if _web_slot_free(office, op, schedule.prov_num, slot, slot + length):
+                    slots.append(
+                        Slot(
+                            date_time_start=slot,
+                            date_time_end=slot + length,
+                            prov_num=schedule.prov_num,
+                            op_num=op,
+                        )
+                    )
+                slot += length
+    slots.sort(key=lambda s: (s.date_time_start, s.op_num))
+    return respond(page(request, slots, request.app[SANDBOX_KEY].settings.max_limit))
+
+
+def _web_slot_free(office: Office, op: int, prov_num: int, start: datetime, end: datetime) -> bool:
+    if any(
+        s.sched_type is SchedType.BLOCKOUT and op in s.operatories and s.start < end and start < s.stop
+        for s in office.schedules.values()
+    ):
+        return False
+    for apt in office.appointments.values():
+        if not apt.apt_status.occupies_chair or apt.apt_date_time is None or apt.end is None:
+            continue
+        if (
+            apt.apt_date_time < end
+            and start < apt.end
+            and (apt.op == op or prov_num in (apt.prov_num, apt.prov_hyg))
+        ):
+            return False
+    return True

@@ -431,3 +431,22 @@ async def test_a_reschedule_into_a_taken_time_changes_nothing(
     assert isinstance(result, Conflict) and target.start not in {a.start for a in result.alternatives}
     current = (await raw.get(f"appointments/{booked.appointment.apt_num}")).json()
     assert current["AptDateTime"] == f"{options[0].start:%Y-%m-%d %H:%M:%S}"
+
+
+async def test_practices_using_web_sched_get_its_slots(
+    sandbox: TestServer, od: OpenDentalClient, store: KeyValueStore
+) -> None:
+    practice = demo_practice(sandbox, openings_source="web_sched")
+    rules = [
+        r.model_copy(update={"web_sched_def_num": {"Cleaning": 70, "Consultation": 71}.get(r.name)})
+        for r in practice.booking.appointment_types
+    ]
+    practice = practice.model_copy(
+        update={"booking": practice.booking.model_copy(update={"appointment_types": rules})}
+    )
+    book = AppointmentBook(practice, od, BookCache(od, store, practice.phone_number_id, practice.zone), store)
+    options = await book.find_options("cleaning", two_weeks())
+    assert options and all(o.prov_num == 3 and o.op == 3 and o.minutes == 60 for o in options)
+    assert od.stats.by_endpoint["GET /appointments/SlotsWebSched"] == 1
+    booked = await book.book(book.option_id(options[0]), JANE, "wamid.websched")
+    assert isinstance(booked, Booked) and booked.appointment.is_hygiene

@@ -487,3 +487,24 @@ async def test_admin_log_counters_settings_and_reset(sandbox: TestServer) -> Non
         await admin.post("/_admin/reset")
         assert (await api.get("appointments", params={"date": "2030-01-07"})).json() == []
         assert (await admin.get("/_admin/counters")).json()["total"] == 1
+
+
+async def test_slots_web_sched(api: httpx.AsyncClient) -> None:
+    monday = next_weekday(date.today(), 0).isoformat()
+    params = {"dateStart": monday, "dateEnd": monday, "defNumApptType": 70}
+    cleanings = (await api.get("appointments/SlotsWebSched", params=params)).json()
+    assert cleanings and all(s["ProvNum"] == 3 and s["OpNum"] == 3 for s in cleanings)
+    assert all(
+        datetime.fromisoformat(s["DateTimeEnd"]) - datetime.fromisoformat(s["DateTimeStart"])
+        == timedelta(hours=1)
+        for s in cleanings
+    )
+    checkups = (await api.get("appointments/SlotsWebSched", params={**params, "defNumApptType": 71})).json()
+    assert (
+        checkups and {s["OpNum"] for s in checkups} <= {1, 2} and {s["ProvNum"] for s in checkups} <= {1, 2}
+    )
+    wrong_kind = await api.get("appointments/SlotsWebSched", params={**params, "isNewPatient": "true"})
+    assert wrong_kind.status_code == 400
+    assert (
+        await api.get("appointments/SlotsWebSched", params={"date": monday})
+    ).json() == "defNumApptType is required"
