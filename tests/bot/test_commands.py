@@ -140,3 +140,60 @@ def test_a_worker_process_needs_redis() -> None:
     result = run("-m", "bot", "worker", env={**SECRETS, "REDIS_URL": ""})
     assert result.returncode == 2
     assert "needs REDIS_URL" in result.stderr
+
+
+def test_the_demo_books_through_the_real_path() -> None:
+    """The README's first command: a patient chats a booking and the appointment is in the Open Dental sandbox."""
+    port = free_port()
+    # The embedded defaults, whatever this machine's environment says.
+    env = {k: v for k, v in os.environ.items() if k not in ("PRACTICES_FILE", "REDIS_URL")}
+    env["INBOUND_DEBOUNCE_SECONDS"] = "0.2"
+    demo = subprocess.Popen([sys.executable, "-m", "bot", "demo", "--port", str(port)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    od = {"Authorization": "ODFHIR sandbox-dev/sandbox-customer", "Content-Type": "application/json"}
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline and demo.poll() is None, "the demo did not start"
+            time.sleep(0.2)
+        before = {
+            a["AptNum"]
+            for a in httpx.get(
+                f"{base}/sandbox/od/api/v1/appointments", params={"PatNum": 1}, headers=od
+            ).json()
+        }
+
+        def say(**message: str) -> dict:
+            sent = len(httpx.get(f"{base}/sandbox/whatsapp/outbox", params={"to": "15035551234"}).json())
+            httpx.post(
+                f"{base}/sandbox/whatsapp/inbound",
+                json={"from": "15035551234", "phone_number_id": "100000000000001", **message},
+                timeout=30,
+            )
+            end = time.monotonic() + 60
+            while (
+                len(
+                    replies := httpx.get(
+                        f"{base}/sandbox/whatsapp/outbox", params={"to": "15035551234"}
+                    ).json()
+                )
+                == sent
+            ):
+                assert time.monotonic() < end, f"no reply to {message}"
+                time.sleep(0.2)
+            return replies[-1]["body"]
+
+        offer = say(text="Hi, I'd like a check-up next week please")
+        rows = offer["interactive"]["action"]["sections"][0]["rows"]
+        say(list_id=rows[0]["id"])
+        assert "Booked!" in say(button_id="yes")["text"]["body"]
+        after = httpx.get(f"{base}/sandbox/od/api/v1/appointments", params={"PatNum": 1}, headers=od).json()
+        assert len([a for a in after if a["AptNum"] not in before]) == 1
+    finally:
+        demo.terminate()
+        demo.wait(timeout=15)
