@@ -11,15 +11,16 @@ from collections.abc import Sequence
 
 from aiohttp import web
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from bot.app import SANDBOX_OD_PREFIX, create_app
-from bot.connection_check import check_practice
+from bot.connection_check import check_practice, ping_practice
 from bot.conversation import build_conversation_handler
 from bot.keys import LIMITER_KEY
 from bot.pipeline import build_pipeline
 from bot.settings import Settings
 from od_adapter.config import ConfigError, PracticesFile, load_practices
-from od_adapter.ratelimit import RedisRateLimiter
+from od_adapter.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from od_adapter.sandbox import DEVELOPER_KEY, SandboxSettings
 
 DEMO_SANDBOX_URL = "http://127.0.0.1:8080/sandbox/od/api/v1"
@@ -42,6 +43,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--no-worker", action="store_true", help="only receive webhooks; workers run elsewhere"
     )
     commands.add_parser("worker", help="consume the inbound queue (needs REDIS_URL)")
+    commands.add_parser("check-config", help="validate the practices file and test every connection")
     return parser.parse_args(argv)
 
 
@@ -52,6 +54,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         if args.command == "demo":
             asyncio.run(run_demo(settings, args.host, args.port, check_only=args.check_only))
+        elif args.command == "check-config":
+            raise SystemExit(asyncio.run(check_config(settings)))
         elif args.command == "serve":
             asyncio.run(run_serve(settings, args.host, args.port, with_worker=not args.no_worker))
         else:
@@ -159,3 +163,26 @@ async def run_worker(settings: Settings) -> None:
         await handler.aclose()
         await pipeline.aclose()
         await redis.aclose()
+
+
+async def check_config(settings: Settings) -> int:
+    """Validate the practices and reach each one's Open Dental (and Redis); 0 when everything answers."""
+    practices = load_practices(settings.practices_file)
+    print(f"{settings.practices_file}: {len(practices.practices)} practices, valid")
+    failures = 0
+    limiter = MemoryRateLimiter()
+    for practice in practices.practices:
+        report = await ping_practice(practice, limiter)
+        failures += not report.ok
+        print("\n".join(report.lines()))
+    if settings.redis_url:
+        redis = Redis.from_url(settings.redis_url, socket_timeout=5)
+        try:
+            await redis.ping()
+            print("OK  Redis")
+        except (RedisError, OSError) as exc:
+            failures += 1
+            print(f"FAIL Redis: {type(exc).__name__}")
+        finally:
+            await redis.aclose()
+    return 1 if failures else 0

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from od_adapter.client import OpenDentalClient
-from od_adapter.config import Practice
+from od_adapter.config import ConfigError, Practice
 from od_adapter.errors import OpenDentalError
 from od_adapter.ratelimit import RateLimiter
 
@@ -65,3 +66,23 @@ async def _inspect(practice: Practice, od: OpenDentalClient, report: PracticeRep
     today = datetime.now(practice.zone).date()
     week = await od.appointments(start=today, end=today + timedelta(days=6))
     report.facts.append(f"{len(week)} appointments in the next 7 days")
+
+
+async def ping_practice(practice: Practice, limiter: RateLimiter) -> PracticeReport:
+    """One cheap request (the practice's title preference) that proves keys, permissions and the route work."""
+    report = PracticeReport(practice.name)
+    started = time.perf_counter()
+    try:
+        async with OpenDentalClient.for_practice(practice.open_dental, limiter) as od:
+            try:
+                [title] = await od.preferences("PracticeTitle") or [None]
+            finally:
+                report.requests = od.stats.requests
+        label = title.value_string if title else "(no PracticeTitle)"
+        report.facts.append(
+            f"Open Dental answered in {(time.perf_counter() - started) * 1000:.0f} ms: {label}"
+        )
+    except (OpenDentalError, ConfigError) as exc:
+        report.problems.append(str(exc))
+    report.ok = not report.problems
+    return report

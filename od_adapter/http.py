@@ -142,6 +142,7 @@ class OdHttp:
 
     async def _send(self, method: str, path: str, params: Params | None, body: Any) -> Any:
         name = endpoint_name(method, path)
+        route = name.split(" ", 1)[1]  # the path with ids folded, for error messages and logs
         waited = await self._limiter.acquire(self._customer_key, self._spacing)
         self.stats.limiter_wait_seconds += waited
         self.stats.requests += 1
@@ -151,11 +152,11 @@ class OdHttp:
         try:
             response = await self._client.request(method, path.lstrip("/"), params=query, json=body)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            raise OdNotSent(f"cannot connect ({type(exc).__name__})", method=method, path=name) from exc
+            raise OdNotSent(f"cannot connect ({type(exc).__name__})", method=method, path=route) from exc
         except httpx.TimeoutException as exc:
-            raise OdTimedOut(f"no answer in time ({type(exc).__name__})", method=method, path=name) from exc
+            raise OdTimedOut(f"no answer in time ({type(exc).__name__})", method=method, path=route) from exc
         except httpx.TransportError as exc:
-            raise OdUnavailable(f"network error ({type(exc).__name__})", method=method, path=name) from exc
+            raise OdUnavailable(f"network error ({type(exc).__name__})", method=method, path=route) from exc
         finally:
             self.stats.request_seconds += time.perf_counter() - started
         self.stats.by_status[response.status_code] += 1
@@ -163,7 +164,7 @@ class OdHttp:
             "%s -> %s in %.0f ms", name, response.status_code, (time.perf_counter() - started) * 1000
         )
         if response.status_code >= 400:
-            raise _error(response, method, name)
+            raise _error(response, method, route)
         if not response.content.strip():
             return None
         try:
@@ -171,7 +172,7 @@ class OdHttp:
         except ValueError as exc:
             # A 200 with a body that is not JSON is a broken proxy or office, not a reason to retry blindly.
             raise OdUnavailable(
-                "malformed response body", status=response.status_code, method=method, path=name
+                "malformed response body", status=response.status_code, method=method, path=route
             ) from exc
 
     def _backoff(self, state: RetryCallState) -> float:
@@ -192,16 +193,16 @@ def _may_retry(exc: BaseException, idempotent: bool) -> bool:
     return idempotent and isinstance(exc, OdUnavailable)
 
 
-def _error(response: httpx.Response, method: str, name: str) -> OpenDentalError:
+def _error(response: httpx.Response, method: str, route: str) -> OpenDentalError:
     message = error_message(response.content, response.headers.get("content-type", ""))
     error = error_for_status(
         response.status_code,
         message,
         retry_after=parse_retry_after(response.headers.get("retry-after")),
         method=method,
-        path=name,
+        path=route,
     )
     if type(error) is OdUnavailable and response.status_code == 400:
         # Open Dental's 400 for a stopped eConnector: the office never saw the request.
-        return OdNotSent(error.message, status=400, method=method, path=name)
+        return OdNotSent(error.message, status=400, method=method, path=route)
     return error

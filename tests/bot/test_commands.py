@@ -197,3 +197,38 @@ def test_the_demo_books_through_the_real_path() -> None:
     finally:
         demo.terminate()
         demo.wait(timeout=15)
+
+
+def test_check_config_reaches_each_practice_and_redis(tmp_path: Path) -> None:
+    sandbox_port = free_port()
+    sandbox = subprocess.Popen([sys.executable, "-m", "od_adapter.sandbox", "--port", str(sandbox_port), "--throttle-seconds", "0"], cwd=ROOT, stdout=subprocess.DEVNULL)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{sandbox_port}/_admin/offices")
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        practices = tmp_path / "practices.toml"
+        practices.write_text(
+            (ROOT / "od_adapter/sandbox/data/demo_practices.toml")
+            .read_text()
+            .replace("http://127.0.0.1:8080/sandbox/od/api/v1", f"http://127.0.0.1:{sandbox_port}/api/v1")
+        )
+        env = {"PRACTICES_FILE": str(practices), "DEMO_OD_DEVELOPER_KEY": "sandbox-dev", "REDIS_URL": ""}
+        good = run("-m", "bot", "check-config", env={**env, "DEMO_OD_CUSTOMER_KEY": "sandbox-customer"})
+        assert good.returncode == 0, good.stdout + good.stderr
+        assert "OK  Bright Smile Dental" in good.stdout and "Open Dental answered" in good.stdout
+        bad = run(
+            "-m",
+            "bot",
+            "check-config",
+            env={**env, "DEMO_OD_CUSTOMER_KEY": "wrong", "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"},
+        )
+        assert bad.returncode == 1
+        assert "FAIL Bright Smile Dental" in bad.stdout and "401" in bad.stdout and "FAIL Redis" in bad.stdout
+    finally:
+        sandbox.terminate()
+        sandbox.wait(timeout=10)
