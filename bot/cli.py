@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import socket
 import sys
 from collections.abc import Sequence
 
@@ -14,6 +15,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot.app import SANDBOX_OD_PREFIX, create_app
+from bot.chat import converse
 from bot.connection_check import check_practice, ping_practice
 from bot.conversation import build_conversation_handler
 from bot.keys import LIMITER_KEY
@@ -44,6 +46,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     commands.add_parser("worker", help="consume the inbound queue (needs REDIS_URL)")
     commands.add_parser("check-config", help="validate the practices file and test every connection")
+    chat = commands.add_parser("chat", help="be a patient in the terminal, against the embedded demo")
+    chat.add_argument("--phone", default="+15035551234", help="the patient's WhatsApp number")
+    chat.add_argument(
+        "--port", type=int, default=0, help="port for the embedded demo (default: any free one)"
+    )
     return parser.parse_args(argv)
 
 
@@ -54,6 +61,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         if args.command == "demo":
             asyncio.run(run_demo(settings, args.host, args.port, check_only=args.check_only))
+        elif args.command == "chat":
+            asyncio.run(run_chat(settings, args.phone, args.port))
         elif args.command == "check-config":
             raise SystemExit(asyncio.run(check_config(settings)))
         elif args.command == "serve":
@@ -86,16 +95,42 @@ def point_at_demo_sandbox(practices: PracticesFile, host: str, port: int) -> Pra
     return PracticesFile(practices=entries)
 
 
-async def run_demo(settings: Settings, host: str, port: int, *, check_only: bool = False) -> None:
+def demo_app(settings: Settings, host: str, port: int) -> tuple[web.Application, PracticesFile]:
+    """The embedded demo: the assistant, both sandboxes, the demo practice pointed at this process."""
     for name, value in DEMO_KEYS.items():
         if not os.environ.get(name):
             os.environ[name] = value
     practices = point_at_demo_sandbox(load_practices(settings.practices_file), host, port)
     for practice in practices.practices:
         practice.open_dental.keys()  # fail now, naming the variable, rather than on the first request
+    settings = settings.with_demo_defaults(f"http://{host}:{port}")
+    return create_app(settings, practices, od_sandbox=SandboxSettings(), whatsapp_sandbox=True), practices
+
+
+async def run_chat(settings: Settings, phone: str, port: int) -> None:
+    host, port = "127.0.0.1", port or free_port()
+    app, practices = demo_app(settings, host, port)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+        print(
+            f"Chatting with {practices.practices[0].name} as {phone}. Type a message; #n taps a choice; Ctrl-D ends."
+        )
+        await converse(f"http://{host}:{port}", phone, practices.practices[0].phone_number_id)
+    finally:
+        await runner.cleanup()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def run_demo(settings: Settings, host: str, port: int, *, check_only: bool = False) -> None:
+    app, practices = demo_app(settings, host, port)
     base = f"http://{host}:{port}"
-    settings = settings.with_demo_defaults(base)
-    app = create_app(settings, practices, od_sandbox=SandboxSettings(), whatsapp_sandbox=True)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     try:

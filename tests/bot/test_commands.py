@@ -232,3 +232,19 @@ def test_check_config_reaches_each_practice_and_redis(tmp_path: Path) -> None:
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=10)
+
+
+def test_chat_in_the_terminal_books_a_visit() -> None:
+    lines = "Hi, I'd like a check-up next week please\n#1\n#1\n"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "chat", "--phone", "+15035551234"],
+        cwd=ROOT,
+        input=lines,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "INBOUND_DEBOUNCE_SECONDS": "0.2"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "#1 " in result.stdout and "Shall I book it?" in result.stdout
+    assert "bot> Booked!" in result.stdout

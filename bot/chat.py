@@ -1,0 +1,86 @@
+"""`python -m bot chat --phone +15035551234`: be a patient in the terminal, against the embedded demo.
+
+Every line goes through the same path as a real message: the WhatsApp sandbox signs a Cloud API webhook and
+posts it to `/webhook/whatsapp`. Lists and buttons are shown numbered; `#2` taps the second one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Any
+
+import httpx
+
+PROMPT = "you> "
+
+
+def show(body: dict[str, Any]) -> list[str]:
+    """Print one WhatsApp message; return the ids of its rows or buttons, in the order shown."""
+    if body["type"] == "text":
+        print(f"bot> {body['text']['body']}")
+        return []
+    interactive = body["interactive"]
+    print(f"bot> {interactive['body']['text']}")
+    if interactive["type"] == "button":
+        choices = [(b["reply"]["id"], b["reply"]["title"]) for b in interactive["action"]["buttons"]]
+    else:
+        rows = [r for section in interactive["action"]["sections"] for r in section["rows"]]
+        choices = [(r["id"], f"{r['title']}  {r.get('description', '')}".rstrip()) for r in rows]
+    for n, (_, title) in enumerate(choices, 1):
+        print(f"     #{n} {title}")
+    return [choice_id for choice_id, _ in choices]
+
+
+async def converse(base: str, phone: str, phone_number_id: str, *, reply_within: float = 60.0) -> None:
+    """Read lines until end of input; send each; print every reply."""
+    sender = phone.lstrip("+")
+    choices: list[str] = []
+    loop = asyncio.get_running_loop()
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        while True:
+            line = await loop.run_in_executor(None, _read_line)
+            if line is None:
+                return
+            if not line.strip():
+                continue
+            message: dict[str, str] = {"text": line}
+            if line.startswith("#") and line[1:].isdigit() and 0 < int(line[1:]) <= len(choices):
+                picked = choices[int(line[1:]) - 1]
+                kind = "list_id" if picked.startswith(("opt:", "apt:", "kind:")) else "button_id"
+                message = {kind: picked}
+            sent = len((await client.get("/sandbox/whatsapp/outbox", params={"to": sender})).json())
+            await client.post(
+                "/sandbox/whatsapp/inbound",
+                json={"from": sender, "phone_number_id": phone_number_id, **message},
+            )
+            replies = await _wait_for_replies(client, sender, sent, reply_within)
+            for body in replies:
+                choices = show(body) or choices
+
+
+async def _wait_for_replies(
+    client: httpx.AsyncClient, sender: str, seen: int, within: float
+) -> list[dict[str, Any]]:
+    deadline = asyncio.get_running_loop().time() + within
+    while asyncio.get_running_loop().time() < deadline:
+        sent = (await client.get("/sandbox/whatsapp/outbox", params={"to": sender})).json()
+        if len(sent) > seen:
+            await asyncio.sleep(0.3)  # a turn can send more than one message
+            return [
+                m["body"]
+                for m in (await client.get("/sandbox/whatsapp/outbox", params={"to": sender})).json()[seen:]
+            ]
+        await asyncio.sleep(0.1)
+    print("bot> (no reply)")
+    return []
+
+
+def _read_line() -> str | None:
+    try:
+        if sys.stdin.isatty():
+            return input(PROMPT)
+        line = sys.stdin.readline()
+        return line.rstrip("\n") if line else None
+    except EOFError:
+        return None
