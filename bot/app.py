@@ -18,6 +18,7 @@ from bot import webhook
 from bot.conversation import build_conversation_handler
 from bot.keys import BROKER_KEY, LIMITER_KEY, PIPELINE_KEY, PRACTICES_KEY, REDIS_KEY, SEALER_KEY, SETTINGS_KEY
 from bot.pipeline import build_pipeline
+from bot.sandbox.phone import add_phone_simulator
 from bot.sandbox.whatsapp import add_whatsapp_sandbox
 from bot.settings import Settings
 from bot.turns import TurnHandler
@@ -56,6 +57,7 @@ def create_app(
     if whatsapp_sandbox:
         assert settings.whatsapp_app_secret is not None
         add_whatsapp_sandbox(app, settings.whatsapp_app_secret.get_secret_value())
+        add_phone_simulator(app, practices)
     if od_sandbox is not None:
         app.add_subapp(SANDBOX_OD_PREFIX, create_sandbox_app(od_sandbox))
     return app

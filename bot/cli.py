@@ -143,6 +143,7 @@ async def run_demo(settings: Settings, host: str, port: int, *, check_only: bool
             f'  Chat as a patient: curl -X POST {base}/sandbox/whatsapp/inbound -d \'{{"from": "15035551234", "text": "hi", "phone_number_id": "{practices.practices[0].phone_number_id}"}}\''
         )
         print(f"  Replies sent: {base}/sandbox/whatsapp/outbox?to=15035551234")
+        print(f"  Phone simulator: {base}/sandbox/phone")
         print(f"  Open Dental sandbox API: {base}{SANDBOX_OD_PREFIX}/api/v1/")
         print(f"    Authorization: ODFHIR {DEVELOPER_KEY}/sandbox-customer  (Content-Type: application/json)")
         print(
