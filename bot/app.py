@@ -16,7 +16,17 @@ from redis.exceptions import RedisError
 
 from bot import webhook
 from bot.conversation import build_conversation_handler
-from bot.keys import BROKER_KEY, LIMITER_KEY, PIPELINE_KEY, PRACTICES_KEY, REDIS_KEY, SEALER_KEY, SETTINGS_KEY
+from bot.keys import (
+    BROKER_KEY,
+    LIMITER_KEY,
+    METRICS_KEY,
+    PIPELINE_KEY,
+    PRACTICES_KEY,
+    REDIS_KEY,
+    SEALER_KEY,
+    SETTINGS_KEY,
+)
+from bot.metrics import Metrics
 from bot.pipeline import build_pipeline
 from bot.sandbox.phone import add_phone_simulator
 from bot.sandbox.whatsapp import add_whatsapp_sandbox
@@ -45,6 +55,7 @@ def create_app(
     app[SETTINGS_KEY] = settings
     app[PRACTICES_KEY] = practices
     app[HANDLER_KEY] = handler
+    app[METRICS_KEY] = Metrics()
     app.cleanup_ctx.append(redis_ctx)
     app.cleanup_ctx.append(limiter_ctx)
     app.cleanup_ctx.append(pipeline_ctx)
@@ -52,6 +63,7 @@ def create_app(
         app.cleanup_ctx.append(worker_ctx)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
     app.router.add_get("/webhook/whatsapp", webhook.verify)
     app.router.add_post("/webhook/whatsapp", webhook.receive)
     if whatsapp_sandbox:
@@ -79,7 +91,7 @@ async def limiter_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
-    pipeline = build_pipeline(app[SETTINGS_KEY], app[REDIS_KEY])
+    pipeline = build_pipeline(app[SETTINGS_KEY], app[REDIS_KEY], app[METRICS_KEY])
     app[PIPELINE_KEY] = pipeline
     app[BROKER_KEY] = pipeline.broker
     app[SEALER_KEY] = pipeline.sealer
@@ -104,6 +116,7 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
             pipeline.storage,
             pipeline.sealer,
             app[SETTINGS_KEY],
+            app[METRICS_KEY],
         )
         handler = conversation
     worker = pipeline.worker(app[SETTINGS_KEY], handler)  # type: ignore[arg-type]
@@ -114,6 +127,15 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
         await task
     if conversation is not None:
         await conversation.aclose()
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """Prometheus metrics; the queue backlog is read now, when Redis answers."""
+    registry = request.app[METRICS_KEY]
+    with contextlib.suppress(OSError, RedisError):
+        for kind, count in (await request.app[BROKER_KEY].backlog()).items():
+            registry.backlog.labels(kind).set(count)
+    return web.Response(body=registry.render(), content_type="text/plain", charset="utf-8")
 
 
 async def healthz(request: web.Request) -> web.Response:

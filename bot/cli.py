@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import socket
 import sys
@@ -19,6 +18,7 @@ from bot.chat import converse
 from bot.connection_check import check_practice, ping_practice
 from bot.conversation import build_conversation_handler
 from bot.keys import LIMITER_KEY
+from bot.logs import configure_logging
 from bot.pipeline import build_pipeline
 from bot.settings import Settings
 from od_adapter.config import ConfigError, PracticesFile, load_practices
@@ -57,7 +57,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     settings = Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     try:
         if args.command == "demo":
             asyncio.run(run_demo(settings, args.host, args.port, check_only=args.check_only))
@@ -74,13 +74,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         raise SystemExit(2) from exc
     except KeyboardInterrupt:
         pass
-
-
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # httpx logs every URL at INFO, and Open Dental URLs carry phone digits, names and birthdates.
-    for noisy in ("httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def point_at_demo_sandbox(practices: PracticesFile, host: str, port: int) -> PracticesFile:

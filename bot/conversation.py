@@ -17,6 +17,7 @@ from langgraph.graph.state import CompiledStateGraph
 from redis.asyncio import Redis
 
 from bot.crypto import Sealer
+from bot.metrics import Metrics
 from bot.office import OdOffice
 from bot.render import render
 from bot.settings import Settings
@@ -75,9 +76,13 @@ class ConversationHandler:
         *,
         understand: Understand = rules,
         clock: Callable[[], datetime] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.practices = practices
         self.understand = understand
+        self.metrics = metrics
+        if metrics is not None:
+            metrics.watch_open_dental(lambda: {pid: r.client.stats for pid, r in practices.items()})
         self.clock = clock or (lambda: datetime.now(UTC))
         self.graph: CompiledStateGraph = build_graph()
 
@@ -122,6 +127,8 @@ class ConversationHandler:
             return TurnResult(
                 state=self._state(turn, state), replies=render([text("fallback")], language, to)
             )
+        if self.metrics is not None:
+            self.metrics.count_replies(r.key for r in replies)
         result_state = self._state(turn, new_state)
         if new_state.handed_off:
             result_state["handed_off_at"] = time.time()
@@ -139,6 +146,7 @@ def build_conversation_handler(
     storage: Storage,
     sealer: Sealer,
     settings: Settings | None = None,
+    metrics: Metrics | None = None,
 ) -> ConversationHandler:
     """One Open Dental client, book cache and booking guard per practice, sharing the store and the limiter."""
     store: KeyValueStore = RedisStore(redis) if redis is not None else MemoryStore()
@@ -150,7 +158,7 @@ def build_conversation_handler(
         runtimes[practice.phone_number_id] = PracticeRuntime(
             facts(practice), OdOffice(practice, book, storage, sealer), client
         )
-    return ConversationHandler(runtimes, understand=understanding(settings, practices))
+    return ConversationHandler(runtimes, understand=understanding(settings, practices), metrics=metrics)
 
 
 def understanding(settings: Settings | None, practices: PracticesFile) -> Understand:

@@ -7,6 +7,7 @@ from redis.asyncio import Redis
 
 from bot.broker import Broker
 from bot.crypto import Sealer
+from bot.metrics import Metrics
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from od_adapter.config import PracticesFile
@@ -19,3 +20,4 @@ LIMITER_KEY = web.AppKey("od_limiter", RateLimiter)  # type: ignore[type-abstrac
 PIPELINE_KEY = web.AppKey("pipeline", Pipeline)
 BROKER_KEY = web.AppKey("broker", Broker)  # type: ignore[type-abstract]
 SEALER_KEY = web.AppKey("sealer", Sealer)
+METRICS_KEY = web.AppKey("metrics", Metrics)

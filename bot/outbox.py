@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from bot.conversations import Conversations, TranscriptEntry
 from bot.crypto import Sealer
 from bot.events import StatusEvent
+from bot.metrics import Metrics
 from bot.storage import Storage
 from bot.whatsapp.graph import GraphClient, GraphError
 
@@ -55,6 +56,7 @@ class Outbox:
         max_attempts: int = 6,
         base_backoff: float = 1.0,
         clock: Callable[[], float] = time.time,
+        metrics: Metrics | None = None,
     ) -> None:
         self.storage = storage
         self.sealer = sealer
@@ -63,6 +65,7 @@ class Outbox:
         self.max_attempts = max_attempts
         self.base_backoff = base_backoff
         self.clock = clock
+        self.metrics = metrics
 
     async def record(self, records: list[OutboxRecord]) -> None:
         """Record replies once: a record that exists (perhaps already sent) is left as it is."""
@@ -106,6 +109,8 @@ class Outbox:
             record.wamid = await self.graph.send(record.practice_id, record.body)
         except GraphError as exc:
             record.error_code = exc.code
+            if self.metrics is not None:
+                self.metrics.sends.labels("error", str(exc.code)).inc()
             if exc.retryable and record.attempts < self.max_attempts:
                 await self._save(record)
                 await self.storage.index_add(DUE, record.id, self.clock() + self._backoff(record, exc.code))
@@ -115,6 +120,8 @@ class Outbox:
             await self._finish(record, f"send failed: WhatsApp error {exc.code}")
             return
         record.state = "sent"
+        if self.metrics is not None:
+            self.metrics.sends.labels("sent", "").inc()
         await self.storage.set(f"outbox-wamid:{record.wamid}", record.id.encode(), RECORD_TTL)
         await self._finish(record, "")
 

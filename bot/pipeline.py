@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 from bot.broker import Broker, MemoryBroker, RedisBroker
 from bot.conversations import Conversations
 from bot.crypto import Sealer
+from bot.metrics import Metrics
 from bot.outbox import Outbox
 from bot.settings import Settings
 from bot.storage import MemoryStorage, RedisStorage, Storage
@@ -26,6 +27,7 @@ class Pipeline:
     conversations: Conversations
     graph: GraphClient
     outbox: Outbox
+    metrics: Metrics | None = None
 
     def worker(self, settings: Settings, handler: TurnHandler | None = None, **options: object) -> Worker:
         assert settings.conversation_key is not None
@@ -39,6 +41,7 @@ class Pipeline:
             debounce=settings.debounce_seconds,
             lock_ttl=settings.lock_ttl_seconds,
             claim_idle=settings.claim_idle_seconds,
+            metrics=self.metrics,
             **options,  # type: ignore[arg-type]
         )
 
@@ -46,7 +49,7 @@ class Pipeline:
         await self.graph.aclose()
 
 
-def build_pipeline(settings: Settings, redis: Redis | None) -> Pipeline:
+def build_pipeline(settings: Settings, redis: Redis | None, metrics: Metrics | None = None) -> Pipeline:
     sealer = Sealer(settings.encryption_keys)
     storage: Storage = RedisStorage(redis) if redis is not None else MemoryStorage()
     broker: Broker = RedisBroker(redis) if redis is not None else MemoryBroker()
@@ -56,6 +59,5 @@ def build_pipeline(settings: Settings, redis: Redis | None) -> Pipeline:
         version=settings.graph_api_version,
         token=settings.whatsapp_token or SecretStr(""),
     )
-    return Pipeline(
-        broker, storage, sealer, conversations, graph, Outbox(storage, sealer, graph, conversations)
-    )
+    outbox = Outbox(storage, sealer, graph, conversations, metrics=metrics)
+    return Pipeline(broker, storage, sealer, conversations, graph, outbox, metrics)

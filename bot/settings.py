@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     practices_file: Path = Field(default_factory=demo_practices_file, validation_alias=env("PRACTICES_FILE"))
     redis_url: str | None = Field(default=None, validation_alias=env("REDIS_URL"))
     log_level: str = Field(default="INFO", validation_alias=env("LOG_LEVEL"))
+    log_format: str = Field(default="auto", pattern="^(auto|json|text)$", validation_alias=env("LOG_FORMAT"))
     whatsapp_app_secret: SecretStr | None = Field(default=None, validation_alias=env("WHATSAPP_APP_SECRET"))
     whatsapp_verify_token: SecretStr | None = Field(
         default=None, validation_alias=env("WHATSAPP_VERIFY_TOKEN")

@@ -15,7 +15,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.events import InboundMessage, events_from
-from bot.keys import BROKER_KEY, PRACTICES_KEY, SEALER_KEY, SETTINGS_KEY
+from bot.keys import BROKER_KEY, METRICS_KEY, PRACTICES_KEY, SEALER_KEY, SETTINGS_KEY
 from bot.whatsapp.payloads import Envelope
 
 logger = logging.getLogger(__name__)
@@ -71,6 +71,9 @@ async def receive(request: web.Request) -> web.Response:
         if event.practice_id not in practices:
             logger.warning("acknowledged a delivery for unknown phone_number_id %s", event.practice_id)
             continue
+        request.app[METRICS_KEY].inbound.labels(
+            event.type if isinstance(event, InboundMessage) else "status"
+        ).inc()
         if isinstance(event, InboundMessage):
             dedupe = f"m:{event.practice_id}:{event.wamid}"
         else:

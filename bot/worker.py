@@ -23,6 +23,8 @@ from bot.broker import Broker, Entry, entry_order
 from bot.conversations import ConversationRecord, Conversations, TranscriptEntry
 from bot.crypto import Sealer, SealError, conversation_id
 from bot.events import EVENT, InboundMessage, StatusEvent
+from bot.logs import CONVERSATION
+from bot.metrics import Metrics
 from bot.outbox import Outbox, OutboxRecord
 from bot.turns import Turn, TurnHandler
 from bot.whatsapp import messages
@@ -48,6 +50,7 @@ class Worker:
         batch: int = 32,
         block: float = 1.0,
         read_receipts: bool = True,
+        metrics: Metrics | None = None,
     ) -> None:
         self.broker = broker
         self.sealer = sealer
@@ -62,6 +65,7 @@ class Worker:
         self.batch = batch
         self.block = block
         self.read_receipts = read_receipts
+        self.metrics = metrics
         self.turns_run = 0
         self._active: dict[str, asyncio.Task[None]] = {}
         self._last_reclaim = 0.0
@@ -121,6 +125,7 @@ class Worker:
 
     async def _converse(self, conversation: str) -> None:
         """Hold the conversation's lock for as long as it has messages waiting."""
+        CONVERSATION.set(conversation)  # this task's log lines name the conversation (a keyed hash)
         token = uuid.uuid4().hex
         try:
             while await self.broker.lock(conversation, token, int(self.lock_ttl * 1000)):
@@ -184,6 +189,7 @@ class Worker:
         if fresh:
             if self.read_receipts:
                 await self._mark_read(fresh[-1])
+            started = time.perf_counter()
             result = await self.handler(
                 Turn(
                     conversation=conversation,
@@ -194,6 +200,8 @@ class Worker:
                     state=record.state,
                 )
             )
+            if self.metrics is not None:
+                self.metrics.turns.observe(time.perf_counter() - started)
             record.state = result.state
             record.remember([e.wamid for e in fresh])
             record.last_inbound_at = max(record.last_inbound_at, *(e.timestamp or time.time() for e in fresh))

@@ -509,3 +509,20 @@ async def test_paciente_nuevo_en_espanol(clinic: Clinic) -> None:
         created["Birthdate"],
         (await clinic.od.get(f"patients/{created['PatNum']}")).json()["Language"],
     ) == ("1985-03-14", "spa")
+
+
+async def test_metrics_count_what_happened(clinic: Clinic) -> None:
+    jane = clinic.patient("15035551234")
+    await jane.say("book a check-up next week")
+    await jane.tap(jane.rows[0]["id"])
+    await jane.tap("yes")
+    async with httpx.AsyncClient() as client:
+        scrape = (await client.get(f"{clinic.base}/metrics")).text
+    assert 'booking_actions_total{action="booked"} 1.0' in scrape
+    assert 'wa_inbound_messages_total{type="text"} 1.0' in scrape
+    assert 'wa_inbound_messages_total{type="interactive"} 2.0' in scrape
+    assert "conversation_turn_seconds_count 3.0" in scrape
+    assert 'wa_sends_total{code="",outcome="sent"} 3.0' in scrape
+    assert 'od_requests_total{endpoint="POST /appointments",practice="100000000000001"} 1.0' in scrape
+    assert 'wa_inbound_backlog{kind="pending"} 0.0' in scrape
+    assert "15035551234" not in scrape
