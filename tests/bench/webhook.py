@@ -27,6 +27,7 @@ import aiohttp
 
 from bot.crypto import new_key
 from bot.webhook import sign
+from tests.deliveries import text_delivery
 from tests.redis_server import start_redis
 
 ROOT = Path(__file__).parents[2]
@@ -51,25 +52,9 @@ def free_port() -> int:
 
 
 def delivery(n: int) -> bytes:
-    sender = f"1503{n:07d}"
-    value = {
-        "messaging_product": "whatsapp",
-        "metadata": {"display_phone_number": "15550100000", "phone_number_id": PRACTICE_ID},
-        "contacts": [{"profile": {"name": "Bench Patient"}, "wa_id": sender}],
-        "messages": [
-            {
-                "from": sender,
-                "id": f"wamid.BENCH{n:09d}",
-                "timestamp": str(int(time.time())),
-                "type": "text",
-                "text": {"body": f"Can I book a cleaning next week? #{n}"},
-            }
-        ],
-    }
-    body = {
-        "object": "whatsapp_business_account",
-        "entry": [{"id": "W", "changes": [{"field": "messages", "value": value}]}],
-    }
+    body = text_delivery(
+        f"wamid.BENCH{n:09d}", f"Can I book a cleaning next week? #{n}", sender=f"1503{n:07d}", name="Bench"
+    )
     return json.dumps(body).encode()
 
 

@@ -30,6 +30,7 @@ from bot.webhook import sign
 from bot.whatsapp.payloads import Envelope
 from od_adapter.config import load_practices
 from tests.conftest import FIXTURES, free_port
+from tests.deliveries import text_delivery
 
 ROOT = Path(__file__).parents[2]
 PRACTICES = load_practices(ROOT / "od_adapter/sandbox/data/demo_practices.toml")
@@ -137,29 +138,6 @@ async def eventually(check: Callable[[], Awaitable[bool] | bool], within: float 
             return
         assert time.monotonic() < deadline, "condition not met in time"
         await asyncio.sleep(0.05)
-
-
-def text_delivery(
-    wamid: str, body: str, *, practice_id: str = PRACTICE_ID, sender: str = PATIENT
-) -> dict[str, Any]:
-    value = {
-        "messaging_product": "whatsapp",
-        "metadata": {"display_phone_number": "15550100000", "phone_number_id": practice_id},
-        "contacts": [{"profile": {"name": "Jane"}, "wa_id": sender}],
-        "messages": [
-            {
-                "from": sender,
-                "id": wamid,
-                "timestamp": str(int(time.time())),
-                "type": "text",
-                "text": {"body": body},
-            }
-        ],
-    }
-    return {
-        "object": "whatsapp_business_account",
-        "entry": [{"id": "W", "changes": [{"field": "messages", "value": value}]}],
-    }
 
 
 def fresh(delivery: dict[str, Any]) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from bot.webhook import sign
 from od_adapter.config import PracticesFile, load_practices
 from od_adapter.sandbox import SandboxSettings
 from tests.conftest import FIXTURES, free_port
+from tests.deliveries import text_delivery
 
 ROOT = Path(__file__).parents[2]
 PRACTICE_ID = "100000000000001"
@@ -347,24 +348,7 @@ BSUID = "US.13491208655302741918"
 
 
 def bsuid_delivery(wamid: str, body: str) -> dict[str, Any]:
-    value = {
-        "messaging_product": "whatsapp",
-        "metadata": {"display_phone_number": "15550100000", "phone_number_id": PRACTICE_ID},
-        "contacts": [{"profile": {"name": "Private"}, "user_id": BSUID}],
-        "messages": [
-            {
-                "from_user_id": BSUID,
-                "id": wamid,
-                "timestamp": str(int(time.time())),
-                "type": "text",
-                "text": {"body": body},
-            }
-        ],
-    }
-    return {
-        "object": "whatsapp_business_account",
-        "entry": [{"id": "W", "changes": [{"field": "messages", "value": value}]}],
-    }
+    return text_delivery(wamid, body, user_id=BSUID, name="Private")
 
 
 async def post_signed(client: httpx.AsyncClient, clinic: Clinic, payload: dict[str, Any]) -> None:
