@@ -32,7 +32,6 @@ from tests.redis_server import start_redis
 
 ROOT = Path(__file__).parents[2]
 SECRET = "bench-secret"
-PRACTICE_ID = "100000000000001"
 BARE_APP = """
 import sys
 from aiohttp import web
