@@ -21,7 +21,7 @@ from bot.metrics import Metrics
 from bot.office import OdOffice
 from bot.render import render
 from bot.settings import Settings
-from bot.storage import Storage
+from bot.storage import SealedStore, Storage
 from bot.turns import Turn, TurnResult
 from bot.whatsapp import messages
 from flows.context import Deps, Understand
@@ -149,7 +149,8 @@ def build_conversation_handler(
     metrics: Metrics | None = None,
 ) -> ConversationHandler:
     """One Open Dental client, book cache and booking guard per practice, sharing the store and the limiter."""
-    store: KeyValueStore = RedisStore(redis) if redis is not None else MemoryStore()
+    plain: KeyValueStore = RedisStore(redis) if redis is not None else MemoryStore()
+    store = SealedStore(plain, sealer)  # the book cache and booking records hold PHI too
     runtimes = {}
     for practice in practices.practices:
         client = OpenDentalClient.for_practice(practice.open_dental, limiter)

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from redis.asyncio import Redis
 
+from bot.crypto import Sealer
 from od_adapter.store import KeyValueStore, MemoryStore, RedisStore
 
 
@@ -72,3 +73,25 @@ class RedisStorage(RedisStore):
 
     async def index_remove(self, key: str, member: str) -> None:
         await self.redis.zrem(self._key(key), member)
+
+
+class SealedStore:
+    """A key-value store whose values are sealed: what `od_adapter` caches (the appointment book, booking
+    records) is PHI too, and `od_adapter` knows nothing of our keys, so the edge wraps its store."""
+
+    def __init__(self, store: KeyValueStore, sealer: Sealer) -> None:
+        self.store = store
+        self.sealer = sealer
+
+    async def get(self, key: str) -> bytes | None:
+        raw = await self.store.get(key)
+        return self.sealer.open(raw) if raw is not None else None
+
+    async def set(self, key: str, value: bytes, ttl_seconds: float) -> None:
+        await self.store.set(key, self.sealer.seal(value), ttl_seconds)
+
+    async def claim(self, key: str, value: bytes, ttl_seconds: float) -> bool:
+        return await self.store.claim(key, self.sealer.seal(value), ttl_seconds)
+
+    async def delete(self, key: str) -> None:
+        await self.store.delete(key)

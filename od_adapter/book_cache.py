@@ -5,7 +5,6 @@
 - Appointments for the covered dates are loaded once, then refreshed incrementally: `GET /appointments` with
   `DateTStamp` set to the last `serverDateTime` returns only what changed. Deletions never show up that way,
   so the whole book is reloaded every `full_reload` seconds.
-- Patients found by phone are kept for `patient_ttl`, keyed by a hash of the number.
 
 Identical concurrent reads in one process are coalesced; the state lives in a `KeyValueStore` (Redis in
 production, shared by every process). Cached appointments keep only what availability needs (no notes).
@@ -13,7 +12,6 @@ production, shared by every process). Cached appointments keep only what availab
 
 from __future__ import annotations
 
-import hashlib
 import time
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -22,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from od_adapter.availability import Book
 from od_adapter.client import OpenDentalClient
-from od_adapter.models import Appointment, AppointmentType, Operatory, PatientSummary, Provider, Schedule
+from od_adapter.models import Appointment, AppointmentType, Operatory, Provider, Schedule
 from od_adapter.single_flight import SingleFlight
 from od_adapter.store import KeyValueStore
 
@@ -60,7 +58,6 @@ class CacheSettings(BaseModel):
     reference_ttl: float = 3600.0
     schedule_ttl: float = 900.0
     full_reload: float = 1800.0
-    patient_ttl: float = 600.0
     fresh_for: float = 1.0
     """A search accepts a read that began this many seconds before it. One throttle spacing by default: no new
     read could be fresher, since it would have to wait that long for its turn anyway."""
@@ -134,21 +131,6 @@ class BookCache:
         if state.read_started_at >= since:
             return state
         return await self._flight.run("refresh", lambda: self._refresh(since), not_before=after)
-
-    async def patients_by_phone(self, wa_id: str, region: str) -> list[PatientSummary]:
-        key = f"{self._prefix}:phone:{hashlib.sha256(wa_id.encode()).hexdigest()[:24]}"
-        raw = await self.store.get(key)
-        if raw is not None:
-            return [PatientSummary.model_validate_json(line) for line in raw.splitlines() if line]
-        found = await self.od.find_patients_by_phone(wa_id, region)
-        await self.store.set(
-            key, b"\n".join(p.model_dump_json().encode() for p in found), self.settings.patient_ttl
-        )
-        return found
-
-    async def forget_phone(self, wa_id: str) -> None:
-        """After a patient is created on this number, the next lookup must ask Open Dental again."""
-        await self.store.delete(f"{self._prefix}:phone:{hashlib.sha256(wa_id.encode()).hexdigest()[:24]}")
 
     async def record(self, appointment: Appointment) -> None:
         """Put an appointment we just wrote into the cache, so the next search knows it without a read."""

@@ -24,6 +24,9 @@ from typing import Any
 from aiohttp.test_utils import TestServer
 from pydantic import SecretStr
 
+from bot.crypto import Sealer, new_key
+from bot.office import OdOffice
+from bot.storage import MemoryStorage
 from od_adapter.availability import Book, Preferences, conflicts, openings_from_slots
 from od_adapter.book_cache import BookCache
 from od_adapter.booking import AppointmentBook, Booked, PatientRef
@@ -75,10 +78,14 @@ def client_for(practice: Practice) -> OpenDentalClient:
     return OpenDentalClient.for_practice(practice.open_dental, MemoryRateLimiter(), keys=keys)
 
 
-async def guarded_booking(book: AppointmentBook, phone: str, key: str) -> Booked:
-    [patient] = [p for p in await book.cache.patients_by_phone(phone, "US") if p.f_name]
+async def guarded_booking(office: OdOffice, phone: str, key: str) -> Booked:
+    """What the conversation does: find the patient on the phone, offer, book through the guard."""
+    book = office.appointments
+    [patient] = await office.patients_on_phone(phone)
     options = await book.find_options(KIND, window())
-    result = await book.book(book.option_id(options[0]), PatientRef(patient.pat_num, dentist=1), key)
+    result = await book.book(
+        book.option_id(options[0]), PatientRef(patient.pat_num, dentist=patient.dentist), key
+    )
     assert isinstance(result, Booked), result
     return result
 
@@ -153,17 +160,16 @@ async def main() -> None:
                 BookCache(od, MemoryStore(), practice.phone_number_id, practice.zone),
                 MemoryStore(),
             )
+            office = OdOffice(practice, fresh_book, MemoryStorage(), Sealer([new_key()]))
             cold_phone = PHONES["cold"]
             figures["booking_cold"] = vars(
-                (await meter.run(lambda: guarded_booking(fresh_book, cold_phone, "bench-cold")))[0]
+                (await meter.run(lambda: guarded_booking(office, cold_phone, "bench-cold")))[0]
             )
             warm_phone = PHONES["warm"]
-            await fresh_book.cache.patients_by_phone(
-                warm_phone, "US"
-            )  # the conversation identified the patient
+            await office.patients_on_phone(warm_phone)  # the conversation identified the patient earlier
             await asyncio.sleep(1.1)
             figures["booking_warm"] = vars(
-                (await meter.run(lambda: guarded_booking(fresh_book, warm_phone, "bench-warm")))[0]
+                (await meter.run(lambda: guarded_booking(office, warm_phone, "bench-warm")))[0]
             )
             figures["options_naive"] = vars((await meter.run(lambda: naive_options(od, practice)))[0])
             naive_phone = PHONES["naive"]

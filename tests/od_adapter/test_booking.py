@@ -141,16 +141,6 @@ async def test_concurrent_identical_searches_share_one_read(
     assert od.stats.requests == before + 1
 
 
-async def test_patients_by_phone_are_cached(book: AppointmentBook, od: OpenDentalClient) -> None:
-    first = await book.cache.patients_by_phone("15035552000", "US")
-    before = od.stats.requests
-    assert await book.cache.patients_by_phone("15035552000", "US") == first
-    assert od.stats.requests == before
-    await book.cache.forget_phone("15035552000")
-    await book.cache.patients_by_phone("15035552000", "US")
-    assert od.stats.requests == before + 1
-
-
 # -- booking ----------------------------------------------------------------------------------------------------
 
 

@@ -1,0 +1,56 @@
+"""The conversation's Office port: the family lookup is cached sealed, and what od_adapter stores is sealed too."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from aiohttp.test_utils import TestServer
+from redis.asyncio import Redis
+
+from bot.crypto import Sealer, new_key
+from bot.office import OdOffice
+from bot.storage import MemoryStorage, RedisStorage, SealedStore
+from od_adapter.availability import Preferences
+from od_adapter.book_cache import BookCache
+from od_adapter.booking import AppointmentBook
+from od_adapter.client import OpenDentalClient
+from od_adapter.store import RedisStore
+from tests.od_adapter.test_booking import demo_practice
+
+
+async def test_the_family_on_a_phone_is_looked_up_once_and_after_a_new_patient_again(
+    sandbox: TestServer, od: OpenDentalClient, redis: Redis
+) -> None:
+    practice = demo_practice(sandbox)
+    sealer = Sealer([new_key()])
+    store = SealedStore(RedisStore(redis), sealer)
+    book = AppointmentBook(practice, od, BookCache(od, store, practice.phone_number_id, practice.zone), store)
+    office = OdOffice(practice, book, RedisStorage(redis), sealer)
+    family = await office.patients_on_phone("15035552000")
+    assert sorted(p.first_name for p in family) == ["María", "Mateo", "Sofía"]
+    assert {p.dentist for p in family} == {2} and {p.guarantor for p in family} == {2}
+    before = od.stats.requests
+    assert await office.patients_on_phone("15035552000") == family
+    assert od.stats.requests == before
+    await office.create_patient("Lía", "García", date(2021, 1, 5), "15035552000", "es", guarantor=2)
+    assert len(await office.patients_on_phone("15035552000")) == 4
+    await book.find_options("consultation", Preferences())
+    dump = b"".join(
+        [
+            (await redis.get(k) or b"") if (await redis.type(k)) == b"string" else k
+            async for k in redis.scan_iter()
+        ]
+    )
+    assert b"Mar\\u00eda" not in dump and "María".encode() not in dump and b"PatNum" not in dump
+
+
+async def test_a_user_without_a_number_has_no_family_on_file(
+    sandbox: TestServer, od: OpenDentalClient
+) -> None:
+    practice = demo_practice(sandbox)
+    sealer = Sealer([new_key()])
+    book = AppointmentBook(
+        practice, od, BookCache(od, SealedStore(MemoryStorage(), sealer), "p", practice.zone), MemoryStorage()
+    )
+    office = OdOffice(practice, book, MemoryStorage(), sealer)
+    assert await office.patients_on_phone("US.13491208655302741918") == []
