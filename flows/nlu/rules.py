@@ -24,14 +24,18 @@ INTENTS: list[tuple[Intent, tuple[str, ...]]] = [
     (Intent.CONFIRM, ("confirm my", "confirm the appointment", "i'll be there", "i will be there", "see you then",
                       "confirmar mi", "confirmo", "ahi estare", "alli estare", "confirmar la cita")),
     (Intent.OTHER_TIMES, ("other times", "other time", "other options", "something else", "more times", "later times",
-                          "anything else", "otras horas", "otros horarios", "otra hora", "mas opciones", "otro horario")),
-    (Intent.INFO, ("hours", "open", "close", "address", "where are you", "located", "parking", "insurance", "bring",
-                   "horario", "abren", "cierran", "direccion", "donde estan", "estacionamiento", "seguro", "traer")),
+                          "anything else", "someone else", "anyone else", "another one", "any other", "otras horas",
+                          "otros horarios", "otra hora", "mas opciones", "otro horario", "otra opcion")),
+    (Intent.INFO, ("hours", "open", "close", "address", "where are you", "where are they", "located", "location",
+                   "parking", "insurance", "bring", "phone number", "contact number", "their number", "do they offer",
+                   "do you offer", "services", "horario", "abren", "cierran", "direccion", "donde estan", "estacionamiento",
+                   "seguro", "traer", "telefono", "servicios")),
     (Intent.BOOK, ("book", "appointment", "schedule", "make an", "come in", "see the dentist", "see a dentist", "checkup",
                    "check-up", "check up", "cleaning", "available", "availability", "any time", "slot", "cita", "reservar",
                    "agendar", "turno", "consulta", "limpieza", "revision", "disponible", "hueco", "quiero ir")),
     (Intent.GREETING, ("hi", "hello", "hey", "good morning", "good afternoon", "hola", "buenos dias", "buenas tardes", "buenas")),
-    (Intent.THANKS, ("thanks", "thank you", "thx", "gracias", "muchas gracias")),
+    (Intent.THANKS, ("thanks", "thank you", "thx", "bye", "goodbye", "that's all", "that is all", "nothing else",
+                     "gracias", "muchas gracias", "adios", "eso es todo", "nada mas")),
 ]  # fmt: skip
 KINDS: list[tuple[str, tuple[str, ...]]] = [
     ("emergency", ("emergency", "urgent", "urgencia", "emergencia")),
@@ -43,8 +47,9 @@ KINDS: list[tuple[str, tuple[str, ...]]] = [
 EMERGENCY = ("pain", "hurts", "hurting", "ache", "swelling", "swollen", "bleeding", "broken tooth", "knocked out",
              "abscess", "dolor", "duele", "hinchad", "hinchazon", "sangra", "sangrado", "roto", "rota", "absceso")  # fmt: skip
 YES = ("yes", "yeah", "yep", "yup", "sure", "ok", "okay", "correct", "right", "that works", "works for me", "perfect",
-       "sounds good", "please do", "confirm", "book it", "si", "claro", "vale", "de acuerdo", "perfecto", "correcto",
-       "esta bien", "me sirve", "dale", "confirmo")  # fmt: skip
+       "sounds good", "please do", "confirm", "book it", "great", "fine", "alright", "all right", "agreeable", "agree",
+       "go with", "that one works", "this one works", "reserve it", "si", "claro", "vale", "de acuerdo", "perfecto",
+       "correcto", "esta bien", "me sirve", "dale", "confirmo", "genial")  # fmt: skip
 NO = ("no", "nope", "nah", "not really", "doesn't work", "does not work", "don't", "negative", "no gracias", "no puedo",
       "no me sirve", "tampoco")  # fmt: skip
 ORDINAL_PICK = re.compile(

@@ -120,11 +120,12 @@ def _weekdays(t: str, today: date, when: When) -> None:
     found = sorted(set(found))
     if not found:
         return
-    next_week = bool(re.search(r"\b(next|proximo|proxima|que viene)\b", t))
     if len(found) == 1 and when.start is None:
-        day = today + timedelta(days=(found[0] - today.weekday()) % 7 or 7)
-        if next_week and (day - today).days < 7 and "next week" in t:
-            day += timedelta(days=7)
+        if re.search(r"\b(next week|la (?:proxima|siguiente) semana|la semana que viene)\b", t):
+            # "Tuesday next week": that weekday in the coming Monday-to-Sunday week.
+            day = today - timedelta(days=today.weekday()) + timedelta(days=7 + found[0])
+        else:
+            day = today + timedelta(days=(found[0] - today.weekday()) % 7 or 7)
         when.start = when.end = day
     else:
         when.weekdays = found
@@ -207,15 +208,48 @@ def _future(today: date, month: int, day: int) -> date | None:
         candidate = date(today.year, month, day)
     except ValueError:
         return None
-    return candidate if candidate >= today else date(today.year + 1, month, day)
+    if candidate >= today:
+        return candidate
+    for year in range(today.year + 1, today.year + 9):  # February 29 waits for the next leap year
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    return None
+
+
+HOUR_WORDS = re.compile(
+    r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|una|dos|tres|cuatro|cinco|seis|siete|ocho"
+    r"|nueve|diez|once|doce)\b(?=\s*(?:pm|am|p\.m|a\.m|o'clock|o\"clock|in the|at night|de la|y media|y cuarto))"
+)
 
 
 def _times(t: str, when: When) -> None:
+    t = HOUR_WORDS.sub(lambda m: str(NUMBER_WORDS[m.group(1)]), t)  # "three pm" reads as "3 pm"
     if match := re.search(r"\b(\d{1,2})(?::(\d{2}))?\s*o['\"]?clock", t):
         when.at = _clock(int(match.group(1)), int(match.group(2) or 0), None, when.part_of_day)
         return
     if re.search(r"\b(noon|mediodia)\b", t):
         when.at = time(12, 0)
+    if quarter := re.search(r"\bquarter (past|after|to|til|before) (\w+)", t):
+        hour = _number(quarter.group(2))
+        if hour:
+            past = quarter.group(1) in ("past", "after")
+            when.at = _clock(hour if past else hour - 1, 15 if past else 45, None, when.part_of_day)
+            return
+    part_words = r"(morning|afternoon|evening|night|manana|tarde|noche)"
+    beside = re.search(
+        rf"\b(\d{{1,2}})(?::(\d{{2}}))?\s+(?:in the |at |de la |por la |en la )?{part_words}\b", t
+    ) or re.search(
+        rf"\b{part_words}\s+(?:at\s+|a las\s+)?(\d{{1,2}})(?::(\d{{2}}))?\b(?!\s*(?:st|nd|rd|th|/))", t
+    )
+    if beside and when.at is None:
+        hour_text, minute_text = (
+            (beside.group(1), beside.group(2))
+            if beside.group(1).isdigit()
+            else (beside.group(2), beside.group(3))
+        )
+        when.at = _clock(int(hour_text), int(minute_text or 0), None, when.part_of_day)
     if match := re.search(r"\bhalf past (\w+)|\b(\w+) y media\b", t):
         hour = _number(match.group(1) or match.group(2))
         if hour:

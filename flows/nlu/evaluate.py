@@ -1,0 +1,171 @@
+"""Measure the offline understanding on real user language (`../shared/eval/`), as its README defines the scores.
+
+- SGD (English): date and time accuracy over the typed `appointment_date` / `appointment_time` spans, resolved
+  from the whole utterance against 2019-03-01 09:00; act accuracy over turns whose acts map to a label.
+- Recognizers-Text: the booking-relevant subset (exactly one result, of type date, time or datetime), per
+  language, correct when the date (and time) equals one of the listed values.
+
+Failures are grouped into classes (the span with digits and words folded) so the worst patterns show first.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from flows.nlu.rules import understand
+from flows.nlu.understanding import Intent, Understanding
+
+SGD_NOW = datetime(2019, 3, 1, 9, 0)
+# Expected labels from SGD acts, in the README's order of precedence.
+ACT_LABELS = [
+    ("INFORM_INTENT:BookAppointment", "book"),
+    ("NEGATE", "no"),
+    ("NEGATE_INTENT", "no"),
+    ("AFFIRM", "yes"),
+    ("AFFIRM_INTENT", "yes"),
+    ("SELECT", "yes"),
+    ("REQUEST_ALTS", "other_options"),
+    ("REQUEST", "info"),
+    ("THANK_YOU", "close"),
+    ("GOODBYE", "close"),
+]
+LANGUAGES = {"English": "en", "Spanish": "es", "French": "fr", "German": "de", "Portuguese": "pt",
+             "Italian": "it", "Hindi": "hi", "Arabic": "ar"}  # fmt: skip
+BOOKING_TYPES = {"datetimeV2.date", "datetimeV2.time", "datetimeV2.datetime"}
+
+
+def predicted_label(u: Understanding) -> str | None:
+    """Our understanding mapped to the SGD labels, in the same order of precedence as the expected ones."""
+    if u.intent is Intent.BOOK:
+        return "book"
+    if u.yes is False or u.intent is Intent.NEVER_MIND:
+        return "no"
+    if u.yes is True or u.choice is not None:
+        return "yes"
+    return {
+        Intent.OTHER_TIMES: "other_options",
+        Intent.BOOK: "book",
+        Intent.INFO: "info",
+        Intent.THANKS: "close",
+    }.get(u.intent)  # type: ignore[arg-type]
+
+
+def expected_label(actions: list[dict[str, Any]]) -> str | None:
+    present = {a["act"] for a in actions} | {
+        f"{a['act']}:{v}" for a in actions if a["act"] == "INFORM_INTENT" for v in a.get("values", [])
+    }
+    return next((label for act, label in ACT_LABELS if act in present), None)
+
+
+def failure_class(text: str) -> str:
+    folded = re.sub(r"\d+", "#", text.lower())
+    return re.sub(r"\s+", " ", folded).strip()
+
+
+def score(correct: int, total: int) -> dict[str, Any]:
+    return {
+        "correct": correct,
+        "total": total,
+        "accuracy": round(100 * correct / total, 1) if total else None,
+    }
+
+
+def evaluate_sgd(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    dates = times = acts = 0
+    dates_ok = times_ok = acts_ok = 0
+    failures: dict[str, Counter[str]] = {"date": Counter(), "time": Counter(), "act": Counter()}
+    for row in rows:
+        u = understand(row["utterance"], SGD_NOW, language="en")
+        for span in row.get("span_slots", []):
+            if span["slot"] == "appointment_date":
+                dates += 1
+                if u.start is not None and u.start.isoformat() == span["canonical"]:
+                    dates_ok += 1
+                else:
+                    failures["date"][failure_class(span["text"])] += 1
+            elif span["slot"] == "appointment_time":
+                times += 1
+                if u.at is not None and u.at.strftime("%H:%M") == span["canonical"]:
+                    times_ok += 1
+                else:
+                    failures["time"][failure_class(span["text"])] += 1
+        if row.get("user_actions") and (expected := expected_label(row["user_actions"])):
+            acts += 1
+            got = predicted_label(u)
+            if got == expected:
+                acts_ok += 1
+            else:
+                failures["act"][f"{expected} read as {got}"] += 1
+    return {
+        "date": score(dates_ok, dates),
+        "time": score(times_ok, times),
+        "act": score(acts_ok, acts),
+        "top_failures": {k: v.most_common(10) for k, v in failures.items()},
+    }
+
+
+def _expected_values(result: dict[str, Any]) -> list[tuple[date | None, time | None]]:
+    values: list[tuple[date | None, time | None]] = []
+    resolution = result.get("Resolution")
+    if not isinstance(resolution, dict):
+        return values
+    for value in resolution.get("values") or []:
+        raw = value.get("value")
+        if not raw:
+            continue
+        kind = value.get("type")
+        try:
+            if kind == "date":
+                values.append((date.fromisoformat(raw), None))
+            elif kind == "time":
+                values.append((None, time.fromisoformat(raw)))
+            elif kind == "datetime":
+                moment = datetime.fromisoformat(raw)
+                values.append((moment.date(), moment.time()))
+        except (TypeError, ValueError):
+            continue  # "not resolved" and other non-values in the corpus
+
+    return values
+
+
+def evaluate_recognizers(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    per_language: dict[str, list[int]] = {}
+    failures: dict[str, Counter[str]] = {}
+    for row in rows:
+        results = row.get("results") or []
+        if len(results) != 1 or results[0]["TypeName"] not in BOOKING_TYPES:
+            continue
+        expected = _expected_values(results[0])
+        if not expected or not isinstance(row.get("reference_datetime"), str):
+            continue  # nothing resolved to compare with, or no "now" to resolve against
+        language = LANGUAGES.get(row["lang"], row["lang"])
+        tally = per_language.setdefault(language, [0, 0])
+        tally[1] += 1
+        now = datetime.fromisoformat(row["reference_datetime"])
+        u = understand(row["input"], now, language=language)
+        got = (u.start if u.start == u.end else None, u.at)
+        type_name = results[0]["TypeName"]
+        matched = any(
+            (exp_date is None or got[0] == exp_date) and (exp_time is None or got[1] == exp_time)
+            for exp_date, exp_time in expected
+        )
+        if matched and (type_name != "datetimeV2.time" or got[1] is not None):
+            tally[0] += 1
+        else:
+            failures.setdefault(language, Counter())[failure_class(results[0]["Text"])] += 1
+    return {
+        "per_language": {lang: score(ok, total) for lang, (ok, total) in sorted(per_language.items())},
+        "overall": score(sum(t[0] for t in per_language.values()), sum(t[1] for t in per_language.values())),
+        "top_failures": {lang: c.most_common(8) for lang, c in sorted(failures.items())},
+    }
+
+
+def evaluate_file(path: Path, kind: str) -> dict[str, Any]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return evaluate_sgd(rows) if kind == "sgd" else evaluate_recognizers(rows)
