@@ -6,11 +6,12 @@ language; Open Dental data is re-read through the ports when it is needed.
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from flows.nlu.understanding import When
 from flows.ports import OptionInfo
 
 STATE_VERSION = 1
@@ -18,17 +19,8 @@ Awaiting = Literal["nothing", "who", "details", "kind", "option", "confirm", "wh
 Action = Literal["book", "reschedule", "cancel", "confirm"]
 
 
-class Wanted(BaseModel):
+class Wanted(When):
     """What the patient asked for, kept across turns and corrected by later messages."""
-
-    start: date | None = None
-    end: date | None = None
-    weekdays: list[int] = Field(default_factory=list)
-    part_of_day: str | None = None
-    earliest: time | None = None
-    latest: time | None = None
-    at: time | None = None
-    asap: bool = False
 
 
 class NewPatient(BaseModel):

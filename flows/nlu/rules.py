@@ -108,16 +108,9 @@ def understand(text: str, now: datetime, *, language: str = "en") -> Understandi
         intent = _main_intent(t) or intent
     first, last = _names(text)
     return Understanding(
+        **when.model_dump(),
         intent=intent,
         yes=yes,
-        start=when.start,
-        end=when.end,
-        weekdays=when.weekdays,
-        part_of_day=when.part_of_day,
-        earliest=when.earliest,
-        latest=when.latest,
-        at=when.at,
-        asap=when.asap,
         kind=next((k for k, words in KINDS if has(t, words)), None),
         choice=int(picked.group(1)) if picked else _choice(t),
         first_name=first,

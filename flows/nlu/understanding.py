@@ -25,12 +25,9 @@ class Intent(StrEnum):
     THANKS = "thanks"
 
 
-class Understanding(BaseModel):
-    model_config = ConfigDict(frozen=True)
+class When(BaseModel):
+    """When the patient wants to come: what the date and time rules read, and what the conversation keeps."""
 
-    intent: Intent | None = None
-    yes: bool | None = None
-    """An answer to a yes/no question: True, False, or None when the message is neither."""
     start: date | None = None
     end: date | None = None
     weekdays: list[int] = Field(default_factory=list)
@@ -40,6 +37,29 @@ class Understanding(BaseModel):
     at: time | None = None
     """An exact time the patient named ("3pm", "a las 10")."""
     asap: bool = False
+
+    @property
+    def has_when(self) -> bool:
+        return any(
+            (
+                self.start,
+                self.end,
+                self.weekdays,
+                self.part_of_day,
+                self.earliest,
+                self.latest,
+                self.at,
+                self.asap,
+            )
+        )
+
+
+class Understanding(When):
+    model_config = ConfigDict(frozen=True)
+
+    intent: Intent | None = None
+    yes: bool | None = None
+    """An answer to a yes/no question: True, False, or None when the message is neither."""
     kind: str | None = None
     """The appointment type in the practice's words: cleaning, consultation, emergency, new_patient."""
     choice: int | None = None

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from calendar import monthrange
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+
+from flows.nlu.understanding import When
 
 WEEKDAYS = {
     "en": ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"],
@@ -57,18 +58,6 @@ def fold(text: str) -> str:
     """Lowercase without accents, so "Mañana" and "manana" read the same."""
     table = str.maketrans("áéíóúüñàèìòù", "aeiouunaeiou")
     return text.lower().translate(table)
-
-
-@dataclass
-class When:
-    start: date | None = None
-    end: date | None = None
-    weekdays: list[int] = field(default_factory=list)
-    part_of_day: str | None = None
-    earliest: time | None = None
-    latest: time | None = None
-    at: time | None = None
-    asap: bool = False
 
 
 def resolve(text: str, now: datetime, *, day_first: bool = False) -> When:
