@@ -70,18 +70,3 @@ class Understanding(When):
     info_topic: str | None = None
     emergency: bool = False
     language: str | None = None
-
-    @property
-    def has_when(self) -> bool:
-        return any(
-            (
-                self.start,
-                self.end,
-                self.weekdays,
-                self.part_of_day,
-                self.earliest,
-                self.latest,
-                self.at,
-                self.asap,
-            )
-        )
