@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -15,9 +16,14 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot import webhook
+from bot.console.access_log import AccessLog
+from bot.console.accounts import Accounts, Role
+from bot.console.service import Console
+from bot.console.views import create_console
 from bot.conversation import build_conversation_handler
 from bot.keys import (
     BROKER_KEY,
+    CONSOLE_KEY,
     LIMITER_KEY,
     METRICS_KEY,
     PIPELINE_KEY,
@@ -49,6 +55,7 @@ def create_app(
     whatsapp_sandbox: bool = False,
     run_worker: bool = True,
     handler: TurnHandler | None = None,
+    demo_operator: tuple[str, str] | None = None,
 ) -> web.Application:
     """Build the web application: the webhook, health checks, the sandboxes on request, and a worker."""
     app = web.Application(client_max_size=MAX_WEBHOOK_BYTES)
@@ -59,6 +66,7 @@ def create_app(
     app.cleanup_ctx.append(redis_ctx)
     app.cleanup_ctx.append(limiter_ctx)
     app.cleanup_ctx.append(pipeline_ctx)
+    app.cleanup_ctx.append(functools.partial(console_ctx, demo_operator=demo_operator))
     if run_worker:
         app.cleanup_ctx.append(worker_ctx)
     app.router.add_get("/healthz", healthz)
@@ -66,6 +74,7 @@ def create_app(
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/webhook/whatsapp", webhook.verify)
     app.router.add_post("/webhook/whatsapp", webhook.receive)
+    app.add_subapp("/console", create_console(settings))
     if whatsapp_sandbox:
         assert settings.whatsapp_app_secret is not None
         add_whatsapp_sandbox(app, settings.whatsapp_app_secret.get_secret_value())
@@ -104,6 +113,25 @@ async def pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
     await pipeline.aclose()
 
 
+async def console_ctx(
+    app: web.Application, demo_operator: tuple[str, str] | None = None
+) -> AsyncIterator[None]:
+    pipeline, settings = app[PIPELINE_KEY], app[SETTINGS_KEY]
+    accounts = Accounts(pipeline.storage, pipeline.sealer)
+    if demo_operator is not None:
+        await accounts.add(*demo_operator, Role.ADMIN, [], replace=True)
+    app[CONSOLE_KEY] = Console(
+        accounts=accounts,
+        access=AccessLog(pipeline.storage, pipeline.sealer, pipeline.conversations.retention),
+        conversations=pipeline.conversations,
+        outbox=pipeline.outbox,
+        broker=pipeline.broker,
+        practices=app[PRACTICES_KEY],
+        session_seconds=settings.console_session_hours * 3600,
+    )
+    yield
+
+
 async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
     pipeline = app[PIPELINE_KEY]
     conversation = None
@@ -113,8 +141,7 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
             app[PRACTICES_KEY],
             app[LIMITER_KEY],
             app[REDIS_KEY],
-            pipeline.storage,
-            pipeline.sealer,
+            pipeline.conversations,
             app[SETTINGS_KEY],
             app[METRICS_KEY],
         )

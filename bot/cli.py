@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import os
 import socket
 import sys
@@ -16,16 +17,20 @@ from redis.exceptions import RedisError
 from bot.app import SANDBOX_OD_PREFIX, create_app
 from bot.chat import converse
 from bot.connection_check import check_practice, ping_practice
+from bot.console.accounts import AccountError, Accounts, Role
 from bot.conversation import build_conversation_handler
+from bot.crypto import Sealer
 from bot.keys import LIMITER_KEY
 from bot.logs import configure_logging
 from bot.pipeline import build_pipeline
 from bot.settings import Settings
+from bot.storage import RedisStorage
 from od_adapter.config import ConfigError, PracticesFile, load_practices
 from od_adapter.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from od_adapter.sandbox import DEVELOPER_KEY, SandboxSettings
 
 DEMO_SANDBOX_URL = "http://127.0.0.1:8080/sandbox/od/api/v1"
+DEMO_OPERATOR = ("demo", "bright-smile-demo")
 DEMO_KEYS = {"DEMO_OD_DEVELOPER_KEY": DEVELOPER_KEY, "DEMO_OD_CUSTOMER_KEY": "sandbox-customer"}
 
 
@@ -46,6 +51,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     commands.add_parser("worker", help="consume the inbound queue (needs REDIS_URL)")
     commands.add_parser("check-config", help="validate the practices file and test every connection")
+    operators = commands.add_parser("operators", help="manage operator console accounts (needs REDIS_URL)")
+    actions = operators.add_subparsers(dest="action", required=True)
+    add = actions.add_parser(
+        "add", help="create an account; the password is read from OPERATOR_PASSWORD or asked for"
+    )
+    add.add_argument("username")
+    add.add_argument("--role", choices=[r.value for r in Role], default=Role.OPERATOR.value)
+    add.add_argument(
+        "--practice", action="append", default=[], help="a phone_number_id the operator may see (repeat)"
+    )
+    add.add_argument("--replace", action="store_true", help="replace an existing account (a password reset)")
+    actions.add_parser("list", help="list the accounts")
     chat = commands.add_parser("chat", help="be a patient in the terminal, against the embedded demo")
     chat.add_argument("--phone", default="+15035551234", help="the patient's WhatsApp number")
     chat.add_argument(
@@ -65,6 +82,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             asyncio.run(run_chat(settings, args.phone, args.port))
         elif args.command == "check-config":
             raise SystemExit(asyncio.run(check_config(settings)))
+        elif args.command == "operators":
+            raise SystemExit(asyncio.run(manage_operators(settings, args)))
         elif args.command == "serve":
             asyncio.run(run_serve(settings, args.host, args.port, with_worker=not args.no_worker))
         else:
@@ -97,7 +116,10 @@ def demo_app(settings: Settings, host: str, port: int) -> tuple[web.Application,
     for practice in practices.practices:
         practice.open_dental.keys()  # fail now, naming the variable, rather than on the first request
     settings = settings.with_demo_defaults(f"http://{host}:{port}")
-    return create_app(settings, practices, od_sandbox=SandboxSettings(), whatsapp_sandbox=True), practices
+    app = create_app(
+        settings, practices, od_sandbox=SandboxSettings(), whatsapp_sandbox=True, demo_operator=DEMO_OPERATOR
+    )
+    return app, practices
 
 
 async def run_chat(settings: Settings, phone: str, port: int) -> None:
@@ -137,6 +159,7 @@ async def run_demo(settings: Settings, host: str, port: int, *, check_only: bool
         )
         print(f"  Replies sent: {base}/sandbox/whatsapp/outbox?to=15035551234")
         print(f"  Phone simulator: {base}/sandbox/phone")
+        print(f"  Operator console: {base}/console/  (sign in as {DEMO_OPERATOR[0]} / {DEMO_OPERATOR[1]})")
         print(f"  Open Dental sandbox API: {base}{SANDBOX_OD_PREFIX}/api/v1/")
         print(f"    Authorization: ODFHIR {DEVELOPER_KEY}/sandbox-customer  (Content-Type: application/json)")
         print(
@@ -182,7 +205,7 @@ async def run_worker(settings: Settings) -> None:
     redis = Redis.from_url(settings.redis_url, socket_timeout=10)
     pipeline = build_pipeline(settings, redis)
     handler = build_conversation_handler(
-        practices, RedisRateLimiter(redis), redis, pipeline.storage, pipeline.sealer, settings
+        practices, RedisRateLimiter(redis), redis, pipeline.conversations, settings, pipeline.metrics
     )
     worker = pipeline.worker(settings, handler)
     print(f"Worker {worker.consumer} consuming the inbound queue", flush=True)
@@ -192,6 +215,45 @@ async def run_worker(settings: Settings) -> None:
         await handler.aclose()
         await pipeline.aclose()
         await redis.aclose()
+
+
+async def manage_operators(settings: Settings, args: argparse.Namespace) -> int:
+    """Accounts live in Redis beside the conversations they give access to (the demo makes its own)."""
+    if not settings.redis_url:
+        raise ConfigError(
+            "python -m bot operators needs REDIS_URL (the demo signs in as its own demo operator)"
+        )
+    if not settings.encryption_keys:
+        raise ConfigError("missing environment variables: DATA_ENCRYPTION_KEYS")
+    known = {p.phone_number_id for p in load_practices(settings.practices_file).practices}
+    redis = Redis.from_url(settings.redis_url, socket_timeout=10)
+    accounts = Accounts(RedisStorage(redis), Sealer(settings.encryption_keys))
+    try:
+        if args.action == "list":
+            for operator in await accounts.all():
+                print(f"{operator.username}\t{operator.role.value}\t{','.join(operator.practices) or '*'}")
+            return 0
+        if unknown := [p for p in args.practice if p not in known]:
+            raise ConfigError(f"unknown practices {unknown}; the practices file has {sorted(known)}")
+        password = os.environ.get("OPERATOR_PASSWORD") or _ask_password()
+        try:
+            operator = await accounts.add(
+                args.username, password, Role(args.role), args.practice, replace=args.replace
+            )
+        except AccountError as exc:
+            print(f"not added: {exc}", file=sys.stderr)
+            return 1
+        print(f"operator {operator.username} ({operator.role.value}) saved")
+        return 0
+    finally:
+        await redis.aclose()
+
+
+def _ask_password() -> str:
+    first = getpass.getpass("Password (12 characters or more): ")
+    if getpass.getpass("Again: ") != first:
+        raise ConfigError("the two passwords differ")
+    return first
 
 
 async def check_config(settings: Settings) -> int:

@@ -8,29 +8,31 @@ a helpful message (the state is kept, so the patient can simply try again), neve
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from langgraph.graph.state import CompiledStateGraph
 from redis.asyncio import Redis
 
-from bot.crypto import Sealer
+from bot.conversations import Conversations, TranscriptEntry
+from bot.handoff import REASONS, HandoffStatus, note_for_chart, release, status_of, with_status, write_commlog
 from bot.metrics import Metrics
 from bot.office import OdOffice
 from bot.render import render
 from bot.settings import Settings
-from bot.storage import SealedStore, Storage
+from bot.storage import SealedStore
 from bot.turns import Turn, TurnResult
 from bot.whatsapp import messages
 from flows.context import Deps, Understand
-from flows.graph import build_graph, run_turn
+from flows.graph import TurnRun, build_graph, run_turn
 from flows.nlu.llm import LlmUnderstanding, chat_model
 from flows.nlu.rules import understand as rules_understand
 from flows.nlu.understanding import Understanding
+from flows.nlu.when import fold
 from flows.ports import PracticeFacts
-from flows.replies import text
+from flows.replies import Reply, text
 from flows.state import ConversationState, migrate
 from od_adapter.book_cache import BookCache
 from od_adapter.booking import AppointmentBook, NotAllowed, NotYours, OutcomeUnknown
@@ -41,11 +43,11 @@ from od_adapter.ratelimit import RateLimiter
 from od_adapter.store import KeyValueStore, MemoryStore, RedisStore
 
 logger = logging.getLogger(__name__)
-HANDOFF_QUIET_SECONDS = 30 * 60
 
 
 @dataclass
 class PracticeRuntime:
+    practice: Practice
     facts: PracticeFacts
     office: OdOffice
     client: OpenDentalClient
@@ -62,6 +64,9 @@ def facts(practice: Practice) -> PracticeFacts:
         new_patient_kinds=[r.kind for r in rules if r.new_patient],
         info=practice.info,
         emergency_phone=practice.emergency_phone,
+        hours=practice.handoff.hours,
+        handoff_failures=practice.handoff.failures,
+        emergency_words=[fold(w) for ws in practice.handoff.emergency_words.values() for w in ws],
     )
 
 
@@ -73,12 +78,14 @@ class ConversationHandler:
     def __init__(
         self,
         practices: dict[str, PracticeRuntime],
+        conversations: Conversations,
         *,
         understand: Understand = rules,
         clock: Callable[[], datetime] | None = None,
         metrics: Metrics | None = None,
     ) -> None:
         self.practices = practices
+        self.conversations = conversations
         self.understand = understand
         self.metrics = metrics
         if metrics is not None:
@@ -92,24 +99,34 @@ class ConversationHandler:
 
     async def __call__(self, turn: Turn) -> TurnResult:
         runtime = self.practices.get(turn.practice_id)
-        state = migrate(turn.state.get("conversation") or {})
-        to = messages.recipient(turn.user_key)
         if runtime is None:
             return TurnResult(state=turn.state, replies=[])
-        if (
-            state.handed_off
-            and time.time() - float(turn.state.get("handed_off_at", 0)) < HANDOFF_QUIET_SECONDS
-        ):
-            return TurnResult(state=turn.state, replies=[])  # staff have it; the assistant stays quiet
-        state.handed_off = False
-        understood = [m for m in turn.messages if m.understood]
+        status = status_of(turn.state)
+        now = self.clock().astimezone(runtime.practice.zone)
+        notes: list[str] = []
+        if status.active:
+            quiet = runtime.practice.handoff.resume_after_minutes * 60
+            if now.timestamp() < status.resumes_at(quiet):
+                return TurnResult(state=turn.state, replies=[], events=["paused"])  # staff have it
+            notes.append(f"Assistant resumed: no staff activity for {quiet / 60:g} minutes")
+            turn = turn.model_copy(update={"state": release(turn.state)})
+        result = await self._run(turn, runtime, now)
+        result.notes = notes + result.notes
+        if notes:
+            result.events.append("resumed")
+        return result
+
+    async def _run(self, turn: Turn, runtime: PracticeRuntime, now: datetime) -> TurnResult:
+        state = migrate(turn.state.get("conversation") or {})
+        to = messages.recipient(turn.user_key)
         language = state.language or runtime.facts.default_language
+        understood = [m for m in turn.messages if m.understood]
         if not understood:
             return TurnResult(state=turn.state, replies=render([text("unsupported")], language, to))
         deps = Deps(
             office=runtime.office,
             practice=runtime.facts,
-            now=self.clock().astimezone(runtime.office.practice.zone),
+            now=now,
             user_key=turn.user_key,
             conversation=turn.conversation,
             understand=self.understand,
@@ -117,10 +134,9 @@ class ConversationHandler:
         choice = next((m.choice_id for m in reversed(understood) if m.choice_id), None)
         texts = [m.text for m in understood if m.text and not m.choice_id]
         try:
-            new_state, replies = await run_turn(self.graph, state, texts, choice, deps)
+            run = await run_turn(self.graph, state, texts, choice, deps)
         except (OpenDentalError, OutcomeUnknown) as exc:
-            logger.warning("Open Dental failed during a turn: %s", type(exc).__name__)
-            return TurnResult(state=turn.state, replies=render([text("od_unavailable")], language, to))
+            return await self._open_dental_failed(turn, runtime, state, now, exc)
         except (NotYours, NotAllowed) as exc:
             logger.info("refused a request outside the rules: %s", type(exc).__name__)
             state.finish_flow()
@@ -128,27 +144,111 @@ class ConversationHandler:
                 state=self._state(turn, state), replies=render([text("fallback")], language, to)
             )
         if self.metrics is not None:
-            self.metrics.count_replies(r.key for r in replies)
-        result_state = self._state(turn, new_state)
-        if new_state.handed_off:
-            result_state["handed_off_at"] = time.time()
-        return TurnResult(state=result_state, replies=render(replies, new_state.language or language, to))
+            self.metrics.count_replies(r.key for r in run.replies)
+        result = TurnResult(
+            state={**self._state(turn, run.conv), "od_failures": 0},
+            replies=render(run.replies, run.conv.language or language, to),
+            trace=_trace(run),
+            events=["booked"] if any(a.action in ("book", "reschedule") for a in run.actions) else [],
+        )
+        if run.conv.handoff is not None:
+            await self._hand_off(turn, runtime, run.conv, run.conv.handoff, now, result)
+        return result
+
+    async def _open_dental_failed(
+        self, turn: Turn, runtime: PracticeRuntime, state: ConversationState, now: datetime, exc: Exception
+    ) -> TurnResult:
+        """Ask the patient to try again; a second failure in a row, or a write whose outcome is unknown, goes
+        to staff (who can check the book), so nobody is left retrying against a system that is down."""
+        logger.warning("Open Dental failed during a turn: %s", type(exc).__name__)
+        failures = int(turn.state.get("od_failures", 0)) + 1
+        language = state.language or runtime.facts.default_language
+        to = messages.recipient(turn.user_key)
+        result = TurnResult(
+            state={**turn.state, "od_failures": failures},
+            replies=render([text("od_unavailable")], language, to),
+            events=["failed"],
+        )
+        if failures >= 2 or isinstance(exc, OutcomeUnknown):
+            state.finish_flow()
+            result.state = {**self._state(turn, state), "od_failures": 0}
+            result.replies = render(
+                [text("od_unavailable.staff"), _handoff_reply(runtime, now)], language, to
+            )
+            await self._hand_off(turn, runtime, state, "open_dental", now, result)
+        return result
+
+    async def _hand_off(
+        self,
+        turn: Turn,
+        runtime: PracticeRuntime,
+        conv: ConversationState,
+        reason: str,
+        now: datetime,
+        result: TurnResult,
+    ) -> None:
+        """Record the handoff: a commlog on the chart, the status in the record, a marker in the transcript."""
+        recent = [
+            e for e in await self.conversations.transcript(turn.conversation) if e.direction in ("in", "out")
+        ]
+        recent += [
+            TranscriptEntry(at=now.timestamp(), direction="in", text=m.text or m.choice_id or "")
+            for m in turn.messages
+            if m.understood
+        ]
+        pat_num = conv.patient or (conv.family[0] if conv.family else None)
+        if pat_num is None and turn.user_key.isdigit():
+            try:
+                family = await runtime.office.patients_on_phone(turn.user_key)
+                pat_num = family[0].pat_num if family else None
+            except OpenDentalError:
+                pat_num = None
+        commlog = await write_commlog(runtime.office, pat_num, note_for_chart(reason, conv, recent))
+        status = HandoffStatus(active=True, reason=reason, since=now.timestamp(), commlog_num=commlog)
+        conv.handoff = None
+        result.state = with_status({**result.state, "conversation": conv.model_dump(mode="json")}, status)
+        where = (
+            f"CommlogNum {commlog}" if commlog else "no chart yet" if pat_num is None else "commlog failed"
+        )
+        result.notes.append(f"Handed to staff: {REASONS.get(reason, reason)} ({where})")
+        result.events.append("handoff")
+        if self.metrics is not None:
+            self.metrics.handoffs.labels(reason).inc()
 
     @staticmethod
     def _state(turn: Turn, conversation: ConversationState) -> dict[str, object]:
         return {**turn.state, "conversation": conversation.model_dump(mode="json")}
 
 
+def _handoff_reply(runtime: PracticeRuntime, now: datetime) -> Reply:
+    opens = runtime.facts.hours.next_open(now)
+    return text("handoff") if opens is None else text("handoff.closed", when=opens)
+
+
+def _trace(run: TurnRun) -> dict[str, Any]:
+    understood = run.understood.model_dump(mode="json", exclude_defaults=True) if run.understood else {}
+    understood.pop(
+        "first_name", None
+    )  # names and birthdates are in the transcript already; keep the trace lean
+    understood.pop("last_name", None)
+    understood.pop("birthdate", None)
+    return {
+        "understood": understood,
+        "path": run.path,
+        "actions": [a.model_dump() for a in run.actions],
+    }
+
+
 def build_conversation_handler(
     practices: PracticesFile,
     limiter: RateLimiter,
     redis: Redis | None,
-    storage: Storage,
-    sealer: Sealer,
+    conversations: Conversations,
     settings: Settings | None = None,
     metrics: Metrics | None = None,
 ) -> ConversationHandler:
     """One Open Dental client, book cache and booking guard per practice, sharing the store and the limiter."""
+    storage, sealer = conversations.storage, conversations.sealer
     plain: KeyValueStore = RedisStore(redis) if redis is not None else MemoryStore()
     store = SealedStore(plain, sealer)  # the book cache and booking records hold PHI too
     runtimes = {}
@@ -157,9 +257,11 @@ def build_conversation_handler(
         cache = BookCache(client, store, practice.phone_number_id, practice.zone)
         book = AppointmentBook(practice, client, cache, store)
         runtimes[practice.phone_number_id] = PracticeRuntime(
-            facts(practice), OdOffice(practice, book, storage, sealer), client
+            practice, facts(practice), OdOffice(practice, book, storage, sealer), client
         )
-    return ConversationHandler(runtimes, understand=understanding(settings, practices), metrics=metrics)
+    return ConversationHandler(
+        runtimes, conversations, understand=understanding(settings, practices), metrics=metrics
+    )
 
 
 def understanding(settings: Settings | None, practices: PracticesFile) -> Understand:

@@ -2,6 +2,8 @@
 
 A record holds the conversation's state for the turn handler, the wamids already handled (so a turn replayed
 after a crash is recognised and not run twice) and when the patient last wrote (the 24-hour window).
+Records and transcripts are kept for the retention period; per-practice indexes (scored by time) let the
+console list recent, handed-off, booked and failed conversations without reading every record.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from pydantic import BaseModel, Field
 from bot.crypto import Sealer
 from bot.storage import Storage
 
-RECORD_TTL = 30 * 24 * 3600
+RETENTION_SECONDS = 30 * 24 * 3600
+INDEXES = ("recent", "handoff", "booked", "failed")
 PROCESSED_KEPT = 200
 WINDOW_SECONDS = 24 * 3600
 
@@ -23,6 +26,8 @@ class ConversationRecord(BaseModel):
     conversation: str
     practice_id: str
     user_key: str
+    name: str = ""
+    """The patient's WhatsApp profile name, shown to staff."""
     state: dict[str, Any] = Field(default_factory=dict)
     processed: list[str] = Field(default_factory=list)
     """Recently handled wamids, oldest first."""
@@ -42,18 +47,24 @@ class ConversationRecord(BaseModel):
 
 class TranscriptEntry(BaseModel):
     at: float
-    direction: Literal["in", "out", "status", "note"]
+    direction: Literal["in", "out", "status", "note", "turn"]
+    """A patient message, a message sent, a delivery status, a marker (handoff, resume), or a turn's trace."""
     type: str = ""
     text: str = ""
     wamid: str = ""
     status: str = ""
     turn: str = ""
+    by: str = ""
+    """For a message sent by staff: the operator."""
 
 
 class Conversations:
-    def __init__(self, storage: Storage, sealer: Sealer) -> None:
+    def __init__(
+        self, storage: Storage, sealer: Sealer, retention_seconds: float = RETENTION_SECONDS
+    ) -> None:
         self.storage = storage
         self.sealer = sealer
+        self.retention = retention_seconds
 
     async def load(self, conversation: str) -> ConversationRecord | None:
         raw = await self.storage.get(f"conv:{conversation}")
@@ -62,21 +73,49 @@ class Conversations:
     async def save(self, record: ConversationRecord) -> None:
         record.updated_at = time.time()
         sealed = self.sealer.seal(record.model_dump_json().encode())
-        await self.storage.set(f"conv:{record.conversation}", sealed, RECORD_TTL)
+        await self.storage.set(f"conv:{record.conversation}", sealed, self.retention)
 
     async def add(
         self, conversation: str, entries: list[TranscriptEntry], *, once: str | None = None
     ) -> None:
         """Append to the transcript; with `once`, a replayed turn does not append the same lines again."""
-        if once is not None and not await self.storage.claim(f"transcript-once:{once}", b"1", RECORD_TTL):
+        if once is not None and not await self.storage.claim(f"transcript-once:{once}", b"1", self.retention):
             return
         for entry in entries:
             await self.storage.append(
-                f"transcript:{conversation}", self.sealer.seal(entry.model_dump_json().encode()), RECORD_TTL
+                f"transcript:{conversation}",
+                self.sealer.seal(entry.model_dump_json().encode()),
+                self.retention,
             )
+
+    async def touch(self, record: ConversationRecord, events: list[str], *, handed_off: bool) -> None:
+        """Keep the console's indexes current after a turn (or an operator's action)."""
+        now = time.time()
+        await self.flag(record.practice_id, record.conversation, "recent", now)
+        for event in events:
+            if event in ("booked", "failed"):
+                await self.flag(record.practice_id, record.conversation, event, now)
+        if handed_off:
+            await self.flag(record.practice_id, record.conversation, "handoff", now)
+        else:
+            await self.storage.index_remove(_index(record.practice_id, "handoff"), record.conversation)
+
+    async def flag(self, practice_id: str, conversation: str, index: str, at: float) -> None:
+        await self.storage.index_add(_index(practice_id, index), conversation, at)
+
+    async def listed(self, practice_id: str, index: str, count: int) -> list[tuple[str, float]]:
+        """The newest conversations in an index; entries older than the retention period are dropped."""
+        key = _index(practice_id, index)
+        await self.storage.index_trim(key, time.time() - self.retention)
+        return await self.storage.index_newest(key, count)
 
     async def transcript(self, conversation: str) -> list[TranscriptEntry]:
         return [
             TranscriptEntry.model_validate_json(self.sealer.open(raw))
             for raw in await self.storage.items(f"transcript:{conversation}")
         ]
+
+
+def _index(practice_id: str, index: str) -> str:
+    assert index in INDEXES, index
+    return f"console:{practice_id}:{index}"

@@ -6,6 +6,7 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from bot.broker import Broker
+from bot.console.service import Console
 from bot.crypto import Sealer
 from bot.metrics import Metrics
 from bot.pipeline import Pipeline
@@ -21,3 +22,4 @@ PIPELINE_KEY = web.AppKey("pipeline", Pipeline)
 BROKER_KEY = web.AppKey("broker", Broker)  # type: ignore[type-abstract]
 SEALER_KEY = web.AppKey("sealer", Sealer)
 METRICS_KEY = web.AppKey("metrics", Metrics)
+CONSOLE_KEY = web.AppKey("console", Console)

@@ -21,7 +21,6 @@ OUTCOME_KEYS = {
     "cancelled": "cancelled",
     "confirmed": "confirmed",
 }
-HANDOFF_KEYS = {"emergency": "emergency", "handoff": "asked", "fallback.giving_up": "not_understood"}
 
 
 class Metrics:
@@ -59,8 +58,6 @@ class Metrics:
         for key in keys:
             if key in OUTCOME_KEYS:
                 self.actions.labels(OUTCOME_KEYS[key]).inc()
-            if key in HANDOFF_KEYS:
-                self.handoffs.labels(HANDOFF_KEYS[key]).inc()
 
     def watch_open_dental(self, stats: Callable[[], dict[str, RequestStats]]) -> None:
         if self._od is None:

@@ -15,9 +15,9 @@ from bot.crypto import Sealer
 from bot.storage import Storage
 from flows.ports import AppointmentInfo, BookResult, OptionInfo, PatientInfo
 from od_adapter.availability import Preferences
-from od_adapter.booking import AppointmentBook, Booked, PatientRef
+from od_adapter.booking import AppointmentBook, Booked, Changed, PatientRef
 from od_adapter.config import Practice
-from od_adapter.models import Appointment, Patient, Provider
+from od_adapter.models import Appointment, CommMode, NewCommlog, Patient, Provider, SentOrReceived
 from od_adapter.options import Option
 
 FAMILY_TTL = 600.0
@@ -124,10 +124,23 @@ class OdOffice:
         return [await self._appointment(a) for a in appointments]
 
     async def cancel(self, apt_num: int, allowed: list[int], key: str) -> AppointmentInfo:
-        return await self._appointment(await self.appointments.cancel(apt_num, set(allowed), key))
+        return await self._changed(await self.appointments.cancel(apt_num, set(allowed), key))
 
     async def confirm(self, apt_num: int, allowed: list[int], key: str) -> AppointmentInfo:
-        return await self._appointment(await self.appointments.confirm(apt_num, set(allowed), key))
+        return await self._changed(await self.appointments.confirm(apt_num, set(allowed), key))
+
+    async def note_for_staff(self, pat_num: int, note: str) -> int:
+        """A received text commlog, so the front desk sees the request on the chart in Open Dental."""
+        commlog = await self.appointments.od.create_commlog(
+            NewCommlog(
+                pat_num=pat_num,
+                note=note,
+                comm_type_name=self.practice.handoff.comm_type or self.practice.commlog.comm_type,
+                mode=CommMode.TEXT,
+                sent_or_received=SentOrReceived.RECEIVED,
+            )
+        )
+        return commlog.commlog_num
 
     # -- helpers ----------------------------------------------------------------------------------------------
 
@@ -160,10 +173,16 @@ class OdOffice:
             provider=provider_name(providers.get(who)),
         )
 
+    async def _changed(self, changed: Changed) -> AppointmentInfo:
+        info = await self._appointment(changed.appointment)
+        return info.model_copy(update={"commlog_num": changed.commlog_num})
+
     async def _result(self, result: object) -> BookResult:
         if isinstance(result, Booked):
+            info = await self._appointment(result.appointment)
             return BookResult(
-                appointment=await self._appointment(result.appointment), replayed=result.replayed
+                appointment=info.model_copy(update={"commlog_num": result.commlog_num}),
+                replayed=result.replayed,
             )
         return BookResult(alternatives=await self._infos(result.alternatives))  # type: ignore[attr-defined]
 

@@ -3,7 +3,8 @@
 Each record's id comes from the turn, so a replayed turn finds its replies already recorded (and sent ones are
 never sent again). Meta's API has no idempotency: the one remaining duplicate risk is a crash after Meta
 accepted a message and before we recorded its wamid; the record is then sent again when the worker recovers.
-Free-form replies are only sent inside the 24-hour window; outside it the record waits for a template.
+Free-form replies are only sent inside the 24-hour window (outside it a record is marked `needs_template`);
+templates go out at any time.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ class OutboxRecord(BaseModel):
     error_code: int | None = None
     delivery: str = ""
     created_at: float = 0.0
+    by: str = ""
+    """The operator who wrote it; empty for the assistant."""
 
 
 class Outbox:
@@ -100,7 +103,7 @@ class Outbox:
         return len(due)
 
     async def _send(self, record: OutboxRecord) -> None:
-        if self.clock() > record.window_until:
+        if self.clock() > record.window_until and record.body.get("type") != "template":
             record.state = "needs_template"
             await self._finish(record, "outside the 24-hour window: a template is needed")
             return
@@ -142,8 +145,11 @@ class Outbox:
             wamid=record.wamid,
             status=record.state,
             turn=record.id,
+            by=record.by,
         )
         await self.conversations.add(record.conversation, [entry])
+        if record.state != "sent":
+            await self.conversations.flag(record.practice_id, record.conversation, "failed", self.clock())
 
     async def apply_status(self, event: StatusEvent) -> OutboxRecord | None:
         """Record a delivery status on the message it is about; a later `failed` (131047 ...) is kept too."""
@@ -154,6 +160,7 @@ class Outbox:
         if event.status == "failed":
             record.state, record.delivery = "failed", "failed"
             record.error_code = event.error_codes[0] if event.error_codes else record.error_code
+            await self.conversations.flag(record.practice_id, record.conversation, "failed", self.clock())
         elif record.delivery != "failed" and DELIVERY_ORDER.get(event.status, 0) > DELIVERY_ORDER.get(
             record.delivery, 0
         ):

@@ -14,6 +14,7 @@ from od_adapter.config import ConfigError
 DEMO_APP_SECRET = "sandbox-secret"
 DEMO_VERIFY_TOKEN = "sandbox-verify"
 DEMO_WHATSAPP_TOKEN = "sandbox-token"
+DEMO_CONSOLE_SECRET = "demo-console-secret"
 
 
 def demo_practices_file() -> Path:
@@ -52,6 +53,16 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(default=None, validation_alias=env("OPENAI_BASE_URL"))
     openai_model: str = Field(default="gpt-4o-mini", validation_alias=env("OPENAI_MODEL"))
     llm_timeout_seconds: float = Field(default=4.0, gt=0, validation_alias=env("LLM_TIMEOUT_SECONDS"))
+    transcript_retention_days: float = Field(
+        default=30, gt=0, le=3650, validation_alias=env("TRANSCRIPT_RETENTION_DAYS")
+    )
+    console_secret: SecretStr | None = Field(default=None, validation_alias=env("CONSOLE_SECRET"))
+    """Signs and encrypts the operator console's session cookies (any long random string)."""
+    console_secure_cookies: bool = Field(default=True, validation_alias=env("CONSOLE_SECURE_COOKIES"))
+    """Mark session cookies Secure (HTTPS only); the demo on plain HTTP turns it off."""
+    console_session_hours: float = Field(
+        default=8, gt=0, le=72, validation_alias=env("CONSOLE_SESSION_HOURS")
+    )
 
     @property
     def encryption_keys(self) -> list[str]:
@@ -68,6 +79,7 @@ class Settings(BaseSettings):
                 ("WHATSAPP_TOKEN", self.whatsapp_token),
                 ("DATA_ENCRYPTION_KEYS", self.data_encryption_keys),
                 ("CONVERSATION_KEY", self.conversation_key),
+                ("CONSOLE_SECRET", self.console_secret),
             )
             if value is None or not value.get_secret_value().strip()
         ]
@@ -82,7 +94,11 @@ class Settings(BaseSettings):
             "whatsapp_token": SecretStr(DEMO_WHATSAPP_TOKEN),
             "data_encryption_keys": SecretStr(DEMO_ENCRYPTION_KEY),
             "conversation_key": SecretStr(DEMO_CONVERSATION_KEY),
+            "console_secret": SecretStr(DEMO_CONSOLE_SECRET),
         }
-        update = {name: value for name, value in defaults.items() if getattr(self, name) is None}
+        update: dict[str, object] = {
+            name: value for name, value in defaults.items() if getattr(self, name) is None
+        }
+        update["console_secure_cookies"] = False  # the demo serves plain HTTP on the loopback
         update["graph_api_base_url"] = f"{base_url}/sandbox/graph"
         return self.model_copy(update=update)

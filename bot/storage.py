@@ -26,6 +26,14 @@ class Storage(KeyValueStore, Protocol):
 
     async def index_remove(self, key: str, member: str) -> None: ...
 
+    async def index_newest(self, key: str, count: int) -> list[tuple[str, float]]: ...
+
+    async def index_trim(self, key: str, below: float) -> None: ...
+
+    async def incr(self, key: str, ttl_seconds: float) -> int:
+        """Add one to a counter that expires `ttl_seconds` after it was created."""
+        ...
+
 
 class MemoryStorage(MemoryStore):
     def __init__(self) -> None:
@@ -50,6 +58,20 @@ class MemoryStorage(MemoryStore):
     async def index_remove(self, key: str, member: str) -> None:
         self._indexes[key].pop(member, None)
 
+    async def index_newest(self, key: str, count: int) -> list[tuple[str, float]]:
+        ranked = sorted(self._indexes[key].items(), key=lambda item: item[1], reverse=True)
+        return ranked[:count]
+
+    async def index_trim(self, key: str, below: float) -> None:
+        self._indexes[key] = {m: score for m, score in self._indexes[key].items() if score >= below}
+
+    async def incr(self, key: str, ttl_seconds: float) -> int:
+        if await self.get(key) is None:
+            await self.set(key, b"0", ttl_seconds)
+        value, expires = self._data[key]
+        self._data[key] = (str(int(value) + 1).encode(), expires)  # the window runs from the first failure
+        return int(value) + 1
+
 
 class RedisStorage(RedisStore):
     def __init__(self, redis: Redis, prefix: str = "wa") -> None:
@@ -73,6 +95,20 @@ class RedisStorage(RedisStore):
 
     async def index_remove(self, key: str, member: str) -> None:
         await self.redis.zrem(self._key(key), member)
+
+    async def index_newest(self, key: str, count: int) -> list[tuple[str, float]]:
+        members = await self.redis.zrevrange(self._key(key), 0, count - 1, withscores=True)
+        return [(m.decode() if isinstance(m, bytes) else str(m), float(score)) for m, score in members]
+
+    async def index_trim(self, key: str, below: float) -> None:
+        await self.redis.zremrangebyscore(self._key(key), "-inf", f"({below}")
+
+    async def incr(self, key: str, ttl_seconds: float) -> int:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(self._key(key))
+            pipe.pexpire(self._key(key), int(ttl_seconds * 1000), nx=True)
+            count, _ = await pipe.execute()
+        return int(count)
 
 
 class SealedStore:

@@ -31,6 +31,12 @@ class TurnResult(BaseModel):
     state: dict[str, Any]
     replies: list[dict[str, Any]]
     """Cloud API message bodies, usually one: replies are combined to respect the per-user pair limit."""
+    trace: dict[str, Any] | None = None
+    """What the turn understood, its path through the graph and its Open Dental writes (for operators)."""
+    notes: list[str] = Field(default_factory=list)
+    """Markers for the transcript: a handoff, a resume."""
+    events: list[str] = Field(default_factory=list)
+    """What happened, for the console's filters: booked, failed, handoff, resumed."""
 
 
 class TurnHandler(Protocol):

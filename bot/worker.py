@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
 import logging
 import time
 import uuid
@@ -23,6 +24,7 @@ from bot.broker import Broker, Entry, entry_order
 from bot.conversations import ConversationRecord, Conversations, TranscriptEntry
 from bot.crypto import Sealer, SealError, conversation_id
 from bot.events import EVENT, InboundMessage, StatusEvent
+from bot.handoff import status_of
 from bot.logs import CONVERSATION
 from bot.metrics import Metrics
 from bot.outbox import Outbox, OutboxRecord
@@ -183,6 +185,7 @@ class Worker:
         record = await self.conversations.load(conversation) or ConversationRecord(
             conversation=conversation, practice_id=first.practice_id, user_key=first.user_key
         )
+        record.name = first.name or record.name
         fresh = [e for e in events if not record.handled(e.wamid)]
         turn_id = hashlib.sha256(",".join(ids).encode()).hexdigest()[:24]
         replies: list[OutboxRecord] = []
@@ -227,8 +230,15 @@ class Worker:
                 )
                 for e in fresh
             ]
+            now = time.time()
+            if result.trace is not None:
+                inbound.append(
+                    TranscriptEntry(at=now, direction="turn", text=json.dumps(result.trace), turn=turn_id)
+                )
+            inbound += [TranscriptEntry(at=now, direction="note", text=note) for note in result.notes]
             await self.conversations.add(conversation, inbound, once=f"{turn_id}:in")
             await self.conversations.save(record)
+            await self.conversations.touch(record, result.events, handed_off=status_of(record.state).active)
             self.turns_run += 1
         await self.broker.ack(conversation, ids)
         for reply in replies:

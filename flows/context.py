@@ -7,12 +7,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypedDict
 
+from pydantic import BaseModel
+
 from flows.nlu.understanding import Understanding
 from flows.ports import Office, PracticeFacts
 from flows.replies import Reply
 from flows.state import ConversationState
 
 Understand = Callable[[str, datetime, str, ConversationState], Awaitable[Understanding]]
+
+
+class ActionTaken(BaseModel):
+    """A write this turn made in Open Dental, for the transcript and the metrics."""
+
+    action: str
+    apt_num: int
+    commlog_num: int | None = None
 
 
 class TurnState(TypedDict, total=False):
@@ -25,6 +35,7 @@ class TurnState(TypedDict, total=False):
     u: Understanding
     """What the understanding node read from the texts."""
     replies: list[Reply]
+    actions: list[ActionTaken]
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,15 @@ returns the new state and the replies. No checkpointer: the caller persists the 
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
 from flows import nodes
-from flows.context import Deps, TurnState
-from flows.nlu.understanding import Intent
+from flows.context import ActionTaken, Deps, TurnState
+from flows.nlu.understanding import Intent, Understanding
 from flows.replies import Reply
 from flows.state import ConversationState
 
@@ -46,9 +47,9 @@ def route_after_understand(state: TurnState) -> Step:
     """Safety first, then a tap, then what we are waiting for, then what the patient asked for."""
     conv, u = state["conv"], state["u"]
     choice = state.get("choice_id")
-    if u.emergency and u.kind != "emergency":
+    if u.emergency:
         return "emergency"
-    if u.intent is Intent.HUMAN:
+    if u.intent is Intent.HUMAN or u.out_of_scope:
         return "handoff"
     if u.intent is Intent.NEVER_MIND:
         return "reset"
@@ -105,16 +106,31 @@ def build_graph() -> CompiledStateGraph:
     return builder.compile()
 
 
+@dataclass
+class TurnRun:
+    """What one turn did: the new state, the replies, and for the transcript its path and writes."""
+
+    conv: ConversationState
+    replies: list[Reply]
+    understood: Understanding | None = None
+    path: list[str] = field(default_factory=list)
+    actions: list[ActionTaken] = field(default_factory=list)
+
+
 async def run_turn(
     graph: CompiledStateGraph, state: ConversationState, texts: list[str], choice_id: str | None, deps: Deps
-) -> tuple[ConversationState, list[Reply]]:
-    """One turn: the new state and the replies (the state passed in is not modified)."""
-    result = await graph.ainvoke(
-        {"conv": state.model_copy(deep=True), "texts": texts, "choice_id": choice_id, "replies": []},
-        context=deps,
-    )
+) -> TurnRun:
+    """One turn (the state passed in is not modified)."""
+    path: list[str] = []
+    result: dict[str, Any] = {}
+    start = {"conv": state.model_copy(deep=True), "texts": texts, "choice_id": choice_id, "replies": []}
+    async for mode, chunk in graph.astream(start, context=deps, stream_mode=["updates", "values"]):
+        if mode == "updates":
+            path.extend(chunk)
+        else:
+            result = chunk
     conv: ConversationState = result["conv"]
     replies: list[Reply] = list(result["replies"])
-    if not any(r.key == "fallback" for r in replies) and not conv.handed_off:
+    if not any(r.key == "fallback" for r in replies) and conv.handoff is None:
         conv.failures = 0  # only failures in a row count towards a handoff
-    return conv, replies
+    return TurnRun(conv, replies, result.get("u"), path, list(result.get("actions", [])))

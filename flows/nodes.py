@@ -12,7 +12,8 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from flows.context import Deps, TurnState
+from flows.context import ActionTaken, Deps, TurnState
+from flows.nlu.rules import has
 from flows.nlu.understanding import Intent, Understanding
 from flows.nlu.when import fold
 from flows.ports import AppointmentInfo, BookResult, OptionInfo, PatientInfo
@@ -20,7 +21,6 @@ from flows.replies import Choice, Reply, text
 from flows.state import ConversationState, Wanted
 from od_adapter.availability import PartOfDay, Preferences
 
-MAX_FAILURES = 3
 Update = dict[str, Any]
 
 
@@ -30,7 +30,16 @@ def _with(state: TurnState, *replies: Reply) -> TurnState:
 
 
 def _out(state: TurnState, *replies: Reply) -> Update:
-    return {"conv": state["conv"], "replies": [*state.get("replies", []), *replies]}
+    return {
+        "conv": state["conv"],
+        "replies": [*state.get("replies", []), *replies],
+        "actions": state.get("actions", []),
+    }
+
+
+def _acted(state: TurnState, action: str, done: AppointmentInfo) -> TurnState:
+    taken = ActionTaken(action=action, apt_num=done.apt_num, commlog_num=done.commlog_num)
+    return {**state, "actions": [*state.get("actions", []), taken]}
 
 
 async def understand(state: TurnState, runtime: Runtime[Deps]) -> Update:
@@ -39,6 +48,12 @@ async def understand(state: TurnState, runtime: Runtime[Deps]) -> Update:
     u = await deps.understand(
         words, deps.now.replace(tzinfo=None), conv.language or deps.practice.default_language, conv
     )
+    if (
+        not u.emergency
+        and deps.practice.emergency_words
+        and has(fold(words), tuple(deps.practice.emergency_words))
+    ):
+        u = u.model_copy(update={"emergency": True})
     if conv.language is None:
         conv.language = (
             u.language if u.language in deps.practice.languages else deps.practice.default_language
@@ -47,15 +62,22 @@ async def understand(state: TurnState, runtime: Runtime[Deps]) -> Update:
 
 
 async def emergency(state: TurnState, runtime: Runtime[Deps]) -> Update:
-    state["conv"].handed_off = True
-    return _out(
-        state, text("emergency", phone=runtime.context.practice.emergency_phone or "-"), text("handoff")
-    )
+    """Safety first: tell the patient to call now, and have staff follow up on the chart."""
+    deps = runtime.context
+    state["conv"].handoff = "emergency"
+    return _out(state, text("emergency", phone=deps.practice.emergency_phone or "-"), _handoff_reply(deps))
 
 
 async def handoff(state: TurnState, runtime: Runtime[Deps]) -> Update:
-    state["conv"].handed_off = True
-    return _out(state, text("handoff"))
+    u = state["u"]
+    state["conv"].handoff = u.out_of_scope if u.out_of_scope in ("billing", "clinical") else "asked"  # type: ignore[assignment]
+    return _out(state, _handoff_reply(runtime.context))
+
+
+def _handoff_reply(deps: Deps) -> Reply:
+    """Who will answer and when: now if staff are in, else when they are next."""
+    opens = deps.practice.hours.next_open(deps.now)
+    return text("handoff") if opens is None else text("handoff.closed", when=opens)
 
 
 async def reset(state: TurnState, runtime: Runtime[Deps]) -> Update:
@@ -80,9 +102,9 @@ async def info(state: TurnState, runtime: Runtime[Deps]) -> Update:
 async def fallback(state: TurnState, runtime: Runtime[Deps]) -> Update:
     conv = state["conv"]
     conv.failures += 1
-    if conv.failures >= MAX_FAILURES:
-        conv.handed_off = True
-        return _out(state, text("fallback.giving_up"), text("handoff"))
+    if conv.failures >= runtime.context.practice.handoff_failures:
+        conv.handoff = "not_understood"
+        return _out(state, text("fallback.giving_up"), _handoff_reply(runtime.context))
     return _out(state, _menu("fallback", runtime.context))
 
 
@@ -313,7 +335,7 @@ async def answer(state: TurnState, runtime: Runtime[Deps]) -> Update:
     if conv.intent == "cancel" and conv.target is not None:
         cancelled = await deps.office.cancel(conv.target, conv.family, key)
         conv.finish_flow()
-        return _out(state, text("cancelled", when=cancelled.start))
+        return _out(_acted(state, "cancel", cancelled), text("cancelled", when=cancelled.start))
     if conv.pending is None or conv.patient is None:
         return await fallback(state, runtime)
     if conv.intent == "reschedule" and conv.target is not None:
@@ -333,8 +355,9 @@ def _settled(state: TurnState, result: BookResult) -> Update:
         return _out(state, text("taken"), text("offer.none"))
     done = result.appointment
     key = "rescheduled" if conv.intent == "reschedule" else "booked"
+    action = conv.intent or "book"
     conv.finish_flow()
-    return _out(state, text(key, when=done.start, provider=done.provider))
+    return _out(_acted(state, action, done), text(key, when=done.start, provider=done.provider))
 
 
 # -- reschedule, cancel, confirm: which appointment -------------------------------------------------------------
@@ -383,11 +406,11 @@ async def _act_on(state: TurnState, runtime: Runtime[Deps], appointment: Appoint
     deps, conv = runtime.context, state["conv"]
     conv.target, conv.patient = appointment.apt_num, appointment.pat_num
     if conv.intent == "confirm":
-        await deps.office.confirm(
+        confirmed = await deps.office.confirm(
             appointment.apt_num, conv.family, f"{deps.conversation}:confirm:{appointment.apt_num}"
         )
         conv.finish_flow()
-        return _out(state, text("confirmed", when=appointment.start))
+        return _out(_acted(state, "confirm", confirmed), text("confirmed", when=appointment.start))
     if conv.intent == "cancel":
         conv.awaiting = "confirm"
         buttons = [Choice(id="yes", key="button.yes_cancel"), Choice(id="no", key="button.no_keep")]

@@ -12,6 +12,7 @@ from typing import Protocol
 from pydantic import BaseModel, Field
 
 from od_adapter.availability import Preferences
+from od_adapter.config import BusinessHours
 
 
 class PatientInfo(BaseModel):
@@ -37,6 +38,8 @@ class AppointmentInfo(BaseModel):
     minutes: int
     provider: str = ""
     what: str = ""
+    commlog_num: int | None = None
+    """The commlog a write left on the chart (bookings, changes), for the transcript."""
 
 
 class BookResult(BaseModel):
@@ -58,6 +61,11 @@ class PracticeFacts(BaseModel):
     """The kinds a new patient may book; the first is their default."""
     info: dict[str, str] = Field(default_factory=dict)
     emergency_phone: str = ""
+    hours: BusinessHours = Field(default_factory=BusinessHours)
+    """When staff answer: a handoff tells the patient when to expect a reply."""
+    handoff_failures: int = 3
+    emergency_words: list[str] = Field(default_factory=list)
+    """The practice's own emergency words (folded), on top of the built-in ones."""
 
 
 class Office(Protocol):
@@ -90,3 +98,7 @@ class Office(Protocol):
     async def cancel(self, apt_num: int, allowed: list[int], key: str) -> AppointmentInfo: ...
 
     async def confirm(self, apt_num: int, allowed: list[int], key: str) -> AppointmentInfo: ...
+
+    async def note_for_staff(self, pat_num: int, note: str) -> int:
+        """A commlog on the patient's chart for the front desk (a handoff); its CommlogNum."""
+        ...

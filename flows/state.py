@@ -17,6 +17,7 @@ from flows.ports import OptionInfo
 STATE_VERSION = 1
 Awaiting = Literal["nothing", "who", "details", "kind", "option", "confirm", "which"]
 Action = Literal["book", "reschedule", "cancel", "confirm"]
+HandoffReason = Literal["asked", "emergency", "not_understood", "billing", "clinical", "open_dental"]
 
 
 class Wanted(When):
@@ -55,11 +56,12 @@ class ConversationState(BaseModel):
     awaiting: Awaiting = "nothing"
     details: NewPatient = Field(default_factory=NewPatient)
     failures: int = 0
-    handed_off: bool = False
+    handoff: HandoffReason | None = None
+    """Set by the turn that hands the conversation to staff; the edge records the handoff and clears it."""
 
     def finish_flow(self) -> None:
         """Forget the request, keep who the patient is and their language."""
-        keep = {"language", "family", "family_checked", "patient", "dentist", "new_patient", "handed_off"}
+        keep = {"language", "family", "family_checked", "patient", "dentist", "new_patient"}
         fresh = ConversationState()
         for name in type(self).model_fields:
             if name not in keep:

@@ -69,6 +69,14 @@ class Booked:
 
 
 @dataclass(frozen=True)
+class Changed:
+    """A cancellation or confirmation, and the commlog that records it on the chart."""
+
+    appointment: Appointment
+    commlog_num: int | None
+
+
+@dataclass(frozen=True)
 class Conflict:
     reason: str
     alternatives: list[Option]
@@ -302,7 +310,7 @@ class AppointmentBook:
 
     # -- cancel and confirm -----------------------------------------------------------------------------------
 
-    async def cancel(self, apt_num: int, allowed: set[int], idempotency_key: str) -> Appointment:
+    async def cancel(self, apt_num: int, allowed: set[int], idempotency_key: str) -> Changed:
         """Move the appointment to the Unscheduled List (breakType Cancelled where the practice wants it)."""
 
         async def attempt(record: Attempt) -> Appointment:
@@ -322,7 +330,7 @@ class AppointmentBook:
 
         return await self._once_simple(idempotency_key, attempt)
 
-    async def confirm(self, apt_num: int, allowed: set[int], idempotency_key: str) -> Appointment:
+    async def confirm(self, apt_num: int, allowed: set[int], idempotency_key: str) -> Changed:
         """Mark an upcoming appointment confirmed by the patient."""
 
         async def attempt(record: Attempt) -> Appointment:
@@ -473,14 +481,17 @@ class AppointmentBook:
 
     async def _once_simple(
         self, idempotency_key: str, attempt: Callable[[Attempt], Awaitable[Appointment]]
-    ) -> Appointment:
-        async def work(record: Attempt) -> Appointment:
+    ) -> Changed:
+        async def work(record: Attempt) -> Changed:
             record.appointment = await attempt(record)
             record.state = "done"
-            return record.appointment
+            return Changed(record.appointment, record.commlog_num)
 
-        result = await self.idempotency.run(
-            idempotency_key, work, lambda r: r.appointment if r.state == "done" else None
-        )
+        def done(record: Attempt) -> Changed | None:
+            if record.state != "done" or record.appointment is None:
+                return None
+            return Changed(record.appointment, record.commlog_num)
+
+        result = await self.idempotency.run(idempotency_key, work, done)
         assert result is not None
         return result

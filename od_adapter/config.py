@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from datetime import time
+from datetime import datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal, Self
@@ -168,6 +168,67 @@ class CommlogSettings(Strict):
     """The commlog type (a definition ItemName in category 27) for the assistant's actions."""
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class BusinessHours(Strict):
+    """When staff answer messages, per weekday as "08:00-18:00" (a day left out is closed)."""
+
+    days: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], str] = Field(
+        default_factory=lambda: dict.fromkeys(WEEKDAYS[:5], "09:00-17:00")
+    )
+
+    @field_validator("days")
+    @classmethod
+    def _ranges(cls, value: dict[str, str]) -> dict[str, str]:
+        for day, span in value.items():
+            try:
+                start, end = _span(span)
+            except ValueError as exc:
+                raise ValueError(f"{day}: {span!r} is not a range like 08:00-18:00") from exc
+            if start >= end:
+                raise ValueError(f"{day}: {span!r} ends before it starts")
+        return value
+
+    def next_open(self, now: datetime) -> datetime | None:
+        """None when staff are in now; else when they next are (now is aware, in the practice's zone)."""
+        for ahead in range(8):
+            day = (now + timedelta(days=ahead)).date()
+            span = self.days.get(WEEKDAYS[day.weekday()])  # type: ignore[call-overload]
+            if span is None:
+                continue
+            start, end = _span(span)
+            opens = datetime.combine(day, start, now.tzinfo)
+            closes = datetime.combine(day, end, now.tzinfo)
+            if ahead == 0 and opens <= now < closes:
+                return None
+            if opens > now:
+                return opens
+        return None
+
+
+def _span(span: str) -> tuple[time, time]:
+    start, end = span.split("-")
+    return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
+
+
+class HandoffSettings(Strict):
+    """When and how the assistant hands a conversation to the front desk."""
+
+    hours: BusinessHours = BusinessHours()
+    resume_after_minutes: Annotated[float, Field(gt=0, le=7 * 24 * 60)] = 240
+    """The assistant answers again after this long without staff activity (a release does it at once)."""
+    failures: Annotated[int, Field(ge=1, le=10)] = 3
+    """Messages in a row the assistant did not understand before it hands off."""
+    comm_type: str | None = None
+    """The commlog type for handoffs; the practice's commlog type when unset."""
+    emergency_words: dict[str, list[str]] = Field(default_factory=dict)
+    """Extra words per language that signal an emergency (added to the built-in ones)."""
+    reengagement_template: str | None = None
+    """An approved WhatsApp template staff may send when the 24-hour window has closed."""
+    template_language: str = "en_US"
+
+
 class Practice(Strict):
     phone_number_id: str
     name: str
@@ -180,6 +241,7 @@ class Practice(Strict):
     open_dental: OpenDentalConnection
     booking: BookingRules
     commlog: CommlogSettings = CommlogSettings()
+    handoff: HandoffSettings = HandoffSettings()
     emergency_phone: str = ""
     info: dict[str, str] = Field(default_factory=dict)
     """Answers to common questions by topic: hours, address, parking, insurance, bring."""

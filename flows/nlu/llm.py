@@ -3,7 +3,8 @@
 The model fills the same `Understanding` through structured output. It sees the patient's own words, today's
 date and time zone, the times we offered (no names, no other patients) and what we are waiting for; it never
 sees other patients' data and cannot act: the graph still needs the patient's explicit yes to write anything.
-Safety is not left to it: the rules' emergency detection and language detection always stand.
+Safety is not left to it: the rules' emergency, staff-only and ask-for-a-person detection and language
+detection always stand.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import ValidationError
 
 from flows.nlu.rules import understand as rules_understand
-from flows.nlu.understanding import Understanding
+from flows.nlu.understanding import Intent, Understanding
 from flows.state import ConversationState
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,8 @@ class LlmUnderstanding:
         return reading.model_copy(
             update={
                 "emergency": reading.emergency or rules.emergency,
+                "out_of_scope": reading.out_of_scope or rules.out_of_scope,
+                "intent": Intent.HUMAN if rules.intent is Intent.HUMAN else reading.intent,
                 "language": rules.language or reading.language,
             }
         )

@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from flows.nlu import triggers
 from flows.nlu.understanding import Intent, Understanding
 from flows.nlu.when import birthdate_in, fold, resolve
 
 INTENTS: list[tuple[Intent, tuple[str, ...]]] = [
-    (Intent.HUMAN, ("human", "a person", "real person", "someone", "receptionist", "front desk", "staff", "agent", "call me",
-                    "una persona", "humano", "alguien", "recepcion", "hablar con")),
+    (Intent.HUMAN, triggers.words(triggers.HUMAN)),
     (Intent.NEVER_MIND, ("never mind", "nevermind", "forget it", "stop", "start over", "olvidalo", "olvidelo", "dejalo",
                          "no importa", "empezar de nuevo")),
     (Intent.RESCHEDULE, ("reschedule", "move my", "change my appointment", "change the appointment", "different time",
@@ -44,8 +44,7 @@ KINDS: list[tuple[str, tuple[str, ...]]] = [
     ("consultation", ("checkup", "check-up", "check up", "exam", "consultation", "consult", "look at", "revision",
                       "chequeo", "consulta", "examen", "valoracion")),
 ]  # fmt: skip
-EMERGENCY = ("pain", "hurts", "hurting", "ache", "swelling", "swollen", "bleeding", "broken tooth", "knocked out",
-             "abscess", "dolor", "duele", "hinchad", "hinchazon", "sangra", "sangrado", "roto", "rota", "absceso")  # fmt: skip
+EMERGENCY = triggers.words(triggers.EMERGENCY)
 YES = ("yes", "yeah", "yep", "yup", "sure", "ok", "okay", "correct", "right", "that works", "works for me", "perfect",
        "sounds good", "please do", "confirm", "book it", "great", "fine", "alright", "all right", "agreeable", "agree",
        "go with", "that one works", "this one works", "reserve it", "si", "claro", "vale", "de acuerdo", "perfecto",
@@ -118,7 +117,15 @@ def understand(text: str, now: datetime, *, language: str = "en") -> Understandi
         birthdate=birthdate,
         info_topic=next((k for k, words in TOPICS if has(t, words)), None) if intent is Intent.INFO else None,
         emergency=has(t, EMERGENCY),
+        out_of_scope=_out_of_scope(t),
         language=detect_language(text),
+    )
+
+
+def _out_of_scope(t: str) -> str | None:
+    """Billing disputes and clinical questions are for staff, whatever else the message asks."""
+    return next(
+        (topic.value for topic, table in triggers.OUT_OF_SCOPE.items() if has(t, triggers.words(table))), None
     )
 
 

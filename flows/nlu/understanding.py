@@ -69,4 +69,6 @@ class Understanding(When):
     birthdate: date | None = None
     info_topic: str | None = None
     emergency: bool = False
+    out_of_scope: str | None = None
+    """A request staff must answer: "billing" (disputes, refunds) or "clinical" (medication, symptoms)."""
     language: str | None = None

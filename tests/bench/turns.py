@@ -156,7 +156,7 @@ async def measure(conversations: int, redis_url: str) -> dict[str, Any]:
         os.environ.setdefault("DEMO_OD_DEVELOPER_KEY", DEVELOPER_KEY)
         os.environ.setdefault("DEMO_OD_CUSTOMER_KEY", "sandbox-customer")
         handler = build_conversation_handler(
-            practices, MemoryRateLimiter(), None, MemoryStorage(), Sealer([new_key()])
+            practices, MemoryRateLimiter(), None, Conversations(MemoryStorage(), Sealer([new_key()]))
         )
         runtime = handler.practices[PRACTICE_ID]
         office = TimedOffice(runtime.office)

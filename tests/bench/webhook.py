@@ -129,6 +129,7 @@ def main(requests: int) -> None:
         "WHATSAPP_TOKEN": "t",
         "DATA_ENCRYPTION_KEYS": new_key(),
         "CONVERSATION_KEY": "k",
+        "CONSOLE_SECRET": "console-secret",
         "DEMO_OD_DEVELOPER_KEY": "d",
         "DEMO_OD_CUSTOMER_KEY": "c",
         "LOG_LEVEL": "WARNING",

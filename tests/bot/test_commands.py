@@ -119,6 +119,7 @@ SECRETS = {
     "WHATSAPP_TOKEN": "t",
     "DATA_ENCRYPTION_KEYS": new_key(),
     "CONVERSATION_KEY": "k",
+    "CONSOLE_SECRET": "console-secret",
 }
 
 

@@ -380,6 +380,7 @@ def worker_process(edge: Edge, redis_url: str, **env: str) -> asyncio.subprocess
         "WHATSAPP_TOKEN": "sandbox-token",
         "DATA_ENCRYPTION_KEYS": settings.encryption_keys[0],
         "CONVERSATION_KEY": DEMO_CONVERSATION_KEY,
+        "CONSOLE_SECRET": "console-secret",
         "GRAPH_API_BASE_URL": settings.graph_api_base_url,
         "CLAIM_IDLE_SECONDS": "1",
         "CONVERSATION_LOCK_SECONDS": "2",

@@ -355,7 +355,11 @@ async def test_cancel_sends_to_the_unscheduled_list_without_a_fee(
     [upcoming, *_] = await book.upcoming({1})
     cancelled = await book.cancel(upcoming.apt_num, {1}, "wamid.cancel")
     again = await book.cancel(upcoming.apt_num, {1}, "wamid.cancel")
-    assert cancelled.apt_status is AptStatus.UNSCHED_LIST and again.apt_num == cancelled.apt_num
+    assert cancelled.appointment.apt_status is AptStatus.UNSCHED_LIST
+    assert (
+        again.appointment.apt_num == cancelled.appointment.apt_num
+        and again.commlog_num == cancelled.commlog_num
+    )
     assert (await raw.get(f"appointments/{upcoming.apt_num}")).json()["AptStatus"] == "UnschedList"
     async with httpx.AsyncClient() as admin:
         assert (await admin.get(str(sandbox.make_url("/_admin/offices/1/broken-procedures")))).json() == []

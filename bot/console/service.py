@@ -1,0 +1,235 @@
+"""What the console does with conversations, apart from HTML: list and filter them, read one, and act on it
+(take over, reply as staff, send the re-engagement template, release) under the conversation's lock, so an
+operator's change and an assistant's turn never overwrite each other."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from bot.broker import Broker
+from bot.console.access_log import AccessLog
+from bot.console.accounts import Accounts, Operator
+from bot.conversations import ConversationRecord, Conversations, TranscriptEntry
+from bot.handoff import HandoffStatus, release, status_of, take_over
+from bot.outbox import Outbox, OutboxRecord
+from bot.whatsapp import messages
+from od_adapter.config import Practice, PracticesFile
+
+PAGE_SIZE = 25
+SCANNED = 500
+FILTERS = {"all": "recent", "needs_human": "handoff", "handed_off": "handoff", "booked_today": "booked", "failed": "failed"}  # fmt: skip
+LOCK_WAIT_SECONDS = 10.0
+
+
+class Busy(Exception):
+    """The assistant is in the middle of a turn for this conversation; try again in a moment."""
+
+
+class Row(BaseModel):
+    conversation: str
+    practice: str
+    name: str
+    phone: str
+    language: str
+    updated_at: float
+    handoff: HandoffStatus
+    needs_human: bool
+    turns: int
+
+
+@dataclass
+class Listing:
+    rows: list[Row]
+    page: int
+    pages: int
+    total: int
+
+
+@dataclass
+class Query:
+    filter: str = "all"
+    practice: str = ""
+    language: str = ""
+    search: str = ""
+    page: int = 1
+
+
+@dataclass
+class Console:
+    accounts: Accounts
+    access: AccessLog
+    conversations: Conversations
+    outbox: Outbox
+    broker: Broker
+    practices: PracticesFile
+    session_seconds: float
+    by_id: dict[str, Practice] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_id = self.practices.by_phone_number_id()
+
+    def visible(self, operator: Operator) -> list[Practice]:
+        return [p for p in self.practices.practices if operator.can_see(p.phone_number_id)]
+
+    async def listing(self, operator: Operator, query: Query) -> Listing:
+        """Newest first: candidates from the per-practice index, then filters that need the record itself."""
+        practices = [
+            p for p in self.visible(operator) if not query.practice or p.phone_number_id == query.practice
+        ]
+        index = FILTERS.get(query.filter, "recent")
+        candidates: list[tuple[str, float, Practice]] = []
+        for practice in practices:
+            listed = await self.conversations.listed(practice.phone_number_id, index, SCANNED)
+            candidates += [(c, score, practice) for c, score in listed]
+        candidates.sort(key=lambda c: c[1], reverse=True)
+        rows = []
+        for conversation, score, practice in candidates:
+            record = await self.conversations.load(conversation)
+            if record is None or record.practice_id != practice.phone_number_id:
+                continue
+            row = _row(record)
+            if _matches(row, record, score, practice, query):
+                rows.append(row)
+        pages = max(1, -(-len(rows) // PAGE_SIZE))
+        page = min(max(1, query.page), pages)
+        return Listing(rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE], page, pages, len(rows))
+
+    async def open(self, operator: Operator, conversation: str) -> ConversationRecord | None:
+        """The record, if it exists and this operator may see its practice (else None: not found)."""
+        record = await self.conversations.load(conversation)
+        if record is None or not operator.can_see(record.practice_id):
+            return None
+        return record
+
+    async def transcript(self, conversation: str) -> list[TranscriptEntry]:
+        return await self.conversations.transcript(conversation)
+
+    async def take_over(self, operator: Operator, record: ConversationRecord) -> None:
+        async with self._locked(record.conversation) as current:
+            current.state = take_over(current.state, operator.username, time.time())
+            await self._save(current, f"Taken over by {operator.username}")
+        await self.access.record(operator.username, "take_over", record.conversation, record.practice_id)
+
+    async def release(self, operator: Operator, record: ConversationRecord) -> None:
+        async with self._locked(record.conversation) as current:
+            current.state = release(current.state)
+            await self._save(current, f"Released to the assistant by {operator.username}")
+        await self.access.record(operator.username, "release", record.conversation, record.practice_id)
+
+    async def reply(self, operator: Operator, record: ConversationRecord, text: str) -> OutboxRecord:
+        """Staff's own words, inside the 24-hour window; replying takes the conversation over."""
+        to = messages.recipient(record.user_key)
+        return await self._send(operator, record, messages.text(to, text.strip()[:4096]), "reply")
+
+    async def send_template(self, operator: Operator, record: ConversationRecord) -> OutboxRecord:
+        practice = self.by_id[record.practice_id]
+        name = practice.handoff.reengagement_template
+        if name is None:
+            raise ValueError("this practice has no re-engagement template configured")
+        body = messages.template(
+            messages.recipient(record.user_key), name, practice.handoff.template_language
+        )
+        return await self._send(operator, record, body, "template")
+
+    def window_open(self, record: ConversationRecord) -> bool:
+        return time.time() < record.window_open_until()
+
+    async def _send(
+        self, operator: Operator, record: ConversationRecord, body: dict[str, Any], action: str
+    ) -> OutboxRecord:
+        async with self._locked(record.conversation) as current:
+            current.state = take_over(current.state, operator.username, time.time())
+            await self._save(current, None)
+            reply = OutboxRecord(
+                id=f"staff:{uuid.uuid4().hex}",
+                conversation=current.conversation,
+                practice_id=current.practice_id,
+                body=body,
+                window_until=current.window_open_until(),
+                by=operator.username,
+            )
+            await self.outbox.record([reply])
+        await self.access.record(operator.username, action, record.conversation, record.practice_id)
+        return await self.outbox.deliver(reply.id) or reply
+
+    async def _save(self, record: ConversationRecord, note: str | None) -> None:
+        if note:
+            await self.conversations.add(
+                record.conversation, [TranscriptEntry(at=time.time(), direction="note", text=note)]
+            )
+        await self.conversations.save(record)
+        await self.conversations.touch(record, [], handed_off=status_of(record.state).active)
+
+    @contextlib.asynccontextmanager
+    async def _locked(self, conversation: str) -> AsyncIterator[ConversationRecord]:
+        token = uuid.uuid4().hex
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        while not await self.broker.lock(conversation, token, int(LOCK_WAIT_SECONDS * 1000)):
+            if time.monotonic() > deadline:
+                raise Busy(conversation)
+            await asyncio.sleep(0.1)
+        try:
+            record = await self.conversations.load(conversation)
+            if record is None:
+                raise Busy(conversation)
+            yield record
+        finally:
+            await self.broker.unlock(conversation, token)
+
+
+def _row(record: ConversationRecord) -> Row:
+    status = status_of(record.state)
+    return Row(
+        conversation=record.conversation,
+        practice=record.practice_id,
+        name=record.name,
+        phone=record.user_key,
+        language=str((record.state.get("conversation") or {}).get("language") or ""),
+        updated_at=record.updated_at,
+        handoff=status,
+        needs_human=status.active and record.last_inbound_at > status.last_staff_at,
+        turns=record.turns,
+    )
+
+
+def _matches(row: Row, record: ConversationRecord, score: float, practice: Practice, query: Query) -> bool:
+    if query.filter == "needs_human" and not row.needs_human:
+        return False
+    if query.filter == "handed_off" and not row.handoff.active:
+        return False
+    if query.filter == "booked_today":
+        midnight = datetime.now(practice.zone).replace(hour=0, minute=0, second=0, microsecond=0)
+        if score < midnight.timestamp():
+            return False
+    if query.language and row.language != query.language:
+        return False
+    if query.search:
+        needle = query.search.strip().lower()
+        digits = "".join(ch for ch in needle if ch.isdigit())
+        if needle not in row.name.lower() and not (digits and digits in row.phone):
+            return False
+    return True
+
+
+def trace_summary(raw: str) -> str:
+    """One line for a turn's trace: what was understood, the graph path, the Open Dental writes."""
+    try:
+        trace = json.loads(raw)
+    except ValueError:
+        return raw
+    understood = ", ".join(f"{k}={v}" for k, v in (trace.get("understood") or {}).items()) or "nothing"
+    parts = [f"understood {understood}", "path " + " → ".join(trace.get("path") or [])]
+    for action in trace.get("actions") or []:
+        commlog = f", CommlogNum {action['commlog_num']}" if action.get("commlog_num") else ""
+        parts.append(f"{action['action']} AptNum {action['apt_num']}{commlog}")
+    return " · ".join(parts)

@@ -1,0 +1,250 @@
+"""The console's pages: server-rendered with Jinja2, refreshed in place by a small polling script."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+from aiohttp_session import get_session
+
+from bot.console.accounts import AccountError, Role
+from bot.console.security import (
+    OPERATOR_KEY,
+    csrf,
+    csrf_token,
+    headers,
+    signed_in,
+    start_session,
+    use_sessions,
+)
+from bot.console.service import FILTERS, Busy, Query, trace_summary
+from bot.handoff import REASONS, status_of
+from bot.keys import CONSOLE_KEY
+from bot.settings import Settings
+from od_adapter.config import LANGUAGES
+
+HERE = Path(__file__).parent
+
+
+def create_console(settings: Settings) -> web.Application:
+    """The `/console` sub-application; its dependencies come from the parent app's `CONSOLE_KEY`."""
+    app = web.Application(middlewares=[headers])
+    assert settings.console_secret is not None
+    use_sessions(
+        app,
+        settings.console_secret.get_secret_value(),
+        secure=settings.console_secure_cookies,
+        max_age_hours=settings.console_session_hours,
+    )
+    app.middlewares.extend([signed_in, csrf])
+    env = aiohttp_jinja2.setup(
+        app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True, context_processors=[_common]
+    )
+    env.filters["at"] = _at
+    env.filters["trace_summary"] = trace_summary
+    app.router.add_static("/static/", HERE / "static", name="static")
+    app.router.add_get("/login", login_form)
+    app.router.add_post("/login", login)
+    app.router.add_post("/logout", logout)
+    app.router.add_get("/", conversations)
+    app.router.add_get("/c/{conversation}", conversation)
+    app.router.add_post("/c/{conversation}/take-over", take_over)
+    app.router.add_post("/c/{conversation}/reply", reply)
+    app.router.add_post("/c/{conversation}/template", template)
+    app.router.add_post("/c/{conversation}/release", release)
+    app.router.add_get("/operators", operators)
+    app.router.add_post("/operators", add_operator)
+    app.router.add_get("/access-log", access_log)
+    return app
+
+
+async def _common(request: web.Request) -> dict[str, Any]:
+    return {"operator": request.get(OPERATOR_KEY), "csrf": await csrf_token(request)}
+
+
+def _at(timestamp: float, zone: str = "UTC") -> str:
+    if not timestamp:
+        return "-"
+    return datetime.fromtimestamp(timestamp, UTC).astimezone(ZoneInfo(zone)).strftime("%a %d %b %H:%M")
+
+
+# -- signing in -------------------------------------------------------------------------------------------------
+
+
+async def login_form(request: web.Request) -> web.Response:
+    return aiohttp_jinja2.render_template("login.html", request, {"error": ""})
+
+
+async def login(request: web.Request) -> web.Response:
+    form = await request.post()
+    result, operator = await request.config_dict[CONSOLE_KEY].accounts.sign_in(
+        str(form.get("username", "")), str(form.get("password", ""))
+    )
+    if result == "ok" and operator is not None:
+        await start_session(request, operator)
+        raise web.HTTPSeeOther("/console/")
+    error = (
+        "Too many failed attempts: this account is locked for 15 minutes."
+        if result == "locked"
+        else "Wrong username or password."
+    )
+    return aiohttp_jinja2.render_template("login.html", request, {"error": error}, status=401)
+
+
+async def logout(request: web.Request) -> web.Response:
+    (await get_session(request)).invalidate()
+    raise web.HTTPSeeOther("/console/login")
+
+
+# -- conversations ----------------------------------------------------------------------------------------------
+
+
+async def conversations(request: web.Request) -> web.Response:
+    console, operator = request.config_dict[CONSOLE_KEY], request[OPERATOR_KEY]
+    query = Query(
+        filter=request.query.get("filter", "all") if request.query.get("filter") in FILTERS else "all",
+        practice=request.query.get("practice", ""),
+        language=request.query.get("language", ""),
+        search=request.query.get("q", "")[:80],
+        page=int(request.query.get("page", "1")) if request.query.get("page", "1").isdigit() else 1,
+    )
+    listing = await console.listing(operator, query)
+    context = {
+        "listing": listing,
+        "query": query,
+        "filters": list(FILTERS),
+        "practices": console.visible(operator),
+        "names": {p.phone_number_id: p.name for p in console.practices.practices},
+        "zones": {p.phone_number_id: p.timezone for p in console.practices.practices},
+        "languages": LANGUAGES,
+        "reasons": REASONS,
+    }
+    name = "_rows.html" if request.query.get("partial") else "conversations.html"
+    return aiohttp_jinja2.render_template(name, request, context)
+
+
+async def conversation(request: web.Request) -> web.Response:
+    console, operator = request.config_dict[CONSOLE_KEY], request[OPERATOR_KEY]
+    record = await console.open(operator, request.match_info["conversation"])
+    if record is None:
+        raise web.HTTPNotFound(text="No such conversation.")
+    partial = bool(request.query.get("partial"))
+    if not partial:  # each opening of the page is a view; its live refreshes are part of the same view
+        await console.access.record(operator.username, "view", record.conversation, record.practice_id)
+    practice = console.by_id[record.practice_id]
+    entries = await console.transcript(record.conversation)
+    delivery = {e.wamid: e.status for e in entries if e.direction == "status"}
+    context = {
+        "record": record,
+        "practice": practice,
+        "status": status_of(record.state),
+        "reasons": REASONS,
+        "entries": [e for e in entries if e.direction != "status"],
+        "delivery": delivery,
+        "window_open": console.window_open(record),
+        "language": (record.state.get("conversation") or {}).get("language") or practice.default_language,
+        "message": request.query.get("message", ""),
+    }
+    name = "_transcript.html" if partial else "conversation.html"
+    return aiohttp_jinja2.render_template(name, request, context)
+
+
+async def _acting(request: web.Request) -> tuple[Any, Any, Any]:
+    console, operator = request.config_dict[CONSOLE_KEY], request[OPERATOR_KEY]
+    record = await console.open(operator, request.match_info["conversation"])
+    if record is None:
+        raise web.HTTPNotFound(text="No such conversation.")
+    return console, operator, record
+
+
+def _back(record: Any, message: str = "") -> web.HTTPSeeOther:
+    suffix = f"?message={message}" if message else ""
+    return web.HTTPSeeOther(f"/console/c/{record.conversation}{suffix}")
+
+
+async def take_over(request: web.Request) -> web.Response:
+    console, operator, record = await _acting(request)
+    try:
+        await console.take_over(operator, record)
+    except Busy:
+        raise _back(record, "busy") from None
+    raise _back(record)
+
+
+async def reply(request: web.Request) -> web.Response:
+    console, operator, record = await _acting(request)
+    text = str((await request.post()).get("text", "")).strip()
+    if not text:
+        raise _back(record, "empty")
+    if not console.window_open(record):
+        raise _back(record, "window_closed")
+    try:
+        sent = await console.reply(operator, record, text)
+    except Busy:
+        raise _back(record, "busy") from None
+    raise _back(record, "sent" if sent.state == "sent" else "queued")
+
+
+async def template(request: web.Request) -> web.Response:
+    console, operator, record = await _acting(request)
+    try:
+        sent = await console.send_template(operator, record)
+    except (Busy, ValueError):
+        raise _back(record, "busy") from None
+    raise _back(record, "sent" if sent.state == "sent" else "queued")
+
+
+async def release(request: web.Request) -> web.Response:
+    console, operator, record = await _acting(request)
+    try:
+        await console.release(operator, record)
+    except Busy:
+        raise _back(record, "busy") from None
+    raise _back(record, "released")
+
+
+# -- administration ---------------------------------------------------------------------------------------------
+
+
+def _admin(request: web.Request) -> Any:
+    if request[OPERATOR_KEY].role is not Role.ADMIN:
+        raise web.HTTPForbidden(text="Only an integrator administrator can do this.")
+    return request.config_dict[CONSOLE_KEY]
+
+
+async def operators(request: web.Request, error: str = "", status: int = 200) -> web.Response:
+    console = _admin(request)
+    context = {
+        "operators": await console.accounts.all(),
+        "practices": console.practices.practices,
+        "error": error,
+        "roles": list(Role),
+    }
+    return aiohttp_jinja2.render_template("operators.html", request, context, status=status)
+
+
+async def add_operator(request: web.Request) -> web.Response:
+    console = _admin(request)
+    form = await request.post()
+    try:
+        await console.accounts.add(
+            str(form.get("username", "")),
+            str(form.get("password", "")),
+            Role(str(form.get("role", "operator"))),
+            [str(p) for p in form.getall("practice", [])],
+        )
+    except (AccountError, ValueError) as exc:
+        return await operators(request, error=str(exc).splitlines()[0], status=400)
+    raise web.HTTPSeeOther("/console/operators")
+
+
+async def access_log(request: web.Request) -> web.Response:
+    console = _admin(request)
+    context = {"entries": await console.access.latest(), "now": time.time()}
+    return aiohttp_jinja2.render_template("access_log.html", request, context)
