@@ -99,6 +99,7 @@ class Settings(BaseSettings):
         update: dict[str, object] = {
             name: value for name, value in defaults.items() if getattr(self, name) is None
         }
-        update["console_secure_cookies"] = False  # the demo serves plain HTTP on the loopback
+        if "console_secure_cookies" not in self.model_fields_set:
+            update["console_secure_cookies"] = False  # the demo serves plain HTTP on the loopback
         update["graph_api_base_url"] = f"{base_url}/sandbox/graph"
         return self.model_copy(update=update)

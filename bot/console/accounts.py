@@ -7,6 +7,7 @@ its timing tells an attacker which usernames are real.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from enum import StrEnum
@@ -16,9 +17,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import BaseModel, Field
 
-from bot.crypto import Sealer
+from bot.crypto import Sealer, SealError
 from bot.storage import Storage
 
+logger = logging.getLogger(__name__)
 ACCOUNT_TTL = 10 * 365 * 24 * 3600
 MAX_FAILURES = 5
 LOCKOUT_SECONDS = 15 * 60
@@ -85,7 +87,13 @@ class Accounts:
 
     async def get(self, username: str) -> Operator | None:
         raw = await self.storage.get(_key(username.lower()))
-        return Operator.model_validate_json(self.sealer.open(raw)) if raw else None
+        if raw is None:
+            return None
+        try:
+            return Operator.model_validate_json(self.sealer.open(raw))
+        except SealError:
+            logger.warning("an operator account is sealed with a key no longer configured; it cannot sign in")
+            return None
 
     async def all(self) -> list[Operator]:
         names = [name for name, _ in await self.storage.index_newest("operators", 1000)]

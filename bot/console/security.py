@@ -18,7 +18,7 @@ from bot.console.accounts import Operator
 from bot.keys import CONSOLE_KEY
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-OPERATOR_KEY = "operator"
+OPERATOR_KEY = web.RequestKey("operator", Operator)
 PUBLIC = ("/console/login", "/console/static/")
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

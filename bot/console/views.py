@@ -44,7 +44,10 @@ def create_console(settings: Settings) -> web.Application:
     )
     app.middlewares.extend([signed_in, csrf])
     env = aiohttp_jinja2.setup(
-        app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True, context_processors=[_common]
+        app,
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        context_processors=[aiohttp_jinja2.request_processor, _common],
     )
     env.filters["at"] = _at
     env.filters["trace_summary"] = trace_summary

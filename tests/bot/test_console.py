@@ -1,0 +1,230 @@
+"""The operator console over real HTTP: sign-in, lockout, CSRF, practice isolation, headers, the access log,
+and what operators do (take over, reply, release), with Redis as the store so nothing is read in plaintext."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from bot.console.accounts import Role
+from bot.keys import CONSOLE_KEY
+from tests.flows.test_conversations import PRACTICE_ID, Clinic, open_clinic
+from tests.flows.test_handoff import JANE, conversation_of, handoff, post_quietly
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def _keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEMO_OD_DEVELOPER_KEY", "sandbox-dev")
+    monkeypatch.setenv("DEMO_OD_CUSTOMER_KEY", "sandbox-customer")
+
+
+@pytest.fixture(name="clinic")
+async def fixture_clinic(redis: Redis, redis_server: str) -> AsyncIterator[Clinic]:
+    async with open_clinic(handoff(), REDIS_URL=redis_server) as clinic:
+        accounts = clinic.app[CONSOLE_KEY].accounts
+        await accounts.add("maria", PASSWORD, Role.OPERATOR, [PRACTICE_ID])
+        await accounts.add("other", PASSWORD, Role.OPERATOR, ["999999999999999"])
+        await accounts.add("root", PASSWORD, Role.ADMIN, [])
+        yield clinic
+
+
+def browser(clinic: Clinic) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=f"{clinic.base}/console", follow_redirects=False, timeout=30)
+
+
+def csrf_in(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "no CSRF field in the form"
+    return found.group(1)
+
+
+async def sign_in(client: httpx.AsyncClient, username: str, password: str = PASSWORD) -> httpx.Response:
+    form = await client.get("/login")
+    return await client.post(
+        "/login", data={"username": username, "password": password, "csrf": csrf_in(form.text)}
+    )
+
+
+async def handed_off(clinic: Clinic) -> str:
+    await clinic.patient(JANE).say("I'd like to talk to a person")
+    return conversation_of(clinic, JANE)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/"),
+        ("GET", "/?filter=needs_human"),
+        ("GET", "/c/0123456789abcdef0123456789abcdef"),
+        ("POST", "/c/0123456789abcdef0123456789abcdef/release"),
+        ("POST", "/c/0123456789abcdef0123456789abcdef/reply"),
+        ("GET", "/operators"),
+        ("POST", "/operators"),
+        ("GET", "/access-log"),
+    ],
+)
+async def test_nothing_is_served_without_signing_in(clinic: Clinic, method: str, path: str) -> None:
+    async with browser(clinic) as client:
+        response = await client.request(method, path)
+        assert response.status_code == 302 and response.headers["Location"] == "/console/login"
+        partial = await client.get(path.split("?")[0] + "?partial=1") if method == "GET" else None
+        if partial is not None:
+            assert partial.status_code == 401
+
+
+async def test_sign_in_renews_the_session_and_sets_strict_cookies(clinic: Clinic) -> None:
+    async with browser(clinic) as client:
+        form = await client.get("/login")
+        planted = client.cookies.get("console_session")
+        assert planted
+        response = await client.post(
+            "/login", data={"username": "maria", "password": PASSWORD, "csrf": csrf_in(form.text)}
+        )
+        assert response.status_code == 303
+        cookie = response.headers["Set-Cookie"]
+        assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/console" in cookie
+        assert client.cookies.get("console_session") != planted, (
+            "a session planted before sign-in is replaced"
+        )
+        page = await client.get("/")
+        assert page.status_code == 200
+        assert page.headers["X-Frame-Options"] == "DENY"
+        assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+
+
+async def test_secure_cookies_unless_turned_off(redis_server: str) -> None:
+    async with (
+        open_clinic(REDIS_URL=redis_server, CONSOLE_SECURE_COOKIES="true") as clinic,
+        browser(clinic) as client,
+    ):
+        assert "Secure" in (await client.get("/login")).headers["Set-Cookie"]
+
+
+async def test_wrong_passwords_lock_the_account(clinic: Clinic) -> None:
+    async with browser(clinic) as client:
+        for _ in range(4):
+            response = await sign_in(client, "maria", "wrong password!")
+            assert response.status_code == 401 and "Wrong username or password" in response.text
+        assert "locked" in (await sign_in(client, "maria", "still wrong!!")).text
+        locked = await sign_in(client, "maria")
+        assert locked.status_code == 401 and "locked" in locked.text, "the right password does not help"
+        assert (await client.get("/")).status_code == 302
+        unknown = await sign_in(client, "nobody", "whatever it is")
+        assert "Wrong username or password" in unknown.text, "an unknown name reads like a wrong password"
+
+
+async def test_forms_without_the_csrf_token_are_refused(clinic: Clinic) -> None:
+    conversation = await handed_off(clinic)
+    async with browser(clinic) as client:
+        refused = await client.post("/login", data={"username": "maria", "password": PASSWORD})
+        assert refused.status_code == 403
+        await sign_in(client, "maria")
+        for token in ("", "forged-token"):
+            response = await client.post(f"/c/{conversation}/release", data={"csrf": token})
+            assert response.status_code == 403
+        record = await clinic.app[CONSOLE_KEY].conversations.load(conversation)
+        assert record is not None and record.state["handoff"]["active"], "nothing changed"
+
+
+async def test_an_operator_sees_only_their_practice(clinic: Clinic) -> None:
+    conversation = await handed_off(clinic)
+    async with browser(clinic) as client:
+        await sign_in(client, "other")
+        assert conversation not in (await client.get("/")).text
+        assert (await client.get(f"/c/{conversation}")).status_code == 404
+        page = await client.get("/login")  # any page gives the session's token
+        response = await client.post(f"/c/{conversation}/release", data={"csrf": csrf_in(page.text)})
+        assert response.status_code == 404
+        assert (await client.get("/operators")).status_code == 403, "operators are managed by admins only"
+
+
+async def test_take_over_reply_and_release_over_http(clinic: Clinic) -> None:
+    conversation = await handed_off(clinic)
+    await post_quietly(clinic, JANE, "is anyone there?")
+    async with browser(clinic) as client:
+        await sign_in(client, "maria")
+        listing = await client.get("/", params={"filter": "needs_human"})
+        assert conversation in listing.text and "needs a human" in listing.text
+        page = await client.get(f"/c/{conversation}")
+        assert "is anyone there?" in page.text and "the patient asked for a person" in page.text
+        assert "understood intent=human" in page.text and "understand → handoff" in page.text
+        reply = await client.post(
+            f"/c/{conversation}/reply", data={"csrf": csrf_in(page.text), "text": "Hello Jane, Maria here."}
+        )
+        assert reply.status_code == 303 and reply.headers["Location"].endswith("message=sent")
+        assert clinic.fake.sent[-1].body["text"]["body"] == "Hello Jane, Maria here."
+        assert conversation not in (await client.get("/", params={"filter": "needs_human"})).text
+        release = await client.post(f"/c/{conversation}/release", data={"csrf": csrf_in(page.text)})
+        assert release.status_code == 303
+    assert "Here are the times" in await clinic.patient(JANE).say("book a cleaning next week")
+    async with browser(clinic) as admin:
+        await sign_in(admin, "root")
+        log = await admin.get("/access-log")
+        assert log.status_code == 200
+        for action in ("view", "reply", "release"):
+            assert f"<td>maria</td><td>{action}</td>" in log.text
+
+
+async def test_transcripts_and_accounts_in_redis_are_not_plaintext(clinic: Clinic, redis: Redis) -> None:
+    await handed_off(clinic)
+    await post_quietly(clinic, JANE, "my secret words")
+    found: list[Any] = []
+    async for key in redis.scan_iter(count=500):
+        kind = (await redis.type(key)).decode()
+        values: list[bytes] = [key]
+        if kind == "string":
+            values.append(await redis.get(key))
+        elif kind == "list":
+            values += await redis.lrange(key, 0, -1)
+        elif kind == "zset":
+            values += [m for m, _ in await redis.zrange(key, 0, -1, withscores=True)]
+        elif kind == "stream":
+            for _, fields in await redis.xrange(key):
+                values += list(fields.values())
+        elif kind == "hash":
+            values += list((await redis.hgetall(key)).values())
+        found += [
+            v
+            for v in values
+            if v and any(s in v for s in (b"secret words", JANE.encode(), b"argon2", PASSWORD.encode()))
+        ]
+    assert found == []
+
+
+def test_operators_are_added_from_the_command_line(redis_server: str) -> None:
+    env = {
+        **os.environ,
+        "REDIS_URL": redis_server,
+        "DATA_ENCRYPTION_KEYS": "q0pVSq1v9sLmRqO1y0wjH7i2Ie9xq6f0ZfQpTtQm2lE=",
+        "OPERATOR_PASSWORD": PASSWORD,
+    }
+    name = f"lucia{os.getpid()}"  # the session's Redis is shared: a name no other test uses
+
+    def run(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot", "operators", *args],
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    added = run("add", name, "--practice", PRACTICE_ID)
+    assert added.returncode == 0, added.stderr
+    assert f"{name}\toperator\t{PRACTICE_ID}" in run("list").stdout
+    assert run("add", name, "--practice", PRACTICE_ID).returncode == 1, "no silent overwrite"
+    unknown = run("add", "pablo", "--practice", "123")
+    assert unknown.returncode == 2 and "unknown practices" in unknown.stderr
+    short = run("add", "pablo", "--role", "admin", OPERATOR_PASSWORD="short")
+    assert short.returncode == 1 and "12 characters" in short.stderr
