@@ -35,6 +35,7 @@ def test_demo_checks_the_practice_through_the_real_client() -> None:
     assert "OK  Bright Smile Dental" in result.stdout
     assert "phone_number_id 100000000000001" in result.stdout
     assert "appointments in the next 7 days" in result.stdout
+    assert "/console/  (sign in as demo / bright-smile-demo)" in result.stdout
     assert "5035551234" not in result.stderr  # no phone numbers in the logs
 
 
@@ -195,6 +196,11 @@ def test_the_demo_books_through_the_real_path() -> None:
         assert "Booked!" in say(button_id="yes")["text"]["body"]
         after = httpx.get(f"{base}/sandbox/od/api/v1/appointments", params={"PatNum": 1}, headers=od).json()
         assert len([a for a in after if a["AptNum"] not in before]) == 1
+        with httpx.Client(base_url=f"{base}/console") as console:  # the printed demo operator signs in
+            form = console.get("/login").text
+            token = form.split('name="csrf" value="')[1].split('"')[0]
+            console.post("/login", data={"username": "demo", "password": "bright-smile-demo", "csrf": token})
+            assert "Sandbox Patient" in console.get("/").text
     finally:
         demo.terminate()
         demo.wait(timeout=15)
