@@ -228,3 +228,25 @@ def test_operators_are_added_from_the_command_line(redis_server: str) -> None:
     assert unknown.returncode == 2 and "unknown practices" in unknown.stderr
     short = run("add", "pablo", "--role", "admin", OPERATOR_PASSWORD="short")
     assert short.returncode == 1 and "12 characters" in short.stderr
+
+
+async def test_outside_the_window_only_the_reengagement_template_can_be_sent(clinic: Clinic) -> None:
+    conversation = await handed_off(clinic)
+    console = clinic.app[CONSOLE_KEY]
+    record = await console.conversations.load(conversation)
+    assert record is not None
+    record.last_inbound_at -= 25 * 3600  # the patient last wrote yesterday
+    await console.conversations.save(record)
+    async with browser(clinic) as client:
+        await sign_in(client, "maria")
+        page = await client.get(f"/c/{conversation}")
+        assert 'textarea name="text"' not in page.text
+        assert 'id="template"' in page.text and "follow_up" in page.text
+        refused = await client.post(
+            f"/c/{conversation}/reply", data={"csrf": csrf_in(page.text), "text": "hi"}
+        )
+        assert refused.headers["Location"].endswith("message=window_closed")
+        sent = await client.post(f"/c/{conversation}/template", data={"csrf": csrf_in(page.text)})
+        assert sent.headers["Location"].endswith("message=sent")
+    last = clinic.fake.sent[-1].body
+    assert last["type"] == "template" and last["template"]["name"] == "follow_up"

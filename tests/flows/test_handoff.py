@@ -31,6 +31,7 @@ def handoff(**changes: Any) -> dict[str, Any]:
         "hours": ALWAYS_OPEN,
         "comm_type": "Misc",
         "emergency_words": {"en": ["cracked tooth"]},
+        "reengagement_template": "follow_up",
         **changes,
     }
     return {"handoff": HandoffSettings(**settings)}
