@@ -166,7 +166,7 @@ async def open_clinic(
     config = Settings(_env_file=None, INBOUND_DEBOUNCE_SECONDS=0.15, **settings).with_demo_defaults(base)
     app = create_app(config, practices, od_sandbox=SandboxSettings(throttle_seconds=0), whatsapp_sandbox=True)
     server = TestServer(app, host="127.0.0.1", port=port)
-    await server.start_server()
+    await server.start_server(access_log=None)  # as `python -m bot` runs it: URLs carry phone digits
     try:
         async with httpx.AsyncClient(base_url=f"{base}/sandbox/od/api/v1/", headers=OD_HEADERS) as od:
             yield Clinic(base, app[GRAPH_FAKE_KEY], od, app)
