@@ -17,7 +17,16 @@ from langgraph.graph.state import CompiledStateGraph
 from redis.asyncio import Redis
 
 from bot.conversations import Conversations, TranscriptEntry
-from bot.handoff import REASONS, HandoffStatus, note_for_chart, release, status_of, with_status, write_commlog
+from bot.handoff import (
+    REASONS,
+    RECENT_LINES,
+    HandoffStatus,
+    note_for_chart,
+    release,
+    status_of,
+    with_status,
+    write_commlog,
+)
 from bot.metrics import Metrics
 from bot.office import OdOffice
 from bot.render import render
@@ -31,8 +40,9 @@ from flows.nlu.llm import LlmUnderstanding, chat_model
 from flows.nlu.rules import understand as rules_understand
 from flows.nlu.understanding import Understanding
 from flows.nlu.when import fold
+from flows.nodes import handoff_reply
 from flows.ports import PracticeFacts
-from flows.replies import Reply, text
+from flows.replies import text
 from flows.state import ConversationState, migrate
 from od_adapter.book_cache import BookCache
 from od_adapter.booking import AppointmentBook, NotAllowed, NotYours, OutcomeUnknown
@@ -173,7 +183,7 @@ class ConversationHandler:
             state.finish_flow()
             result.state = {**self._state(turn, state), "od_failures": 0}
             result.replies = render(
-                [text("od_unavailable.staff"), _handoff_reply(runtime, now)], language, to
+                [text("od_unavailable.staff"), handoff_reply(runtime.facts, now)], language, to
             )
             await self._hand_off(turn, runtime, state, "open_dental", now, result)
         return result
@@ -188,9 +198,7 @@ class ConversationHandler:
         result: TurnResult,
     ) -> None:
         """Record the handoff: a commlog on the chart, the status in the record, a marker in the transcript."""
-        recent = [
-            e for e in await self.conversations.transcript(turn.conversation) if e.direction in ("in", "out")
-        ]
+        recent = await self.conversations.recent(turn.conversation, RECENT_LINES)
         recent += [
             TranscriptEntry(at=now.timestamp(), direction="in", text=m.text or m.choice_id or "")
             for m in turn.messages
@@ -218,11 +226,6 @@ class ConversationHandler:
     @staticmethod
     def _state(turn: Turn, conversation: ConversationState) -> dict[str, object]:
         return {**turn.state, "conversation": conversation.model_dump(mode="json")}
-
-
-def _handoff_reply(runtime: PracticeRuntime, now: datetime) -> Reply:
-    opens = runtime.facts.hours.next_open(now)
-    return text("handoff") if opens is None else text("handoff.closed", when=opens)
 
 
 def _trace(run: TurnRun) -> dict[str, Any]:

@@ -109,6 +109,12 @@ class Conversations:
         await self.storage.index_trim(key, time.time() - self.retention)
         return await self.storage.index_newest(key, count)
 
+    async def recent(self, conversation: str, count: int) -> list[TranscriptEntry]:
+        """The last `count` messages either way, reading only the transcript's tail (markers and traces skipped)."""
+        tail = await self.storage.items(f"transcript:{conversation}", -4 * count, -1)
+        entries = [TranscriptEntry.model_validate_json(self.sealer.open(raw)) for raw in tail]
+        return [e for e in entries if e.direction in ("in", "out")][-count:]
+
     async def transcript(self, conversation: str) -> list[TranscriptEntry]:
         return [
             TranscriptEntry.model_validate_json(self.sealer.open(raw))

@@ -7,7 +7,7 @@ idempotency key made of the conversation and the confirmed choice, so a repeated
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -16,7 +16,7 @@ from flows.context import ActionTaken, Deps, TurnState
 from flows.nlu.rules import has
 from flows.nlu.understanding import Intent, Understanding
 from flows.nlu.when import fold
-from flows.ports import AppointmentInfo, BookResult, OptionInfo, PatientInfo
+from flows.ports import AppointmentInfo, BookResult, OptionInfo, PatientInfo, PracticeFacts
 from flows.replies import Choice, Reply, text
 from flows.state import ConversationState, Wanted
 from od_adapter.availability import PartOfDay, Preferences
@@ -65,18 +65,22 @@ async def emergency(state: TurnState, runtime: Runtime[Deps]) -> Update:
     """Safety first: tell the patient to call now, and have staff follow up on the chart."""
     deps = runtime.context
     state["conv"].handoff = "emergency"
-    return _out(state, text("emergency", phone=deps.practice.emergency_phone or "-"), _handoff_reply(deps))
+    return _out(
+        state,
+        text("emergency", phone=deps.practice.emergency_phone or "-"),
+        handoff_reply(deps.practice, deps.now),
+    )
 
 
 async def handoff(state: TurnState, runtime: Runtime[Deps]) -> Update:
     u = state["u"]
     state["conv"].handoff = u.out_of_scope if u.out_of_scope in ("billing", "clinical") else "asked"  # type: ignore[assignment]
-    return _out(state, _handoff_reply(runtime.context))
+    return _out(state, handoff_reply(runtime.context.practice, runtime.context.now))
 
 
-def _handoff_reply(deps: Deps) -> Reply:
+def handoff_reply(practice: PracticeFacts, now: datetime) -> Reply:
     """Who will answer and when: now if staff are in, else when they are next."""
-    opens = deps.practice.hours.next_open(deps.now)
+    opens = practice.hours.next_open(now)
     return text("handoff") if opens is None else text("handoff.closed", when=opens)
 
 
@@ -104,7 +108,9 @@ async def fallback(state: TurnState, runtime: Runtime[Deps]) -> Update:
     conv.failures += 1
     if conv.failures >= runtime.context.practice.handoff_failures:
         conv.handoff = "not_understood"
-        return _out(state, text("fallback.giving_up"), _handoff_reply(runtime.context))
+        return _out(
+            state, text("fallback.giving_up"), handoff_reply(runtime.context.practice, runtime.context.now)
+        )
     return _out(state, _menu("fallback", runtime.context))
 
 

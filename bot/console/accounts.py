@@ -7,6 +7,7 @@ its timing tells an attacker which usernames are real.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
@@ -59,7 +60,11 @@ class Accounts:
         self.storage = storage
         self.sealer = sealer
         self.hasher = hasher or PasswordHasher()
-        self._dummy = self.hasher.hash("not a real password, only spends the time a check takes")
+
+    @functools.cached_property
+    def _dummy(self) -> str:
+        """Checked against when the name is unknown; made on first need, not at start-up."""
+        return self.hasher.hash("not a real password, only spends the time a check takes")
 
     async def add(
         self, username: str, password: str, role: Role, practices: list[str], *, replace: bool = False

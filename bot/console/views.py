@@ -196,9 +196,11 @@ async def reply(request: web.Request) -> web.Response:
 
 async def template(request: web.Request) -> web.Response:
     console, operator, record = await _acting(request)
+    if console.by_id[record.practice_id].handoff.reengagement_template is None:
+        raise _back(record, "no_template")
     try:
         sent = await console.send_template(operator, record)
-    except (Busy, ValueError):
+    except Busy:
         raise _back(record, "busy") from None
     raise _back(record, "sent" if sent.state == "sent" else "queued")
 

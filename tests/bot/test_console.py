@@ -250,3 +250,20 @@ async def test_outside_the_window_only_the_reengagement_template_can_be_sent(cli
         assert sent.headers["Location"].endswith("message=sent")
     last = clinic.fake.sent[-1].body
     assert last["type"] == "template" and last["template"]["name"] == "follow_up"
+
+
+async def test_an_empty_reply_is_refused_with_a_reason(clinic: Clinic) -> None:
+    conversation = await handed_off(clinic)
+    sent = len(clinic.fake.sent)
+    async with browser(clinic) as client:
+        await sign_in(client, "maria")
+        page = await client.get(f"/c/{conversation}")
+        empty = await client.post(
+            f"/c/{conversation}/reply", data={"csrf": csrf_in(page.text), "text": "   "}
+        )
+        assert empty.headers["Location"].endswith("message=empty")
+        assert (
+            "Write something before sending."
+            in (await client.get(empty.headers["Location"].removeprefix("/console"))).text
+        )
+    assert len(clinic.fake.sent) == sent
