@@ -25,6 +25,8 @@ class JsonFormatter(logging.Formatter):
         }
         if (conversation := CONVERSATION.get()) is not None:
             line["conversation"] = conversation
+        if (figures := getattr(record, "figures", None)) is not None:
+            line["figures"] = figures  # numbers only, given with `extra={"figures": {...}}`
         if record.exc_info:
             line["error"] = self.formatException(record.exc_info)
         return json.dumps(line)

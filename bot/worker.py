@@ -31,6 +31,7 @@ from bot.outbox import Outbox, OutboxRecord
 from bot.turns import Turn, TurnHandler
 from bot.whatsapp import messages
 from bot.whatsapp.graph import GraphError
+from od_adapter.http import TURN_WAIT, TurnWait
 
 logger = logging.getLogger(__name__)
 
@@ -193,18 +194,22 @@ class Worker:
             if self.read_receipts:
                 await self._mark_read(fresh[-1])
             started = time.perf_counter()
-            result = await self.handler(
-                Turn(
-                    conversation=conversation,
-                    practice_id=first.practice_id,
-                    user_key=first.user_key,
-                    name=first.name,
-                    messages=fresh,
-                    state=record.state,
+            waited = TurnWait()
+            token = TURN_WAIT.set(waited)
+            try:
+                result = await self.handler(
+                    Turn(
+                        conversation=conversation,
+                        practice_id=first.practice_id,
+                        user_key=first.user_key,
+                        name=first.name,
+                        messages=fresh,
+                        state=record.state,
+                    )
                 )
-            )
-            if self.metrics is not None:
-                self.metrics.turns.observe(time.perf_counter() - started)
+            finally:
+                TURN_WAIT.reset(token)
+            self._report(time.perf_counter() - started, waited, len(fresh))
             record.state = result.state
             record.remember([e.wamid for e in fresh])
             record.last_inbound_at = max(record.last_inbound_at, *(e.timestamp or time.time() for e in fresh))
@@ -243,6 +248,25 @@ class Worker:
         await self.broker.ack(conversation, ids)
         for reply in replies:
             await self.outbox.deliver(reply.id)
+
+    def _report(self, seconds: float, waited: TurnWait, messages: int) -> None:
+        """One line per turn with its figures, split into our own work and waiting for Open Dental."""
+        if self.metrics is not None:
+            self.metrics.turns.observe(seconds)
+        figures = {
+            "turn_ms": round(seconds * 1000, 1),
+            "od_ms": round(waited.seconds * 1000, 1),
+            "od_throttle_ms": round(waited.limiter_seconds * 1000, 1),
+            "od_requests": waited.requests,
+            "messages": messages,
+        }
+        logger.info(
+            "turn ran in %.0f ms, %.0f ms of it waiting for Open Dental (%d requests)",
+            figures["turn_ms"],
+            figures["od_ms"],
+            waited.requests,
+            extra={"figures": figures},
+        )
 
     async def _mark_read(self, event: InboundMessage) -> None:
         """Blue ticks and the typing indicator while the turn runs; a failure here changes nothing."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
+from contextvars import ContextVar
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,6 +58,19 @@ class RequestStats:
     by_status: Counter[int] = field(default_factory=Counter)
     limiter_wait_seconds: float = 0.0
     request_seconds: float = 0.0
+
+
+@dataclass
+class TurnWait:
+    """What one task (a conversation turn) spent on Open Dental: the whole wait, the throttle's part, requests."""
+
+    seconds: float = 0.0
+    limiter_seconds: float = 0.0
+    requests: int = 0
+
+
+# Set by whoever wants the figures for its task; asyncio copies it into the tasks a turn starts.
+TURN_WAIT: ContextVar[TurnWait | None] = ContextVar("od_turn_wait", default=None)
 
 
 class OdNotSent(OdUnavailable):
@@ -115,6 +129,7 @@ class OdHttp:
             before_sleep=self._count_retry,
             reraise=True,
         )
+        started = time.perf_counter()
         try:
             async for attempt in retrying:
                 with attempt:
@@ -123,6 +138,9 @@ class OdHttp:
             if not idempotent and not isinstance(exc, OdNotSent | OdRateLimited):
                 exc.outcome_unknown = True
             raise
+        finally:
+            if (wait := TURN_WAIT.get()) is not None:
+                wait.seconds += time.perf_counter() - started
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
     async def get_all(self, path: str, params: Params | None, page_limit: int) -> list[Any]:
@@ -146,6 +164,9 @@ class OdHttp:
         waited = await self._limiter.acquire(self._customer_key, self._spacing)
         self.stats.limiter_wait_seconds += waited
         self.stats.requests += 1
+        if (wait := TURN_WAIT.get()) is not None:
+            wait.limiter_seconds += waited
+            wait.requests += 1
         self.stats.by_endpoint[name] += 1
         query = {k: str(v) for k, v in (params or {}).items() if v is not None}
         started = time.perf_counter()

@@ -8,6 +8,7 @@ exactly that, so the client and the sandbox share one definition of the format.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 from typing import Annotated, Any
 
@@ -17,6 +18,8 @@ DATE_FORMAT = "%Y-%m-%d"
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 TIME_FORMAT = "%H:%M:%S"
 EMPTY_DATE = "0001-01-01"
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 EMPTY_DATETIME = "0001-01-01 00:00:00"
 
 
@@ -37,6 +40,8 @@ def parse_date(value: Any) -> date | None:
     text = str(value).strip()
     if text in ("", EMPTY_DATE) or text.startswith(EMPTY_DATE):
         return None
+    if _ISO_DATE.fullmatch(text[:10]):
+        return date.fromisoformat(text[:10])
     return datetime.strptime(text[:10], DATE_FORMAT).date()
 
 
@@ -46,6 +51,8 @@ def parse_datetime(value: Any) -> datetime | None:
     text = str(value).strip()
     if text in ("", EMPTY_DATE) or text.startswith(EMPTY_DATE):
         return None
+    if _ISO_DATETIME.fullmatch(text):
+        return datetime.fromisoformat(text)  # strptime's cost dominated reading a cached book back
     if len(text) == 10:
         return datetime.strptime(text, DATE_FORMAT)
     return datetime.strptime(text, DATETIME_FORMAT)

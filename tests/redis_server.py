@@ -9,8 +9,13 @@ import time
 from pathlib import Path
 
 
-def start_redis(port: int, workdir: Path, *, timeout: float = 10.0) -> subprocess.Popen[bytes]:
-    """Start redis-server (no persistence) and wait until it answers PING; raise if it does not."""
+def start_redis(
+    port: int, workdir: Path, *, timeout: float = 10.0, aof: bool = False
+) -> subprocess.Popen[bytes]:
+    """Start redis-server and wait until it answers PING; raise if it does not.
+
+    Without `aof` it keeps nothing on disk; with it, an append-only file in `workdir` (fsync every second), so a
+    restart on the same directory finds what was written."""
     binary = shutil.which("redis-server")
     if binary is None:
         raise RuntimeError("redis-server is not installed: run .ci/run, or apt-get install redis-server")
@@ -22,7 +27,9 @@ def start_redis(port: int, workdir: Path, *, timeout: float = 10.0) -> subproces
         "--save",
         "",
         "--appendonly",
-        "no",
+        "yes" if aof else "no",
+        "--appendfsync",
+        "everysec",
         "--dir",
         str(workdir),
     ]

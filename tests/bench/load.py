@@ -1,0 +1,126 @@
+"""Load: simulated patients hold whole conversations against real processes, with 1, 2 and 4 workers.
+
+Each run starts a fresh deployment (tests/simulator.py: Redis, the Open Dental sandbox at its real 1 request/s
+throttle per practice, `serve --no-worker`, N `worker` processes) and lets `--patients` patients per practice
+book, book as new patients, reschedule, cancel, confirm and ask, a third of them in Spanish, all at once. It
+reports conversations completed per minute; the time from a patient's message to the first reply (p50/p95/p99,
+debounce included); each turn split into our own processing and waiting for Open Dental (from the workers'
+per-turn log lines); Open Dental requests per completed booking; the throttle's wait; Redis memory per
+conversation; and each worker count's throughput as a ratio to one worker's. Prints a table, then one line of
+JSON.
+
+    python -m tests.bench.load                       # the full run: 4 practices x 10 patients, 1/2/4 workers
+    python -m tests.bench.load --practices 2 --patients 4 --workers 1 2 --throttle 0.2   # a short one
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from redis.asyncio import Redis
+
+from tests.simulator import Outcome, Stack, cast, percentile
+
+BOOKING_GOALS = ("book", "new", "reschedule")
+
+
+async def memory_by_owner(url: str) -> dict[str, int]:
+    """Bytes held in Redis: by the practices' Open Dental caches (`od:`), and by everything conversations keep."""
+    redis = Redis.from_url(url)
+    owners = {"book_cache": 0, "conversations": 0}
+    async for key in redis.scan_iter(count=500):
+        owner = "book_cache" if key.startswith(b"od:") else "conversations"
+        owners[owner] += int(await redis.memory_usage(key) or 0)
+    await redis.aclose()
+    return owners
+
+
+def spread(values: list[float]) -> dict[str, float]:
+    return {f"p{p}": round(percentile(values, p / 100), 1) for p in (50, 95, 99)}
+
+
+async def one_run(workers: int, args: argparse.Namespace) -> dict[str, Any]:
+    workdir = Path(tempfile.mkdtemp(prefix=f"load-{workers}w-"))
+    stack = Stack(
+        workdir, practices=args.practices, workers=workers, od_throttle=args.throttle, debounce=args.debounce
+    )
+    try:
+        async with stack:
+            patients = cast(stack, args.patients)
+            started = time.perf_counter()
+            async with httpx.AsyncClient(timeout=30) as client:
+                outcomes: list[Outcome] = await asyncio.gather(*(p.run(client) for p in patients))
+            elapsed = time.perf_counter() - started
+            memory = await memory_by_owner(stack.redis_url)
+            turns = stack.turn_figures()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return figures(workers, outcomes, turns, elapsed, memory)
+
+
+def figures(
+    workers: int,
+    outcomes: list[Outcome],
+    turns: list[dict[str, Any]],
+    elapsed: float,
+    memory: dict[str, int],
+) -> dict[str, Any]:
+    completed = [o for o in outcomes if o.completed]
+    bookings = {o.conversation for o in completed if o.goal in BOOKING_GOALS}
+    booking_requests = sum(t["od_requests"] for t in turns if t["conversation"] in bookings)
+    latencies = [s * 1000 for o in outcomes for s in o.latencies]
+    return {
+        "workers": workers,
+        "conversations": len(outcomes),
+        "completed": len(completed),
+        "failed": sorted(f"{o.goal}:{o.last_key}" for o in outcomes if not o.completed),
+        "seconds": round(elapsed, 1),
+        "conversations_per_minute": round(len(completed) / elapsed * 60, 1),
+        "reply_ms": spread(latencies),
+        "turn_ms": spread([t["turn_ms"] for t in turns]),
+        "ours_ms": spread([t["turn_ms"] - t["od_ms"] for t in turns]),
+        "od_wait_ms": spread([t["od_ms"] for t in turns]),
+        "throttle_wait_ms": spread([t["od_throttle_ms"] for t in turns]),
+        "od_requests_per_booking": round(booking_requests / len(bookings), 1) if bookings else None,
+        "redis_bytes_per_conversation": round(memory["conversations"] / len(outcomes)),
+        "redis_book_cache_bytes_per_practice": round(memory["book_cache"] / len({o.practice for o in outcomes})),
+        "webhook_retries": sum(o.webhook_retries for o in outcomes),
+    }
+
+
+def report(runs: list[dict[str, Any]]) -> None:
+    print("| workers | completed | conv/min | reply p50/p95/p99 ms | turn: ours p50/p95/p99 ms | turn: Open Dental p50/p95/p99 ms | OD req/booking | Redis B/conv |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|")
+    for run in runs:
+        triple = lambda d: "/".join(f"{d[k]:.0f}" for k in ("p50", "p95", "p99"))  # noqa: E731
+        print(
+            f"| {run['workers']} | {run['completed']}/{run['conversations']} | {run['conversations_per_minute']} "
+            f"| {triple(run['reply_ms'])} | {triple(run['ours_ms'])} | {triple(run['od_wait_ms'])} "
+            f"| {run['od_requests_per_booking']} | {run['redis_bytes_per_conversation']} |"
+        )
+    base = runs[0]["conversations_per_minute"] or 1
+    ratios = {f"throughput_{r['workers']}w_over_{runs[0]['workers']}w": round(r["conversations_per_minute"] / base, 2) for r in runs}  # fmt: skip
+    print(json.dumps({"runs": runs, **ratios}))
+
+
+async def main(args: argparse.Namespace) -> None:
+    runs = [await one_run(workers, args) for workers in args.workers]
+    report(runs)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--practices", type=int, default=4)
+    parser.add_argument("--patients", type=int, default=10, help="patients per practice, all writing at once")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--throttle", type=float, default=1.0, help="Open Dental's spacing per practice, s")
+    parser.add_argument("--debounce", type=float, default=0.3, help="INBOUND_DEBOUNCE_SECONDS for the run")
+    asyncio.run(main(parser.parse_args()))
