@@ -277,7 +277,10 @@ async def _create_patient(state: TurnState, runtime: Runtime[Deps], *, guarantor
         True,
         "nothing",
     )
-    conv.family = [*conv.family, patient.pat_num]
+    if deps.user_key.isdigit():
+        # Only a number on the chart lets a conversation see and change existing visits; a user without one,
+        # matched to a chart by name and date of birth, may book but not read or move what is booked.
+        conv.family = [*conv.family, patient.pat_num]
     if deps.practice.new_patient_kinds and conv.kind not in deps.practice.new_patient_kinds:
         conv.kind = deps.practice.new_patient_kinds[0]
     return await offer(state, runtime)
