@@ -11,6 +11,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from od_adapter.http import TURN_WAIT
+
 
 class SingleFlight:
     def __init__(self) -> None:
@@ -23,7 +25,14 @@ class SingleFlight:
         current = self._inflight.get(key)
         if current is not None and not current[0].done() and (not_before is None or current[1] >= not_before):
             self.joined += 1
-            return await asyncio.shield(current[0])
+            started = time.perf_counter()
+            try:
+                return await asyncio.shield(current[0])
+            finally:
+                # Waiting for another turn's read is waiting for Open Dental too; the leader's own requests
+                # are counted where they are sent.
+                if (wait := TURN_WAIT.get()) is not None:
+                    wait.seconds += time.perf_counter() - started
         task = asyncio.ensure_future(fn())
         self._inflight[key] = (task, time.time())
         task.add_done_callback(lambda done: self._forget(key, done))
