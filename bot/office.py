@@ -17,6 +17,7 @@ from flows.ports import AppointmentInfo, BookResult, OptionInfo, PatientInfo
 from od_adapter.availability import Preferences
 from od_adapter.booking import AppointmentBook, Booked, Changed, PatientRef
 from od_adapter.config import Practice
+from od_adapter.errors import OdBadRequest, OdUnavailable
 from od_adapter.models import Appointment, CommMode, NewCommlog, Patient, Provider, SentOrReceived
 from od_adapter.options import Option
 
@@ -80,17 +81,34 @@ class OdOffice:
             ]
             if len(exact) == 1:
                 return _patient(exact[0])
-        created = await self.appointments.od.create_patient(
-            first_name=first_name,
-            last_name=last_name,
-            birthdate=birthdate,
-            wa_id=phone,
-            region=self.practice.region,
-            language=language,
-            guarantor=guarantor,
-        )
+        try:
+            created = await self.appointments.od.create_patient(
+                first_name=first_name,
+                last_name=last_name,
+                birthdate=birthdate,
+                wa_id=phone,
+                region=self.practice.region,
+                language=language,
+                guarantor=guarantor,
+            )
+        except (OdBadRequest, OdUnavailable) as exc:
+            # A turn replayed after a crash, or a create whose answer was lost: the chart may exist already
+            # (Open Dental refuses a second one with the same name, birthdate and phone).
+            existing = await self._created_before(first_name, last_name, birthdate, phone) if phone else None
+            if existing is None or not (isinstance(exc, OdBadRequest) or exc.outcome_unknown):
+                raise
+            created = existing
         await self.storage.delete(self._family_key(user_key))
         return _patient(created)
+
+    async def _created_before(self, first: str, last: str, birthdate: date, phone: str) -> Patient | None:
+        on_phone = await self.appointments.od.find_patients_by_phone(phone, self.practice.region)
+        for summary in on_phone:
+            patient = await self.appointments.od.get_patient(summary.pat_num)
+            same_name = (patient.f_name.lower(), patient.l_name.lower()) == (first.lower(), last.lower())
+            if same_name and patient.birthdate == birthdate:
+                return patient
+        return None
 
     # -- options and bookings ---------------------------------------------------------------------------------
 

@@ -60,6 +60,7 @@ class Outbox:
         base_backoff: float = 1.0,
         clock: Callable[[], float] = time.time,
         metrics: Metrics | None = None,
+        sending_claim: float = 30.0,
     ) -> None:
         self.storage = storage
         self.sealer = sealer
@@ -69,6 +70,8 @@ class Outbox:
         self.base_backoff = base_backoff
         self.clock = clock
         self.metrics = metrics
+        # How long a sender holds a record: one that died mid-send frees it after this long.
+        self.sending_claim = sending_claim
 
     async def record(self, records: list[OutboxRecord]) -> None:
         """Record replies once: a record that exists (perhaps already sent) is left as it is."""
@@ -83,7 +86,7 @@ class Outbox:
 
     async def deliver(self, record_id: str) -> OutboxRecord | None:
         """Send one pending record now, unless another worker is sending it."""
-        if not await self.storage.claim(f"outbox-sending:{record_id}", b"1", 30):
+        if not await self.storage.claim(f"outbox-sending:{record_id}", b"1", self.sending_claim):
             return None
         try:
             record = await self.load(record_id)

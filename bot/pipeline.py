@@ -59,5 +59,7 @@ def build_pipeline(settings: Settings, redis: Redis | None, metrics: Metrics | N
         version=settings.graph_api_version,
         token=settings.whatsapp_token or SecretStr(""),
     )
-    outbox = Outbox(storage, sealer, graph, conversations, metrics=metrics)
+    outbox = Outbox(
+        storage, sealer, graph, conversations, metrics=metrics, sending_claim=settings.lock_ttl_seconds
+    )
     return Pipeline(broker, storage, sealer, conversations, graph, outbox, metrics)

@@ -203,7 +203,7 @@ class Stack:
             "od",
             [
                 "-m", "od_adapter.sandbox", "--port", str(self.od_port), "--offices", str(self.practices),
-                "--throttle-seconds", str(self.od_throttle),
+                "--throttle-seconds", str(self.od_throttle), "--readonly-throttle-seconds", "0",
             ],
         )  # fmt: skip
         od_url = f"http://127.0.0.1:{self.od_port}/api/v1"
@@ -383,6 +383,8 @@ class SimPatient:
     reply_timeout: float = 90.0
     rng: random.Random = field(default_factory=random.Random)
     max_steps: int = 8
+    copies: int = 1
+    """Each delivery posted this many times at once, as Meta's retries can arrive."""
 
     async def run(self, client: httpx.AsyncClient) -> Outcome:
         outcome = Outcome(self.goal, self.language, self.practice, self.wa_id)
@@ -450,6 +452,9 @@ class SimPatient:
             choice = action.get("list_id") or action["button_id"]
             payload = choice_delivery(wamid, choice, action["title"], kind=kind, context_id=action["context"], practice_id=self.practice, sender=self.wa_id, name=self.first_name)  # fmt: skip
         raw = json.dumps(payload).encode()
+        await asyncio.gather(*(self._deliver(client, raw, outcome) for _ in range(self.copies)))
+
+    async def _deliver(self, client: httpx.AsyncClient, raw: bytes, outcome: Outcome) -> None:
         headers = {SIGNATURE_HEADER: sign(SECRET, raw), "Content-Type": "application/json"}
         delay = 0.25
         for _ in range(40):

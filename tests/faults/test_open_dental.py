@@ -134,3 +134,12 @@ async def test_a_second_booking_during_an_outage_is_not_made_and_the_patient_is_
     assert set(keys(jane)) <= HELPFUL, keys(jane)
     await heal(clinic)
     assert await scheduled(clinic, 1) == before
+
+
+async def test_a_new_patient_whose_chart_was_made_but_not_answered_gets_one_chart(clinic: Clinic) -> None:
+    ana = clinic.patient("15035558877")
+    assert "first visit" in await ana.say("hi, I'd like to book an appointment")
+    await faults(clinic, share_lost_response=1.0, timeout_seconds=0.2)
+    assert "Here are the times" in await ana.say("Ana Lopez 03/14/1985")
+    await heal(clinic)
+    assert len((await clinic.od.get("patients", params={"Phone": "5035558877"})).json()) == 1
