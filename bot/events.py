@@ -52,6 +52,8 @@ class StatusEvent(BaseModel):
     user_key: str = ""
     timestamp: int = 0
     error_codes: list[int] = Field(default_factory=list)
+    callback: str = ""
+    """What we put in `biz_opaque_callback_data` when sending: the outbox record the status is about."""
 
 
 Event = Annotated[InboundMessage | StatusEvent, Field(discriminator="kind")]
@@ -128,4 +130,5 @@ def _status_event(practice_id: str, status: Status) -> StatusEvent:
         user_key=status.recipient_id or status.recipient_user_id or "",
         timestamp=int(status.timestamp or 0),
         error_codes=[e.code for e in status.errors],
+        callback=status.biz_opaque_callback_data or "",
     )

@@ -1,8 +1,10 @@
 """The outbox: replies are recorded durably with the turn, then sent, retried per error code, and tracked.
 
 Each record's id comes from the turn, so a replayed turn finds its replies already recorded (and sent ones are
-never sent again). Meta's API has no idempotency: the one remaining duplicate risk is a crash after Meta
-accepted a message and before we recorded its wamid; the record is then sent again when the worker recovers.
+never sent again). Meta's API has no idempotency, so a sender that dies after Meta accepted a message and before
+recording its wamid would leave a duplicate behind. Every send therefore marks the record first and carries its id
+in `biz_opaque_callback_data`, which Meta echoes in the message's status webhooks: a record found marked but
+unrecorded is adopted when such a status arrived, and sent again only when none came within a grace period.
 Free-form replies are only sent inside the 24-hour window (outside it a record is marked `needs_template`);
 templates go out at any time.
 """
@@ -30,6 +32,7 @@ RECORD_TTL = 30 * 24 * 3600
 DUE = "outbox:due"
 DELIVERY_ORDER = {"sent": 1, "delivered": 2, "read": 3, "played": 3}
 MAX_BACKOFF = 300.0
+CALLBACK_PREFIX = "outbox:"
 
 
 class OutboxRecord(BaseModel):
@@ -44,6 +47,8 @@ class OutboxRecord(BaseModel):
     error_code: int | None = None
     delivery: str = ""
     created_at: float = 0.0
+    sending_since: float = 0.0
+    """When the last send began; set while it is under way, so a sender that died mid-send is noticed."""
     by: str = ""
     """The operator who wrote it; empty for the assistant."""
 
@@ -61,6 +66,7 @@ class Outbox:
         clock: Callable[[], float] = time.time,
         metrics: Metrics | None = None,
         sending_claim: float = 30.0,
+        unconfirmed_grace: float = 15.0,
     ) -> None:
         self.storage = storage
         self.sealer = sealer
@@ -72,6 +78,8 @@ class Outbox:
         self.metrics = metrics
         # How long a sender holds a record: one that died mid-send frees it after this long.
         self.sending_claim = sending_claim
+        # How long to wait for Meta's status on a send whose sender died, before sending it again.
+        self.unconfirmed_grace = unconfirmed_grace
 
     async def record(self, records: list[OutboxRecord]) -> None:
         """Record replies once: a record that exists (perhaps already sent) is left as it is."""
@@ -93,10 +101,27 @@ class Outbox:
             if record is None or record.state != "pending":
                 await self.storage.index_remove(DUE, record_id)
                 return record
+            if record.sending_since and not await self._settle_interrupted(record):
+                return record
             await self._send(record)
             return record
         finally:
             await self.storage.delete(f"outbox-sending:{record_id}")
+
+    async def _settle_interrupted(self, record: OutboxRecord) -> bool:
+        """A send whose sender died: adopt it if Meta's status says it went out; True when it should go again."""
+        confirmed = await self.storage.get(f"outbox-confirmed:{record.id}")
+        if confirmed is not None:
+            record.wamid, record.state, record.sending_since = confirmed.decode(), "sent", 0.0
+            await self.storage.set(f"outbox-wamid:{record.wamid}", record.id.encode(), RECORD_TTL)
+            await self._finish(record, "")
+            return False
+        retry_at = record.sending_since + self.unconfirmed_grace
+        if self.clock() < retry_at:
+            await self.storage.index_add(DUE, record.id, retry_at)
+            return False
+        logger.info("a send was interrupted and no status confirmed it; sending it again")
+        return True
 
     async def deliver_due(self) -> int:
         """Send what is due (new records a crash left unsent, and retries whose time has come)."""
@@ -111,10 +136,13 @@ class Outbox:
             await self._finish(record, "outside the 24-hour window: a template is needed")
             return
         record.attempts += 1
+        record.sending_since = self.clock()
+        await self._save(record)
+        body = {**record.body, "biz_opaque_callback_data": f"{CALLBACK_PREFIX}{record.id}"}
         try:
-            record.wamid = await self.graph.send(record.practice_id, record.body)
+            record.wamid = await self.graph.send(record.practice_id, body)
         except GraphError as exc:
-            record.error_code = exc.code
+            record.error_code, record.sending_since = exc.code, 0.0
             if self.metrics is not None:
                 self.metrics.sends.labels("error", str(exc.code)).inc()
             if exc.retryable and record.attempts < self.max_attempts:
@@ -125,7 +153,7 @@ class Outbox:
             record.state = "failed"
             await self._finish(record, f"send failed: WhatsApp error {exc.code}")
             return
-        record.state = "sent"
+        record.state, record.sending_since = "sent", 0.0
         if self.metrics is not None:
             self.metrics.sends.labels("sent", "").inc()
         await self.storage.set(f"outbox-wamid:{record.wamid}", record.id.encode(), RECORD_TTL)
@@ -156,6 +184,10 @@ class Outbox:
 
     async def apply_status(self, event: StatusEvent) -> OutboxRecord | None:
         """Record a delivery status on the message it is about; a later `failed` (131047 ...) is kept too."""
+        if event.callback.startswith(CALLBACK_PREFIX):
+            # Proof that Meta accepted this record, for a sender that died before recording the wamid.
+            confirmed = f"outbox-confirmed:{event.callback.removeprefix(CALLBACK_PREFIX)}"
+            await self.storage.set(confirmed, event.wamid.encode(), RECORD_TTL)
         raw_id = await self.storage.get(f"outbox-wamid:{event.wamid}")
         record = await self.load(raw_id.decode()) if raw_id else None
         if record is None:

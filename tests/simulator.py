@@ -13,6 +13,7 @@ language, posts each message as Meta does (signed, retried until acknowledged), 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -33,7 +34,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.crypto import conversation_id, new_key
-from bot.sandbox.whatsapp import GRAPH_FAKE_KEY, GraphFake, SentMessage, add_whatsapp_sandbox
+from bot.sandbox.whatsapp import GRAPH_FAKE_KEY, GraphFake, SentMessage, add_whatsapp_sandbox, status_payload
 from bot.webhook import SIGNATURE_HEADER, sign
 from locales.catalog import MESSAGES
 from od_adapter.models import AptStatus
@@ -89,13 +90,16 @@ def text_of(body: dict[str, Any]) -> str:
 
 
 class GraphSink:
-    """The Graph API fake, waking the patient each accepted message is for."""
+    """The Graph API fake, waking the patient each accepted message is for and, as Meta does, posting a
+    `sent` status webhook for it (with its `biz_opaque_callback_data`) to `webhook_url` once that is set."""
 
     def __init__(self) -> None:
         self.app = web.Application(middlewares=[self._notify])
         add_whatsapp_sandbox(self.app, SECRET)
         self.inboxes: dict[tuple[str, str], asyncio.Queue[SentMessage]] = defaultdict(asyncio.Queue)
         self.server: TestServer | None = None
+        self.webhook_url = ""
+        self._statuses: set[asyncio.Task[None]] = set()
 
     @property
     def fake(self) -> GraphFake:
@@ -109,8 +113,26 @@ class GraphSink:
             for sent in reversed(self.fake.sent):
                 if sent.wamid in wamids:
                     self.inboxes[(sent.phone_number_id, sent.to)].put_nowait(sent)
+                    self._post_later(status_payload(sent, "sent"))
                     break
         return response
+
+    def _post_later(self, payload: dict[str, Any]) -> None:
+        if not self.webhook_url:
+            return
+        task = asyncio.create_task(self._post_status(payload))
+        self._statuses.add(task)
+        task.add_done_callback(self._statuses.discard)
+
+    async def _post_status(self, payload: dict[str, Any]) -> None:
+        raw = json.dumps(payload).encode()
+        headers = {SIGNATURE_HEADER: sign(SECRET, raw), "Content-Type": "application/json"}
+        async with httpx.AsyncClient(timeout=10) as client:
+            for attempt in range(20):  # Meta retries a webhook that was not acknowledged
+                await asyncio.sleep(0.05 if attempt == 0 else 1.0)
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.post(self.webhook_url, content=raw, headers=headers)).status_code == 200:
+                        return
 
     async def start(self) -> str:
         self.server = TestServer(self.app, host="127.0.0.1", port=free_port())
@@ -118,6 +140,8 @@ class GraphSink:
         return f"http://127.0.0.1:{self.server.port}/sandbox/graph"
 
     async def stop(self) -> None:
+        for task in list(self._statuses):
+            task.cancel()
         if self.server is not None:
             await self.server.close()
 
@@ -214,6 +238,7 @@ class Stack:
             "web", ["-m", "bot", "serve", "--no-worker", "--port", str(self.web_port)]
         )
         await wait_for_http(f"http://127.0.0.1:{self.web_port}/readyz")
+        self.sink.webhook_url = self.webhook_url
         for _ in range(self.workers):
             self.start_worker()
 

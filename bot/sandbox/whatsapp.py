@@ -215,15 +215,22 @@ async def inbound(request: web.Request) -> web.Response:
     return web.json_response({"wamid": wamid, "webhook_status": status_code})
 
 
+def status_payload(sent: SentMessage, status: str = "sent", error_code: int | None = None) -> dict[str, Any]:
+    """A status webhook for a message we were sent, echoing its `biz_opaque_callback_data` as Meta does."""
+    item: dict[str, Any] = {"id": sent.wamid, "status": status, "timestamp": str(int(time.time())), "recipient_id": sent.to}  # fmt: skip
+    if callback := sent.body.get("biz_opaque_callback_data"):
+        item["biz_opaque_callback_data"] = callback
+    if error_code:
+        item["errors"] = [{"code": int(error_code), "title": "sandbox", "message": "sandbox", "error_data": {"details": "sandbox"}}]  # fmt: skip
+    value = {"messaging_product": "whatsapp", "metadata": {"display_phone_number": sent.phone_number_id, "phone_number_id": sent.phone_number_id}, "statuses": [item]}  # fmt: skip
+    return {"object": "whatsapp_business_account", "entry": [{"id": DEFAULT_WABA, "changes": [{"field": "messages", "value": value}]}]}  # fmt: skip
+
+
 async def status(request: web.Request) -> web.Response:
     """Deliver a status webhook for a message we sent: `{"wamid", "status", "error_code"?}`."""
     body = await request.json()
     sent = next((m for m in request.app[GRAPH_FAKE_KEY].sent if m.wamid == body.get("wamid")), None)
     if sent is None:
         return web.json_response({"error": "no such sent message"}, status=404)
-    item: dict[str, Any] = {"id": sent.wamid, "status": body.get("status", "delivered"), "timestamp": str(int(time.time())), "recipient_id": sent.to}  # fmt: skip
-    if code := body.get("error_code"):
-        item["errors"] = [{"code": int(code), "title": "sandbox", "message": "sandbox", "error_data": {"details": "sandbox"}}]  # fmt: skip
-    value = {"messaging_product": "whatsapp", "metadata": {"display_phone_number": sent.phone_number_id, "phone_number_id": sent.phone_number_id}, "statuses": [item]}  # fmt: skip
-    payload = {"object": "whatsapp_business_account", "entry": [{"id": DEFAULT_WABA, "changes": [{"field": "messages", "value": value}]}]}  # fmt: skip
+    payload = status_payload(sent, body.get("status", "delivered"), body.get("error_code"))
     return web.json_response({"webhook_status": await _post_webhook(request, payload)})

@@ -1,0 +1,80 @@
+"""WhatsApp refusing our sends in the middle of a booking: its throughput limit (130429), the per-user pair limit
+(131056) and server errors are retried until the reply goes out, once; a message Meta accepted and later reports
+failed (131047, outside the 24-hour window) is marked failed and the conversation listed for staff."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from bot.keys import CONSOLE_KEY
+from tests.flows.test_conversations import PRACTICE_ID, Clinic, open_clinic
+
+CARLOS = "15035553000"  # PatNum 5
+
+
+@pytest.fixture(name="clinic")
+async def fixture_clinic(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Clinic]:
+    monkeypatch.setenv("DEMO_OD_DEVELOPER_KEY", "sandbox-dev")
+    monkeypatch.setenv("DEMO_OD_CUSTOMER_KEY", "sandbox-customer")
+    async with open_clinic() as clinic:
+        yield clinic
+
+
+async def fail_next_sends(clinic: Clinic, *codes: int) -> None:
+    async with httpx.AsyncClient() as client:
+        await client.post(f"{clinic.base}/sandbox/whatsapp/fail-next", json={"codes": list(codes)})
+
+
+def sent_texts(clinic: Clinic, phone: str) -> list[str]:
+    return [
+        m.body["text"]["body"] if m.body["type"] == "text" else m.body["interactive"]["body"]["text"]
+        for m in clinic.fake.sent
+        if m.to == phone
+    ]
+
+
+async def scheduled(clinic: Clinic, pat_num: int) -> int:
+    return sum(a["AptStatus"] == "Scheduled" for a in await clinic.appointments_of(pat_num))
+
+
+@pytest.mark.parametrize("codes", [(130429,), (131056, 131056), (131000,), (1, 2)])
+async def test_a_refused_confirmation_is_retried_and_arrives_once(clinic: Clinic, codes: tuple[int, ...]) -> None:
+    before = await scheduled(clinic, 5)
+    carlos = clinic.patient(CARLOS)
+    await carlos.say("I need a check-up next week please")
+    await carlos.tap(carlos.rows[0]["id"])
+    await fail_next_sends(clinic, *codes)
+    assert "Booked!" in await carlos.tap("yes")  # the patient's side waits out the retries
+    await asyncio.sleep(1.5)  # time for a second copy, were one to be sent
+    assert sum("Booked!" in text for text in sent_texts(clinic, CARLOS)) == 1
+    assert await scheduled(clinic, 5) == before + 1
+    assert clinic.fake.next_errors == []
+
+
+async def test_a_message_reported_failed_later_is_recorded_and_listed(clinic: Clinic) -> None:
+    carlos = clinic.patient(CARLOS)
+    await carlos.say("what are your hours?")
+    [reply] = [m for m in clinic.fake.sent if m.to == CARLOS]
+    async with httpx.AsyncClient() as client:
+        posted = await client.post(
+            f"{clinic.base}/sandbox/whatsapp/status",
+            json={"wamid": reply.wamid, "status": "failed", "error_code": 131047},
+        )
+    assert posted.json()["webhook_status"] == 200
+    outbox = clinic.app[CONSOLE_KEY].outbox
+    deadline = time.monotonic() + 10
+    while True:
+        record_id = reply.body["biz_opaque_callback_data"].removeprefix("outbox:")
+        record = await outbox.load(record_id)
+        if record is not None and record.state == "failed":
+            break
+        assert time.monotonic() < deadline, "the failed status was not recorded"
+        await asyncio.sleep(0.05)
+    assert record.error_code == 131047
+    failed = await clinic.app[CONSOLE_KEY].conversations.listed(PRACTICE_ID, "failed", 50)
+    assert record.conversation in {conversation for conversation, _ in failed}
