@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from contextvars import ContextVar
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 

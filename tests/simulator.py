@@ -57,7 +57,13 @@ OPENINGS = {
     "confirm": {"en": "Yes, I'll be there", "es": "Sí, allí estaré"},
     "info": {"en": "what are your hours?", "es": "¿cuál es su horario?"},
 }  # fmt: skip
-DONE = {"book": "booked", "new": "booked", "reschedule": "rescheduled", "cancel": "cancelled", "confirm": "confirmed"}
+DONE = {
+    "book": "booked",
+    "new": "booked",
+    "reschedule": "rescheduled",
+    "cancel": "cancelled",
+    "confirm": "confirmed",
+}
 NEW_PATIENT_DETAILS = {"en": "{first} Lopez 03/14/1985", "es": "{first} López 14/03/1985"}
 
 
@@ -108,7 +114,11 @@ class GraphSink:
     @web.middleware
     async def _notify(self, request: web.Request, handler: Any) -> web.StreamResponse:
         response = await handler(request)
-        if request.path.endswith("/messages") and response.status == 200 and isinstance(response, web.Response):
+        if (
+            request.path.endswith("/messages")
+            and response.status == 200
+            and isinstance(response, web.Response)
+        ):
             wamids = [m["id"] for m in json.loads(response.body).get("messages", [])]  # type: ignore[arg-type]
             for sent in reversed(self.fake.sent):
                 if sent.wamid in wamids:
@@ -165,8 +175,12 @@ def practices_toml(count: int, od_url: str, throttle: float) -> str:
             template.replace(f'phone_number_id = "{FIRST_PRACTICE}"', f'phone_number_id = "{practice_id(n)}"')
             .replace('name = "Bright Smile Dental"', f'name = "Bright Smile Dental #{n}"')
             .replace('base_url = "http://127.0.0.1:8080/sandbox/od/api/v1"', f'base_url = "{od_url}"')
-            .replace('developer_key_env = "DEMO_OD_DEVELOPER_KEY"', 'developer_key_env = "SIM_OD_DEVELOPER_KEY"')
-            .replace('customer_key_env = "DEMO_OD_CUSTOMER_KEY"', f'customer_key_env = "SIM_OD_CUSTOMER_KEY_{n}"')
+            .replace(
+                'developer_key_env = "DEMO_OD_DEVELOPER_KEY"', 'developer_key_env = "SIM_OD_DEVELOPER_KEY"'
+            )
+            .replace(
+                'customer_key_env = "DEMO_OD_CUSTOMER_KEY"', f'customer_key_env = "SIM_OD_CUSTOMER_KEY_{n}"'
+            )
             .replace('tier = "standard"', f'tier = "standard"\nthrottle_seconds = {throttle}')
         )
         entries.append(entry)
@@ -294,7 +308,7 @@ class Stack:
         self._start_redis()
 
     async def stop(self) -> None:
-        for name, process in reversed(self.processes.items()):
+        for process in reversed(self.processes.values()):
             if process.poll() is None:
                 process.terminate()
                 try:
@@ -533,6 +547,8 @@ def cast(stack: Stack, per_practice: int, *, seed: int = 7, mix: dict[str, int] 
                 who = others.pop()
                 wa_id, first = who.wa_id, who.first_name
             patients.append(
-                SimPatient(stack, practice_id(n), wa_id, goal, language, first, rng=random.Random(rng.random()))
+                SimPatient(
+                    stack, practice_id(n), wa_id, goal, language, first, rng=random.Random(rng.random())
+                )
             )
     return patients

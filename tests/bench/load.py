@@ -9,7 +9,7 @@ per-turn log lines); Open Dental requests per completed booking; the throttle's 
 conversation; and each worker count's throughput as a ratio to one worker's. Prints a table, then one line of
 JSON.
 
-    python -m tests.bench.load                       # the full run: 4 practices x 10 patients, 1/2/4 workers
+    python -m tests.bench.load          # the full run: 4 practices x 10 patients, 1/2/4 workers, throttle 1 s and 0
     python -m tests.bench.load --practices 2 --patients 4 --workers 1 2 --throttle 0.2   # a short one
 """
 
@@ -47,10 +47,10 @@ def spread(values: list[float]) -> dict[str, float]:
     return {f"p{p}": round(percentile(values, p / 100), 1) for p in (50, 95, 99)}
 
 
-async def one_run(workers: int, args: argparse.Namespace) -> dict[str, Any]:
+async def one_run(workers: int, throttle: float, args: argparse.Namespace) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix=f"load-{workers}w-"))
     stack = Stack(
-        workdir, practices=args.practices, workers=workers, od_throttle=args.throttle, debounce=args.debounce
+        workdir, practices=args.practices, workers=workers, od_throttle=throttle, debounce=args.debounce
     )
     try:
         async with stack:
@@ -63,7 +63,7 @@ async def one_run(workers: int, args: argparse.Namespace) -> dict[str, Any]:
             turns = stack.turn_figures()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    return figures(workers, outcomes, turns, elapsed, memory)
+    return {"od_throttle_s": throttle, **figures(workers, outcomes, turns, elapsed, memory)}
 
 
 def figures(
@@ -91,36 +91,49 @@ def figures(
         "throttle_wait_ms": spread([t["od_throttle_ms"] for t in turns]),
         "od_requests_per_booking": round(booking_requests / len(bookings), 1) if bookings else None,
         "redis_bytes_per_conversation": round(memory["conversations"] / len(outcomes)),
-        "redis_book_cache_bytes_per_practice": round(memory["book_cache"] / len({o.practice for o in outcomes})),
+        "redis_book_cache_bytes_per_practice": round(
+            memory["book_cache"] / len({o.practice for o in outcomes})
+        ),
         "webhook_retries": sum(o.webhook_retries for o in outcomes),
     }
 
 
 def report(runs: list[dict[str, Any]]) -> None:
-    print("| workers | completed | conv/min | reply p50/p95/p99 ms | turn: ours p50/p95/p99 ms | turn: Open Dental p50/p95/p99 ms | OD req/booking | Redis B/conv |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|")
+    print("| OD throttle | workers | completed | conv/min | reply p50/p95/p99 ms | turn: ours p50/p95/p99 ms | turn: Open Dental p50/p95/p99 ms | OD req/booking | Redis B/conv |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|")
     for run in runs:
         triple = lambda d: "/".join(f"{d[k]:.0f}" for k in ("p50", "p95", "p99"))  # noqa: E731
         print(
-            f"| {run['workers']} | {run['completed']}/{run['conversations']} | {run['conversations_per_minute']} "
+            f"| {run['od_throttle_s']} s | {run['workers']} | {run['completed']}/{run['conversations']} | {run['conversations_per_minute']} "
             f"| {triple(run['reply_ms'])} | {triple(run['ours_ms'])} | {triple(run['od_wait_ms'])} "
             f"| {run['od_requests_per_booking']} | {run['redis_bytes_per_conversation']} |"
         )
-    base = runs[0]["conversations_per_minute"] or 1
-    ratios = {f"throughput_{r['workers']}w_over_{runs[0]['workers']}w": round(r["conversations_per_minute"] / base, 2) for r in runs}  # fmt: skip
+    ratios = {}
+    for run in runs:  # each worker count against the first one at the same throttle
+        base = next(r for r in runs if r["od_throttle_s"] == run["od_throttle_s"])
+        name = f"throughput_{run['workers']}w_over_{base['workers']}w_at_{run['od_throttle_s']}s"
+        ratios[name] = round(run["conversations_per_minute"] / (base["conversations_per_minute"] or 1), 2)
     print(json.dumps({"runs": runs, **ratios}))
 
 
 async def main(args: argparse.Namespace) -> None:
-    runs = [await one_run(workers, args) for workers in args.workers]
+    runs = [await one_run(workers, throttle, args) for throttle in args.throttle for workers in args.workers]
     report(runs)
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--practices", type=int, default=4)
     parser.add_argument("--patients", type=int, default=10, help="patients per practice, all writing at once")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
-    parser.add_argument("--throttle", type=float, default=1.0, help="Open Dental's spacing per practice, s")
+    parser.add_argument(
+        "--throttle",
+        type=float,
+        nargs="+",
+        default=[1.0, 0.0],
+        help="Open Dental's spacing per practice, s (1: the Remote API; 0: the API Service on site)",
+    )
     parser.add_argument("--debounce", type=float, default=0.3, help="INBOUND_DEBOUNCE_SECONDS for the run")
     asyncio.run(main(parser.parse_args()))

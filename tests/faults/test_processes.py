@@ -6,6 +6,7 @@ that no reply was sent twice, and that no phone number reached the INFO logs of 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 from collections import defaultdict
 from datetime import date, datetime, timedelta
@@ -48,7 +49,7 @@ def overlapping(book: list[dict[str, Any]], seeded_up_to: int) -> list[tuple[int
     clashes = []
     for visits in by_chair.values():
         visits.sort()
-        for (_, end, first), (start, _, second) in zip(visits, visits[1:], strict=False):
+        for (_, end, first), (start, _, second) in itertools.pairwise(visits):
             if start < end and max(first, second) > seeded_up_to:
                 clashes.append((first, second))
     return clashes
@@ -73,7 +74,9 @@ async def assert_nothing_lost_or_doubled(stack: Stack, outcomes: list[Outcome]) 
             if a["AptNum"] > seeded_up_to and a["AptStatus"] == "Scheduled":
                 made[a["PatNum"]] += 1
         assert all(count == 1 for count in made.values()), "a patient was booked twice"
-        booked_here = [o for o in outcomes if o.goal in ("book", "new") and o.practice.endswith(str(practice))]
+        booked_here = [
+            o for o in outcomes if o.goal in ("book", "new") and o.practice.endswith(str(practice))
+        ]
         assert len(made) >= len(booked_here)
     logs = "\n".join(stack.log_lines("INFO"))
     assert not [o.wa_id for o in outcomes if o.wa_id[1:] in logs], "a phone number in the INFO logs"
@@ -114,7 +117,9 @@ async def test_a_redis_restart_is_recovered_from_and_metas_retries_absorbed(tmp_
         restarts = asyncio.create_task(restart_twice())
         outcomes = await converse(stack, patients)
         await restarts
-        assert sum(o.webhook_retries for o in outcomes) > 0, "no delivery met Redis down: the test proved nothing"
+        assert sum(o.webhook_retries for o in outcomes) > 0, (
+            "no delivery met Redis down: the test proved nothing"
+        )
         await assert_nothing_lost_or_doubled(stack, outcomes)
 
 

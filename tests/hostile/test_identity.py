@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+
 import httpx
 import pytest
 
 from tests.flows.test_conversations import Clinic, open_clinic, post_signed, wait_for_reply
 from tests.flows.test_conversations import bsuid_delivery as stranger_says
 
-JANE, MARIA = "15035551234", "15035552000"  # PatNum 1 alone; PatNum 2, 3, 4 (María, Sofía, Mateo) share a phone
+JANE, MARIA = (
+    "15035551234",
+    "15035552000",
+)  # PatNum 1 alone; PatNum 2, 3, 4 (María, Sofía, Mateo) share a phone
 MICHAEL, MATEO = 6, 4
 
 
