@@ -12,7 +12,6 @@ import functools
 from collections.abc import AsyncIterator
 
 from aiohttp import web
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot import webhook
@@ -85,8 +84,8 @@ def create_app(
 
 
 async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
-    url = app[SETTINGS_KEY].redis_url
-    client = Redis.from_url(url, socket_timeout=5) if url else None
+    settings = app[SETTINGS_KEY]
+    client = settings.redis(socket_timeout=5) if settings.redis_url else None
     app[REDIS_KEY] = client
     yield
     if client is not None:

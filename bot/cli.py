@@ -11,7 +11,6 @@ import sys
 from collections.abc import Sequence
 
 from aiohttp import web
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot.app import SANDBOX_OD_PREFIX, create_app
@@ -202,7 +201,7 @@ async def run_worker(settings: Settings) -> None:
     practices = load_practices(settings.practices_file)
     for practice in practices.practices:
         practice.open_dental.keys()
-    redis = Redis.from_url(settings.redis_url, socket_timeout=10)
+    redis = settings.redis(socket_timeout=10)
     pipeline = build_pipeline(settings, redis)
     handler = build_conversation_handler(
         practices, RedisRateLimiter(redis), redis, pipeline.conversations, settings, pipeline.metrics
@@ -226,7 +225,7 @@ async def manage_operators(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.encryption_keys:
         raise ConfigError("missing environment variables: DATA_ENCRYPTION_KEYS")
     known = {p.phone_number_id for p in load_practices(settings.practices_file).practices}
-    redis = Redis.from_url(settings.redis_url, socket_timeout=10)
+    redis = settings.redis(socket_timeout=10)
     accounts = Accounts(RedisStorage(redis), Sealer(settings.encryption_keys))
     try:
         if args.action == "list":
@@ -267,7 +266,7 @@ async def check_config(settings: Settings) -> int:
         failures += not report.ok
         print("\n".join(report.lines()))
     if settings.redis_url:
-        redis = Redis.from_url(settings.redis_url, socket_timeout=5)
+        redis = settings.redis(socket_timeout=5)
         try:
             await redis.ping()
             print("OK  Redis")

@@ -57,6 +57,20 @@ OPENINGS = {
     "confirm": {"en": "Yes, I'll be there", "es": "Sí, allí estaré"},
     "info": {"en": "what are your hours?", "es": "¿cuál es su horario?"},
 }  # fmt: skip
+# Patients who book ask for different things, as real ones do; all of them asking for the one hygiene chair's
+# first three times next week would measure a queue for one chair, not the assistant.
+BOOKING_ASKS = {
+    "en": [
+        "Hi, can I get a cleaning next week please?",
+        "I'd like a check-up next week",
+        "can I book a check-up?",
+        "Can I get a cleaning next week, after 2 if possible?",
+    ],
+    "es": [
+        "Hola, quiero una limpieza la semana que viene",
+        "Hola, quiero una limpieza la semana que viene por la tarde",
+    ],
+}
 DONE = {
     "book": "booked",
     "new": "booked",
@@ -421,7 +435,8 @@ class SimPatient:
     first_name: str = "Ana"
     reply_timeout: float = 90.0
     rng: random.Random = field(default_factory=random.Random)
-    max_steps: int = 8
+    max_steps: int = 12
+    """A patient who has written this much and still has no answer gives up (each lost race costs two)."""
     copies: int = 1
     """Each delivery posted this many times at once, as Meta's retries can arrive."""
 
@@ -429,7 +444,8 @@ class SimPatient:
         outcome = Outcome(self.goal, self.language, self.practice, self.wa_id)
         inbox = self.stack.sink.inboxes[(self.practice, self.wa_id)]
         started = time.perf_counter()
-        action: dict[str, Any] | None = {"text": OPENINGS[self.goal][self.language]}
+        opening = BOOKING_ASKS[self.language] if self.goal == "book" else [OPENINGS[self.goal][self.language]]
+        action: dict[str, Any] | None = {"text": self.rng.choice(opening)}
         while action is not None and outcome.messages < self.max_steps:
             sent_at = time.perf_counter()
             await self._post(client, action, outcome)
@@ -437,6 +453,8 @@ class SimPatient:
             action, first = await self._react(inbox, outcome)
             if first is not None:
                 outcome.latencies.append(first - sent_at)
+        if action is not None:
+            outcome.last_key = f"gave up after {outcome.messages} messages at {outcome.last_key}"
         outcome.seconds = time.perf_counter() - started
         return outcome
 
@@ -471,7 +489,7 @@ class SimPatient:
         interactive = body["interactive"]
         if interactive["type"] == "list":
             rows = [row for section in interactive["action"]["sections"] for row in section["rows"]]
-            options = [r for r in rows if r["id"].startswith("opt:")][:3]
+            options = [r for r in rows if r["id"].startswith("opt:")]
             kinds = [r for r in rows if r["id"] == "kind:cleaning"]
             row = self.rng.choice(options) if options else (kinds or rows)[0]
             return {"list_id": row["id"], "title": row["title"], "context": sent.wamid}
