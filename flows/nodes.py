@@ -347,7 +347,9 @@ async def answer(state: TurnState, runtime: Runtime[Deps]) -> Update:
         return _out(_acted(state, "cancel", cancelled), text("cancelled", when=cancelled.start))
     if conv.pending is None or conv.patient is None:
         return await fallback(state, runtime)
-    if conv.intent == "reschedule" and conv.target is not None:
+    if conv.intent == "reschedule":
+        if conv.target is None:  # never turn a move into a second booking that keeps the old visit
+            return await fallback(state, runtime)
         result = await deps.office.reschedule(conv.target, conv.pending, conv.family, key)
     else:
         patient = PatientInfo(pat_num=conv.patient, first_name="", dentist=conv.dentist)
