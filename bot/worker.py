@@ -159,6 +159,8 @@ class Worker:
         entries = await self.broker.fetch(ids)
         found = {e.id for e in entries}
         events = [e for e in (self._open(entry) for entry in entries) if isinstance(e, InboundMessage)]
+        # Meta can deliver a burst out of order: read it in the order it was written (stable within a second).
+        events.sort(key=lambda e: e.timestamp)
         if events:
             await self._turn(conversation, events, ids)
         else:

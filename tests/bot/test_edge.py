@@ -239,6 +239,16 @@ async def test_a_burst_of_three_messages_is_one_turn_in_order(edge: Edge) -> Non
     assert edge.sent_to()[0]["interactive"]["body"]["text"] == "You said: hi / I need a cleaning / next week"
 
 
+async def test_a_burst_delivered_out_of_order_is_read_in_the_order_it_was_written(edge: Edge) -> None:
+    written = int(time.time()) - 10
+    for n, text in ((2, "next week"), (0, "hi"), (1, "I need a cleaning")):  # Meta's order, not the patient's
+        await edge.post(text_delivery(f"wamid.R{n}", text, timestamp=written + n))
+        await asyncio.sleep(0.05)
+    await eventually(lambda: len(edge.sent_to()) == 1)
+    assert edge.handler.turns == [["wamid.R0", "wamid.R1", "wamid.R2"]]
+    assert edge.sent_to()[0]["interactive"]["body"]["text"] == "You said: hi / I need a cleaning / next week"
+
+
 async def test_turns_of_one_conversation_keep_their_order(edge: Edge) -> None:
     for n in range(4):
         await edge.post(text_delivery(f"wamid.O{n}", f"message {n}"))
