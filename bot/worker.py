@@ -4,7 +4,8 @@ A worker reads new entries (and reclaims those a dead worker left pending), file
 conversation's waiting set and tries the conversation's lock. The lock holder waits out the debounce so a burst
 becomes one turn, runs the turn handler, records the state, the transcript and the replies, and only then
 acknowledges the entries; it sends the replies afterwards. A turn replayed after a crash is recognised by the
-wamids the conversation record already holds, so its handler never runs twice.
+wamids the conversation record already holds, so its handler never runs twice; one replayed before its state was
+saved reuses the first run's stored result, so the state always matches the replies the patient got.
 """
 
 from __future__ import annotations
@@ -28,12 +29,14 @@ from bot.handoff import status_of
 from bot.logs import CONVERSATION
 from bot.metrics import Metrics
 from bot.outbox import Outbox, OutboxRecord
-from bot.turns import Turn, TurnHandler
+from bot.turns import Turn, TurnHandler, TurnResult
 from bot.whatsapp import messages
 from bot.whatsapp.graph import GraphError
 from od_adapter.http import TURN_WAIT, TurnWait
 
 logger = logging.getLogger(__name__)
+
+TURN_RESULT_TTL = 24 * 3600
 
 
 class Worker:
@@ -195,23 +198,15 @@ class Worker:
         if fresh:
             if self.read_receipts:
                 await self._mark_read(fresh[-1])
-            started = time.perf_counter()
-            waited = TurnWait()
-            token = TURN_WAIT.set(waited)
-            try:
-                result = await self.handler(
-                    Turn(
-                        conversation=conversation,
-                        practice_id=first.practice_id,
-                        user_key=first.user_key,
-                        name=first.name,
-                        messages=fresh,
-                        state=record.state,
-                    )
-                )
-            finally:
-                TURN_WAIT.reset(token)
-            self._report(time.perf_counter() - started, waited, len(fresh))
+            turn = Turn(
+                conversation=conversation,
+                practice_id=first.practice_id,
+                user_key=first.user_key,
+                name=first.name,
+                messages=fresh,
+                state=record.state,
+            )
+            result = await self._result_of(turn_id, turn)
             record.state = result.state
             record.remember([e.wamid for e in fresh])
             record.last_inbound_at = max(record.last_inbound_at, *(e.timestamp or time.time() for e in fresh))
@@ -245,11 +240,34 @@ class Worker:
             inbound += [TranscriptEntry(at=now, direction="note", text=note) for note in result.notes]
             await self.conversations.add(conversation, inbound, once=f"{turn_id}:in")
             await self.conversations.save(record)
+            await self.outbox.storage.delete(f"turn-result:{turn_id}")  # the saved wamids guard replays now
             await self.conversations.touch(record, result.events, handed_off=status_of(record.state).active)
             self.turns_run += 1
         await self.broker.ack(conversation, ids)
         for reply in replies:
             await self.outbox.deliver(reply.id)
+
+    async def _result_of(self, turn_id: str, turn: Turn) -> TurnResult:
+        """Run the handler once in effect: a turn replayed after a crash before its state was saved reuses the
+        first run's result, so the state saved always matches the replies the patient was sent."""
+        storage, key = self.outbox.storage, f"turn-result:{turn_id}"
+        if (raw := await storage.get(key)) is not None:
+            return TurnResult.model_validate_json(self.sealer.open(raw))
+        started = time.perf_counter()
+        waited = TurnWait()
+        token = TURN_WAIT.set(waited)
+        try:
+            result = await self.handler(turn)
+        finally:
+            TURN_WAIT.reset(token)
+        self._report(time.perf_counter() - started, waited, len(turn.messages))
+        sealed = self.sealer.seal(result.model_dump_json().encode())
+        if (
+            not await storage.claim(key, sealed, TURN_RESULT_TTL)
+            and (raw := await storage.get(key)) is not None
+        ):
+            return TurnResult.model_validate_json(self.sealer.open(raw))  # another run of this turn was first
+        return result
 
     def _report(self, seconds: float, waited: TurnWait, messages: int) -> None:
         """One line per turn with its figures, split into our own work and waiting for Open Dental."""

@@ -301,6 +301,19 @@ async def test_a_replayed_turn_runs_its_handler_once(edge: Edge) -> None:
     assert len(edge.sent_to()) == 1
 
 
+async def test_a_turn_replayed_before_its_state_was_saved_reuses_the_first_result(edge: Edge) -> None:
+    # As if a worker ran the turn and recorded its replies, then died before saving the state: the replay must
+    # not run the handler again (its new offers would not match the list the patient already got).
+    handler = RecordingHandler()
+    worker = edge.pipeline.worker(edge.settings, handler)
+    [event] = events_from(Envelope.model_validate(text_delivery("wamid.T1", "hello")))
+    turn = Turn(conversation="c", practice_id=event.practice_id, user_key=event.user_key, name="", messages=[event], state={})  # fmt: skip
+    first = await worker._result_of("turn-1", turn)
+    replay = await worker._result_of("turn-1", turn)
+    assert handler.turns == [["wamid.T1"]]
+    assert replay == first
+
+
 # -- the outbox -------------------------------------------------------------------------------------------------
 
 
