@@ -4,8 +4,9 @@ A worker reads new entries (and reclaims those a dead worker left pending), file
 conversation's waiting set and tries the conversation's lock. The lock holder waits out the debounce so a burst
 becomes one turn, runs the turn handler, records the state, the transcript and the replies, and only then
 acknowledges the entries; it sends the replies afterwards. A turn replayed after a crash is recognised by the
-wamids the conversation record already holds, so its handler never runs twice; one replayed before its state was
-saved reuses the first run's stored result, so the state always matches the replies the patient got.
+wamids the conversation record already holds, so its handler never runs twice. The state is saved before the
+replies are recorded, and the turn's result is kept until both are done: a replay reuses it, so the state always
+matches the replies the patient gets.
 """
 
 from __future__ import annotations
@@ -195,22 +196,21 @@ class Worker:
         fresh = [e for e in events if not record.handled(e.wamid)]
         turn_id = hashlib.sha256(",".join(ids).encode()).hexdigest()[:24]
         replies: list[OutboxRecord] = []
+        result = await self._stored_result(turn_id)
         if fresh:
             if self.read_receipts:
                 await self._mark_read(fresh[-1])
-            turn = Turn(
-                conversation=conversation,
-                practice_id=first.practice_id,
-                user_key=first.user_key,
-                name=first.name,
-                messages=fresh,
-                state=record.state,
-            )
-            result = await self._result_of(turn_id, turn)
+            if result is None:
+                result = await self._run(turn_id, self._turn_of(record, fresh))
             record.state = result.state
             record.remember([e.wamid for e in fresh])
             record.last_inbound_at = max(record.last_inbound_at, *(e.timestamp or time.time() for e in fresh))
             record.turns += 1
+            # The state is saved before any reply can go out, so a patient never answers a reply whose turn a
+            # crash could still undo; a crash from here on finds the stored result and finishes below.
+            await self.conversations.save(record)
+            self.turns_run += 1
+        if result is not None:
             replies = [
                 OutboxRecord(
                     id=f"{turn_id}:{n}",
@@ -222,37 +222,52 @@ class Worker:
                 for n, body in enumerate(result.replies)
             ]
             await self.outbox.record(replies)
-            inbound = [
-                TranscriptEntry(
-                    at=float(e.timestamp),
-                    direction="in",
-                    type=e.type,
-                    text=e.text or e.choice_id or "",
-                    wamid=e.wamid,
-                )
-                for e in fresh
-            ]
-            now = time.time()
-            if result.trace is not None:
-                inbound.append(
-                    TranscriptEntry(at=now, direction="turn", text=json.dumps(result.trace), turn=turn_id)
-                )
-            inbound += [TranscriptEntry(at=now, direction="note", text=note) for note in result.notes]
-            await self.conversations.add(conversation, inbound, once=f"{turn_id}:in")
-            await self.conversations.save(record)
-            await self.outbox.storage.delete(f"turn-result:{turn_id}")  # the saved wamids guard replays now
+            await self._write_transcript(conversation, turn_id, fresh or events, result)
             await self.conversations.touch(record, result.events, handed_off=status_of(record.state).active)
-            self.turns_run += 1
+            await self.outbox.storage.delete(f"turn-result:{turn_id}")
         await self.broker.ack(conversation, ids)
         for reply in replies:
             await self.outbox.deliver(reply.id)
 
-    async def _result_of(self, turn_id: str, turn: Turn) -> TurnResult:
-        """Run the handler once in effect: a turn replayed after a crash before its state was saved reuses the
-        first run's result, so the state saved always matches the replies the patient was sent."""
-        storage, key = self.outbox.storage, f"turn-result:{turn_id}"
-        if (raw := await storage.get(key)) is not None:
-            return TurnResult.model_validate_json(self.sealer.open(raw))
+    def _turn_of(self, record: ConversationRecord, fresh: list[InboundMessage]) -> Turn:
+        first = fresh[0]
+        return Turn(
+            conversation=record.conversation,
+            practice_id=first.practice_id,
+            user_key=first.user_key,
+            name=first.name,
+            messages=fresh,
+            state=record.state,
+        )
+
+    async def _write_transcript(
+        self, conversation: str, turn_id: str, events: list[InboundMessage], result: TurnResult
+    ) -> None:
+        inbound = [
+            TranscriptEntry(
+                at=float(e.timestamp),
+                direction="in",
+                type=e.type,
+                text=e.text or e.choice_id or "",
+                wamid=e.wamid,
+            )
+            for e in events
+        ]
+        now = time.time()
+        if result.trace is not None:
+            inbound.append(
+                TranscriptEntry(at=now, direction="turn", text=json.dumps(result.trace), turn=turn_id)
+            )
+        inbound += [TranscriptEntry(at=now, direction="note", text=note) for note in result.notes]
+        await self.conversations.add(conversation, inbound, once=f"{turn_id}:in")
+
+    async def _stored_result(self, turn_id: str) -> TurnResult | None:
+        raw = await self.outbox.storage.get(f"turn-result:{turn_id}")
+        return TurnResult.model_validate_json(self.sealer.open(raw)) if raw is not None else None
+
+    async def _run(self, turn_id: str, turn: Turn) -> TurnResult:
+        """Run the handler and store its result until the turn is finished: a turn replayed after a crash
+        reuses it, so the state saved always matches the replies the patient is sent."""
         started = time.perf_counter()
         waited = TurnWait()
         token = TURN_WAIT.set(waited)
@@ -262,11 +277,8 @@ class Worker:
             TURN_WAIT.reset(token)
         self._report(time.perf_counter() - started, waited, len(turn.messages))
         sealed = self.sealer.seal(result.model_dump_json().encode())
-        if (
-            not await storage.claim(key, sealed, TURN_RESULT_TTL)
-            and (raw := await storage.get(key)) is not None
-        ):
-            return TurnResult.model_validate_json(self.sealer.open(raw))  # another run of this turn was first
+        if not await self.outbox.storage.claim(f"turn-result:{turn_id}", sealed, TURN_RESULT_TTL):
+            return await self._stored_result(turn_id) or result  # another run of this turn was first
         return result
 
     def _report(self, seconds: float, waited: TurnWait, messages: int) -> None:

@@ -308,10 +308,9 @@ async def test_a_turn_replayed_before_its_state_was_saved_reuses_the_first_resul
     worker = edge.pipeline.worker(edge.settings, handler)
     [event] = events_from(Envelope.model_validate(text_delivery("wamid.T1", "hello")))
     turn = Turn(conversation="c", practice_id=event.practice_id, user_key=event.user_key, name="", messages=[event], state={})  # fmt: skip
-    first = await worker._result_of("turn-1", turn)
-    replay = await worker._result_of("turn-1", turn)
+    first = await worker._run("turn-1", turn)
+    assert await worker._stored_result("turn-1") == first
     assert handler.turns == [["wamid.T1"]]
-    assert replay == first
 
 
 # -- the outbox -------------------------------------------------------------------------------------------------
