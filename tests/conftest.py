@@ -29,6 +29,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@pytest.fixture(name="od_keys")
+def fixture_od_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The environment variables the demo practices file names for its Open Dental keys."""
+    monkeypatch.setenv("DEMO_OD_DEVELOPER_KEY", "sandbox-dev")
+    monkeypatch.setenv("DEMO_OD_CUSTOMER_KEY", "sandbox-customer")
+
+
 @pytest.fixture(name="redis_server", scope="session")
 def fixture_redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A redis-server started for this test session only; never a server we did not start."""

@@ -205,11 +205,9 @@ async def wait_for_http(url: str, deadline: float = 30.0) -> None:
     end = time.monotonic() + deadline
     async with httpx.AsyncClient(timeout=1) as client:
         while True:
-            try:
+            with contextlib.suppress(httpx.HTTPError):  # not listening yet
                 if (await client.get(url)).status_code < 500:
                     return
-            except httpx.HTTPError:
-                pass
             if time.monotonic() > end:
                 raise RuntimeError(f"nothing answered at {url}")
             await asyncio.sleep(0.1)
@@ -233,6 +231,8 @@ class Stack:
     web_port: int = field(default_factory=free_port)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     worker_names: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    """What the product's processes run with; filled in by `start`."""
     _spawned: int = 0
 
     @property
@@ -294,8 +294,7 @@ class Stack:
 
     def _spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
         log = (self.workdir / f"{name}.log").open("ab")
-        env = getattr(self, "env", None) or {**os.environ}
-        return subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, stdout=log, stderr=log)
+        return subprocess.Popen([sys.executable, *args], cwd=ROOT, env=self.env, stdout=log, stderr=log)
 
     def _start_redis(self) -> None:
         self.processes["redis"] = start_redis(self.redis_port, self.workdir, aof=self.aof)
@@ -361,7 +360,7 @@ class Stack:
                     lines.append(line)
         return lines
 
-    async def od(self, practice: int) -> httpx.AsyncClient:
+    def od(self, practice: int) -> httpx.AsyncClient:
         suffix = "" if practice == 1 else f"-{practice}"
         return httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{self.od_port}/api/v1/",
@@ -515,12 +514,11 @@ class SimPatient:
         headers = {SIGNATURE_HEADER: sign(SECRET, raw), "Content-Type": "application/json"}
         delay = 0.25
         for _ in range(40):
-            try:
-                response = await client.post(self.stack.webhook_url, content=raw, headers=headers)
-                if response.status_code == 200:
+            with contextlib.suppress(httpx.HTTPError):  # a web process down is retried like a 503
+                if (
+                    await client.post(self.stack.webhook_url, content=raw, headers=headers)
+                ).status_code == 200:
                     return
-            except httpx.HTTPError:
-                pass
             outcome.webhook_retries += 1
             await asyncio.sleep(delay)
             delay = min(delay * 2, 4.0)
@@ -561,7 +559,7 @@ def cast(stack: Stack, per_practice: int, *, seed: int = 7, mix: dict[str, int] 
             elif goal == "new":
                 wa_id, first = f"1202555{n:02d}{i:02d}", rng.choice(["Ana", "Lucas", "Maya", "Omar"])
             else:
-                goal = "info" if goal != "book" and not others else ("book" if goal != "info" else goal)
+                goal = goal if goal == "info" else "book"  # no visit left to change: this patient books
                 who = others.pop()
                 wa_id, first = who.wa_id, who.first_name
             patients.append(

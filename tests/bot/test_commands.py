@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -156,11 +157,9 @@ def test_the_demo_books_through_the_real_path() -> None:
     try:
         deadline = time.monotonic() + 60
         while True:
-            try:
+            with contextlib.suppress(httpx.TransportError):  # not listening yet
                 if httpx.get(f"{base}/healthz").status_code == 200:
                     break
-            except httpx.TransportError:
-                pass
             assert time.monotonic() < deadline and demo.poll() is None, "the demo did not start"
             time.sleep(0.2)
         before = {

@@ -16,10 +16,7 @@ JANE, CARLOS = "15035551234", "15035553000"  # PatNum 1 and 5
 HELPFUL = {"od_unavailable", "od_unavailable.staff", "handoff", "taken", "offer.none"}
 
 
-@pytest.fixture(autouse=True)
-def _keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DEMO_OD_DEVELOPER_KEY", "sandbox-dev")
-    monkeypatch.setenv("DEMO_OD_CUSTOMER_KEY", "sandbox-customer")
+pytestmark = pytest.mark.usefixtures("od_keys")
 
 
 @pytest.fixture(name="clinic")

@@ -17,7 +17,7 @@ import httpx
 
 from od_adapter.models import pattern_minutes
 from od_adapter.sandbox.seed import build_office, load_seed
-from tests.simulator import Outcome, SimPatient, Stack, cast, text_of
+from tests.simulator import Outcome, SimPatient, Stack, cast, practice_id, text_of
 
 BOOKINGS = ("book", "new", "reschedule")
 
@@ -31,7 +31,7 @@ async def book_of(stack: Stack, practice: int) -> list[dict[str, Any]]:
     """Every appointment of the office from today on, through its (unthrottled) read-only key."""
     rows: list[dict[str, Any]] = []
     params = {"DateStart": f"{date.today()}", "DateEnd": f"{date.today() + timedelta(days=70)}", "Limit": 100}
-    async with await stack.od(practice) as od:
+    async with stack.od(practice) as od:
         while True:
             page = (await od.get("appointments", params={**params, "Offset": len(rows)})).json()
             rows += page
@@ -75,7 +75,7 @@ async def assert_nothing_lost_or_doubled(stack: Stack, outcomes: list[Outcome]) 
                 made[a["PatNum"]] += 1
         assert all(count == 1 for count in made.values()), "a patient was booked twice"
         booked_here = [
-            o for o in outcomes if o.goal in ("book", "new") and o.practice.endswith(str(practice))
+            o for o in outcomes if o.goal in ("book", "new") and o.practice == practice_id(practice)
         ]
         assert len(made) >= len(booked_here)
     logs = "\n".join(stack.log_lines("INFO"))

@@ -6,24 +6,19 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
 from bot.keys import CONSOLE_KEY
 from bot.outbox import OutboxRecord
-from tests.flows.test_conversations import PRACTICE_ID, Clinic, open_clinic
+from tests.flows.test_conversations import (
+    PRACTICE_ID,
+    Clinic,
+    fixture_clinic,  # noqa: F401  (the whole stack)
+)
 
 CARLOS = "15035553000"  # PatNum 5
-
-
-@pytest.fixture(name="clinic")
-async def fixture_clinic(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Clinic]:
-    monkeypatch.setenv("DEMO_OD_DEVELOPER_KEY", "sandbox-dev")
-    monkeypatch.setenv("DEMO_OD_CUSTOMER_KEY", "sandbox-customer")
-    async with open_clinic() as clinic:
-        yield clinic
 
 
 async def fail_next_sends(clinic: Clinic, *codes: int) -> None:

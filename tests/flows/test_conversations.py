@@ -175,9 +175,7 @@ async def open_clinic(
 
 
 @pytest.fixture(name="clinic")
-async def fixture_clinic(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Clinic]:
-    monkeypatch.setenv("DEMO_OD_DEVELOPER_KEY", "sandbox-dev")
-    monkeypatch.setenv("DEMO_OD_CUSTOMER_KEY", "sandbox-customer")
+async def fixture_clinic(od_keys: None) -> AsyncIterator[Clinic]:
     async with open_clinic() as clinic:
         yield clinic
 

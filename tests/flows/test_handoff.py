@@ -37,10 +37,7 @@ def handoff(**changes: Any) -> dict[str, Any]:
     return {"handoff": HandoffSettings(**settings)}
 
 
-@pytest.fixture(autouse=True)
-def _keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DEMO_OD_DEVELOPER_KEY", "sandbox-dev")
-    monkeypatch.setenv("DEMO_OD_CUSTOMER_KEY", "sandbox-customer")
+pytestmark = pytest.mark.usefixtures("od_keys")
 
 
 @pytest.fixture(name="clinic")

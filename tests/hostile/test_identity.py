@@ -5,12 +5,15 @@ number who knows someone's name and birthdate: nothing of another patient is dis
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 
-from tests.flows.test_conversations import Clinic, open_clinic, post_signed, wait_for_reply
+from tests.flows.test_conversations import (
+    Clinic,
+    fixture_clinic,  # noqa: F401  (the whole stack)
+    post_signed,
+    wait_for_reply,
+)
 from tests.flows.test_conversations import bsuid_delivery as stranger_says
 
 JANE, MARIA = (
@@ -18,14 +21,6 @@ JANE, MARIA = (
     "15035552000",
 )  # PatNum 1 alone; PatNum 2, 3, 4 (María, Sofía, Mateo) share a phone
 MICHAEL, MATEO = 6, 4
-
-
-@pytest.fixture(name="clinic")
-async def fixture_clinic(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Clinic]:
-    monkeypatch.setenv("DEMO_OD_DEVELOPER_KEY", "sandbox-dev")
-    monkeypatch.setenv("DEMO_OD_CUSTOMER_KEY", "sandbox-customer")
-    async with open_clinic() as clinic:
-        yield clinic
 
 
 async def scheduled(clinic: Clinic, pat_num: int) -> dict[int, str]:

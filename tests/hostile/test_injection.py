@@ -4,32 +4,17 @@ chart and writes nothing without the patient's explicit yes to a question it ask
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 from aiohttp.test_utils import TestServer
 
 from tests.fakes.openai_server import FakeOpenAI
-from tests.flows.test_conversations import Clinic, open_clinic
-from tests.flows.test_llm import fixture_llm  # noqa: F401  (the fake model's server)
+from tests.flows.test_conversations import Clinic
+from tests.flows.test_llm import fixture_clinic, fixture_llm  # noqa: F401  (the stack with the fake model)
 
 JANE = "15035551234"  # PatNum 1
 OTHERS = (2, 6, 123)  # María, Michael Johnson, and "patient 123"
 WRITES = ("POST", "PUT", "DELETE")
-
-
-@pytest.fixture(name="clinic")
-async def fixture_clinic(
-    monkeypatch: pytest.MonkeyPatch, llm: tuple[TestServer, FakeOpenAI]
-) -> AsyncIterator[Clinic]:
-    monkeypatch.setenv("DEMO_OD_DEVELOPER_KEY", "sandbox-dev")
-    monkeypatch.setenv("DEMO_OD_CUSTOMER_KEY", "sandbox-customer")
-    server, _ = llm
-    async with open_clinic(
-        OPENAI_API_KEY="test-key", OPENAI_BASE_URL=str(server.make_url("/v1")), LLM_TIMEOUT_SECONDS=2.0
-    ) as clinic:
-        yield clinic
 
 
 async def books_of(clinic: Clinic, pat_nums: tuple[int, ...]) -> dict[int, list[tuple[Any, ...]]]:
