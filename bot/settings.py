@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio import ConnectionPool, Redis
 
 from bot.crypto import DEMO_CONVERSATION_KEY, DEMO_ENCRYPTION_KEY
 from od_adapter.config import ConfigError
@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     practices_file: Path = Field(default_factory=demo_practices_file, validation_alias=env("PRACTICES_FILE"))
     redis_url: str | None = Field(default=None, validation_alias=env("REDIS_URL"))
     redis_max_connections: int = Field(default=200, ge=4, validation_alias=env("REDIS_MAX_CONNECTIONS"))
-    """Connections per process; a busy process waits for a free one rather than failing the turn."""
+    """Connections per process (redis-py's default is 100, which 40 busy conversations per practice exhausted)."""
     log_level: str = Field(default="INFO", validation_alias=env("LOG_LEVEL"))
     log_format: str = Field(default="auto", pattern="^(auto|json|text)$", validation_alias=env("LOG_FORMAT"))
     whatsapp_app_secret: SecretStr | None = Field(default=None, validation_alias=env("WHATSAPP_APP_SECRET"))
@@ -68,13 +68,10 @@ class Settings(BaseSettings):
     )
 
     def redis(self, *, socket_timeout: float) -> Redis:
-        """A client on REDIS_URL whose pool waits (up to socket_timeout) for a connection when all are busy."""
+        """A client on REDIS_URL with REDIS_MAX_CONNECTIONS pooled connections."""
         assert self.redis_url, "only called when REDIS_URL is set"
-        pool = BlockingConnectionPool.from_url(
-            self.redis_url,
-            max_connections=self.redis_max_connections,
-            timeout=socket_timeout,
-            socket_timeout=socket_timeout,
+        pool = ConnectionPool.from_url(
+            self.redis_url, max_connections=self.redis_max_connections, socket_timeout=socket_timeout
         )
         return Redis.from_pool(pool)  # the client owns the pool and closes it with itself
 
