@@ -45,7 +45,7 @@ async def converse(base: str, phone: str, phone_number_id: str, *, reply_within:
             if not line.strip():
                 continue
             message: dict[str, str] = {"text": line}
-            if line.startswith("#") and line[1:].isdigit() and 0 < int(line[1:]) <= len(choices):
+            if line.startswith("#") and line[1:].isdecimal() and 0 < int(line[1:]) <= len(choices):
                 picked = choices[int(line[1:]) - 1]
                 kind = "list_id" if picked.startswith(("opt:", "apt:", "kind:")) else "button_id"
                 message = {kind: picked}

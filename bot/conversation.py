@@ -36,10 +36,11 @@ from bot.turns import Turn, TurnResult
 from bot.whatsapp import messages
 from flows.context import Deps, Understand
 from flows.graph import TurnRun, build_graph, run_turn
+from flows.nlu.language import LanguageDetector
+from flows.nlu.lexicon import fold
 from flows.nlu.llm import LlmUnderstanding, chat_model
 from flows.nlu.rules import understand as rules_understand
 from flows.nlu.understanding import Understanding
-from flows.nlu.when import fold
 from flows.nodes import handoff_reply
 from flows.ports import PracticeFacts
 from flows.replies import text
@@ -74,6 +75,7 @@ def facts(practice: Practice) -> PracticeFacts:
         new_patient_kinds=[r.kind for r in rules if r.new_patient],
         info=practice.info,
         emergency_phone=practice.emergency_phone,
+        emergency_number=practice.emergency_number,
         hours=practice.handoff.hours,
         handoff_failures=practice.handoff.failures,
         emergency_words=[fold(w) for ws in practice.handoff.emergency_words.values() for w in ws],
@@ -93,8 +95,10 @@ class ConversationHandler:
         understand: Understand = rules,
         clock: Callable[[], datetime] | None = None,
         metrics: Metrics | None = None,
+        languages: LanguageDetector | None = None,
     ) -> None:
         self.practices = practices
+        self.languages = languages or LanguageDetector()
         self.conversations = conversations
         self.understand = understand
         self.metrics = metrics
@@ -140,6 +144,7 @@ class ConversationHandler:
             user_key=turn.user_key,
             conversation=turn.conversation,
             understand=self.understand,
+            languages=self.languages,
         )
         choice = next((m.choice_id for m in reversed(understood) if m.choice_id), None)
         texts = [m.text for m in understood if m.text and not m.choice_id]
@@ -205,7 +210,7 @@ class ConversationHandler:
             if m.understood
         ]
         pat_num = conv.patient or (conv.family[0] if conv.family else None)
-        if pat_num is None and turn.user_key.isdigit():
+        if pat_num is None and turn.user_key.isdecimal():
             try:
                 family = await runtime.office.patients_on_phone(turn.user_key)
                 pat_num = family[0].pat_num if family else None

@@ -16,6 +16,7 @@ from bot.storage import Storage
 from flows.ports import AppointmentInfo, BookResult, OptionInfo, PatientInfo
 from od_adapter.availability import Preferences
 from od_adapter.booking import AppointmentBook, Booked, Changed, PatientRef
+from od_adapter.client import iso639_1
 from od_adapter.config import Practice
 from od_adapter.errors import OdBadRequest, OdUnavailable
 from od_adapter.models import Appointment, CommMode, NewCommlog, Patient, Provider, SentOrReceived
@@ -47,7 +48,7 @@ class OdOffice:
         return f"family:{self.practice.phone_number_id}:{hashlib.sha256(user_key.encode()).hexdigest()[:24]}"
 
     async def patients_on_phone(self, user_key: str) -> list[PatientInfo]:
-        if not user_key.isdigit():
+        if not user_key.isdecimal():
             return []  # a business-scoped id without a number: identified only by name and birthdate
         raw = await self.storage.get(self._family_key(user_key))
         if raw is not None:
@@ -68,7 +69,7 @@ class OdOffice:
         language: str,
         guarantor: int | None,
     ) -> PatientInfo:
-        phone = user_key if user_key.isdigit() else None
+        phone = user_key if user_key.isdecimal() else None
         if phone is None:
             # Meta gave no number: the patient is who their name and date of birth say, if the chart exists.
             known = await self.appointments.od.search_patients(
@@ -213,4 +214,5 @@ def _patient(patient: Patient) -> PatientInfo:
         birthdate=patient.birthdate,
         dentist=patient.pri_prov or None,
         guarantor=patient.guarantor,
+        language=iso639_1(patient.language),
     )

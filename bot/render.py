@@ -11,27 +11,30 @@ from typing import Any
 
 from bot.whatsapp import messages
 from flows.replies import Choice, Param, Reply
-from locales.catalog import message, when
+from locales.catalog import directed, isolate, message, when
 
 
-def _params(params: dict[str, Param], language: str) -> dict[str, str]:
+def _params(params: dict[str, Param], language: str, *, short: bool) -> dict[str, str]:
     rendered = {}
     for name, value in params.items():
         if isinstance(value, datetime):
-            rendered[name] = when(value, language)
+            rendered[name] = when(value, language, short=short)
         elif isinstance(value, str) and value.startswith("kind."):
             rendered[name] = message(value, language)
         else:
             rendered[name] = str(value)
-    return rendered
+    return {name: isolate(value, language) for name, value in rendered.items()}
 
 
-def _text(key: str, params: dict[str, Param], language: str) -> str:
-    return message(key, language).format(**_params(params, language))
+def _text(key: str, params: dict[str, Param], language: str, *, short: bool = False) -> str:
+    count = params.get("count")
+    template = message(key, language, count if isinstance(count, int) else None)
+    return directed(template.format(**_params(params, language, short=short)), language)
 
 
 def _title(choice: Choice, language: str) -> str:
-    return _text(choice.key, choice.params, language) if choice.key else choice.title
+    """A button or row title: short dates, so a time fits WhatsApp's 24 characters in every language."""
+    return _text(choice.key, choice.params, language, short=True) if choice.key else choice.title
 
 
 def render(replies: list[Reply], language: str, to: str) -> list[dict[str, Any]]:
@@ -53,11 +56,11 @@ def render(replies: list[Reply], language: str, to: str) -> list[dict[str, Any]]
                 messages.Row(
                     c.id,
                     _title(c, language),
-                    _text(c.description_key, c.params, language) if c.description_key else "",
+                    _text(c.description_key, c.params, language, short=True) if c.description_key else "",
                 )
                 for c in reply.rows
             ]
-            bodies.append(messages.list_message(to, full, message(reply.list_key, language), rows))
+            bodies.append(messages.list_message(to, full, _text(reply.list_key, {}, language), rows))
     if before:
         bodies.append(messages.text(to, "\n\n".join(before)))
     return bodies

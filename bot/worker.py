@@ -93,7 +93,7 @@ class Worker:
                     ready = False
                     await asyncio.sleep(1.0)
         finally:
-            sweeper.cancel()
+            await _stop(sweeper)
             if self._active:
                 await asyncio.wait(list(self._active.values()), timeout=self.lock_ttl)
 
@@ -312,3 +312,11 @@ class Worker:
                 await self.outbox.deliver_due()
             except Exception:
                 logger.exception("outbox sweep failed")
+
+
+async def _stop(task: asyncio.Task[None]) -> None:
+    """Cancel a background loop and wait until it has ended. A library can turn one cancellation into an
+    error the loop survives (a timeout racing the cancel), so it is cancelled again until it stops."""
+    while not task.done():
+        task.cancel()
+        await asyncio.wait([task], timeout=1.0)

@@ -9,6 +9,7 @@ from typing import TypedDict
 
 from pydantic import BaseModel
 
+from flows.nlu.language import LanguageDetector
 from flows.nlu.understanding import Understanding
 from flows.ports import Office, PracticeFacts
 from flows.replies import Reply
@@ -34,6 +35,8 @@ class TurnState(TypedDict, total=False):
     """The id of the button or list row the patient tapped, if any."""
     u: Understanding
     """What the understanding node read from the texts."""
+    language_switched: bool
+    """The patient asked for another language this turn."""
     replies: list[Reply]
     actions: list[ActionTaken]
 
@@ -47,3 +50,4 @@ class Deps:
     user_key: str
     conversation: str
     understand: Understand
+    languages: LanguageDetector

@@ -20,7 +20,7 @@ from flows.state import ConversationState
 
 Step = Literal[
     "emergency", "handoff", "reset", "greet", "info", "offer", "who", "details", "choose", "answer", "change",
-    "pick", "fallback",
+    "pick", "fallback", "acknowledge",
 ]  # fmt: skip
 STEPS: dict[str, object] = {
     "emergency": nodes.emergency,
@@ -36,6 +36,7 @@ STEPS: dict[str, object] = {
     "change": nodes.change,
     "pick": nodes.pick,
     "fallback": nodes.fallback,
+    "acknowledge": nodes.acknowledge,
 }
 CHOICE_STEPS: dict[str, Step] = {
     "opt": "choose", "apt": "pick", "kind": "offer", "yes": "answer", "no": "answer", "other": "answer",
@@ -69,7 +70,7 @@ def route_after_understand(state: TurnState) -> Step:
         return "greet"
     if u.kind or u.has_when:
         return "offer"
-    return "fallback"
+    return "acknowledge" if state.get("language_switched") else "fallback"
 
 
 def _waiting_step(conv: ConversationState, state: TurnState) -> Step | None:

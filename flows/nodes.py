@@ -13,9 +13,10 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from flows.context import ActionTaken, Deps, TurnState
-from flows.nlu.rules import has
+from flows.nlu.language import requested, settle
+from flows.nlu.lexicon import fold
+from flows.nlu.matching import has
 from flows.nlu.understanding import Intent, Understanding
-from flows.nlu.when import fold
 from flows.ports import AppointmentInfo, BookResult, OptionInfo, PatientInfo, PracticeFacts
 from flows.replies import Choice, Reply, text
 from flows.state import ConversationState, Wanted
@@ -45,20 +46,43 @@ def _acted(state: TurnState, action: str, done: AppointmentInfo) -> TurnState:
 async def understand(state: TurnState, runtime: Runtime[Deps]) -> Update:
     deps, conv = runtime.context, state["conv"]
     words = " ".join(t for t in state.get("texts", []) if t).strip()
-    u = await deps.understand(
-        words, deps.now.replace(tzinfo=None), conv.language or deps.practice.default_language, conv
-    )
+    detection = deps.languages.detect(words, deps.practice.languages) if words else None
+    asked = requested(words, deps.practice.languages) if words else None
+    switched = asked is not None and asked != conv.language
+    if asked is not None:
+        conv.language, conv.language_run = asked, None
+    else:
+        prior = None if conv.language or detection else await _chart_language(conv, deps)
+        conv.language, conv.language_run = settle(
+            conv.language, conv.language_run, detection, prior or deps.practice.default_language
+        )
+    # A message in another language is read in that language ("gracias" in an English conversation), even
+    # though the replies stay in the conversation's language until it switches.
+    reading = detection.language if detection else conv.language
+    u = await deps.understand(words, deps.now.replace(tzinfo=None), reading, conv)
+    if u.start is not None and u.start < deps.now.date():
+        # A past date ("yesterday", a date of birth) is never a visit the patient asks for.
+        u = u.model_copy(update={"start": None, "end": None})
     if (
         not u.emergency
         and deps.practice.emergency_words
         and has(fold(words), tuple(deps.practice.emergency_words))
     ):
         u = u.model_copy(update={"emergency": True})
-    if conv.language is None:
-        conv.language = (
-            u.language if u.language in deps.practice.languages else deps.practice.default_language
-        )
-    return {"u": u, "conv": conv}
+    replies = [text("language.switched")] if switched else []
+    return {"u": u, "conv": conv, "language_switched": switched, "replies": replies}
+
+
+async def _chart_language(conv: ConversationState, deps: Deps) -> str | None:
+    """The language on the patient's chart, when the first message cannot tell (a tap, "ok", "2")."""
+    family = await deps.office.patients_on_phone(deps.user_key)
+    conv.family, conv.family_checked = [p.pat_num for p in family], True
+    return next((p.language for p in family if p.language in deps.practice.languages), None)
+
+
+async def acknowledge(state: TurnState, runtime: Runtime[Deps]) -> Update:
+    """A message that only asked for another language: its confirmation is the whole reply."""
+    return _out(state)
 
 
 async def emergency(state: TurnState, runtime: Runtime[Deps]) -> Update:
@@ -67,7 +91,11 @@ async def emergency(state: TurnState, runtime: Runtime[Deps]) -> Update:
     state["conv"].handoff = "emergency"
     return _out(
         state,
-        text("emergency", phone=deps.practice.emergency_phone or "-"),
+        text(
+            "emergency",
+            phone=deps.practice.emergency_phone or "-",
+            emergency_number=deps.practice.emergency_number,
+        ),
         handoff_reply(deps.practice, deps.now),
     )
 
@@ -207,7 +235,7 @@ def _offer(state: TurnState, options: list[OptionInfo]) -> Update:
         return _out(state, text("offer.none"))
     conv.offered, conv.awaiting, conv.pending = options[:10], "option", None
     rows = [_row(f"opt:{o.id}", o.start, o.provider, o.minutes) for o in conv.offered]
-    return _out(state, Reply(key="offer.list", rows=rows))
+    return _out(state, Reply(key="offer.list", params={"count": len(rows)}, rows=rows))
 
 
 def _row(choice_id: str, when: Any, provider: str, minutes: int) -> Choice:
@@ -277,7 +305,7 @@ async def _create_patient(state: TurnState, runtime: Runtime[Deps], *, guarantor
         True,
         "nothing",
     )
-    if deps.user_key.isdigit():
+    if deps.user_key.isdecimal():
         # Only a number on the chart lets a conversation see and change existing visits; a user without one,
         # matched to a chart by name and date of birth, may book but not read or move what is booked.
         conv.family = [*conv.family, patient.pat_num]
@@ -399,7 +427,7 @@ async def change(state: TurnState, runtime: Runtime[Deps]) -> Update:
 async def pick(state: TurnState, runtime: Runtime[Deps]) -> Update:
     deps, conv, u = runtime.context, state["conv"], state["u"]
     choice = state.get("choice_id") or ""
-    apt_num = int(choice[4:]) if choice.startswith("apt:") and choice[4:].isdigit() else None
+    apt_num = int(choice[4:]) if choice.startswith("apt:") and choice[4:].isdecimal() else None
     if apt_num is None and u.choice is not None and conv.appointments:
         index = len(conv.appointments) - 1 if u.choice == -1 else u.choice - 1
         apt_num = conv.appointments[index] if 0 <= index < len(conv.appointments) else None

@@ -22,6 +22,8 @@ class PatientInfo(BaseModel):
     birthdate: date | None = None
     dentist: int | None = None
     guarantor: int = 0
+    language: str | None = None
+    """The chart's language (ISO 639-1), when Open Dental has one."""
 
 
 class OptionInfo(BaseModel):
@@ -61,6 +63,7 @@ class PracticeFacts(BaseModel):
     """The kinds a new patient may book; the first is their default."""
     info: dict[str, str] = Field(default_factory=dict)
     emergency_phone: str = ""
+    emergency_number: str = "112"
     hours: BusinessHours = Field(default_factory=BusinessHours)
     """When staff answer: a handoff tells the patient when to expect a reply."""
     handoff_failures: int = 3

@@ -37,6 +37,8 @@ class NewPatient(BaseModel):
 class ConversationState(BaseModel):
     version: int = STATE_VERSION
     language: str | None = None
+    language_run: tuple[str, int] | None = None
+    """Consecutive messages in another language; a run of them switches the conversation (see nlu.language)."""
     family: list[int] = Field(default_factory=list)
     """Patients whose phone is this WhatsApp number (a family can share one)."""
     family_checked: bool = False
@@ -61,7 +63,7 @@ class ConversationState(BaseModel):
 
     def finish_flow(self) -> None:
         """Forget the request, keep who the patient is and their language."""
-        keep = {"language", "family", "family_checked", "patient", "dentist", "new_patient"}
+        keep = {"language", "language_run", "family", "family_checked", "patient", "dentist", "new_patient"}
         fresh = ConversationState()
         for name in type(self).model_fields:
             if name not in keep:

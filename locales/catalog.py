@@ -1,94 +1,88 @@
-"""The patient-facing messages in English and Spanish, and Babel formatting of dates and times.
+"""The patient-facing messages in seven languages, from gettext catalogs compiled at start, and Babel dates.
 
-Keys name the message; `{placeholders}` are named. (The languages issue moves these into gettext catalogs for
-seven languages; the keys stay.)
+Messages are looked up by key (the gettext context); the English text is the source (`locales/messages.py`).
+Arabic replies start with a right-to-left mark and isolate every inserted value, so a time, a phone number or a
+Latin name keeps its own direction inside the Arabic sentence.
 """
 
 from __future__ import annotations
 
+import gettext
+import io
 from datetime import datetime
+from functools import cache
+from pathlib import Path
 
 from babel.dates import format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 
-MESSAGES: dict[str, dict[str, str]] = {
-    "greeting": {"en": "Hi! I'm the booking assistant of {practice}. What would you like to do?",
-                 "es": "¡Hola! Soy el asistente de citas de {practice}. ¿Qué te gustaría hacer?"},
-    "reset": {"en": "OK, let's start over. What would you like to do?", "es": "De acuerdo, empecemos de nuevo. ¿Qué te gustaría hacer?"},
-    "fallback": {"en": "Sorry, I didn't understand. I can book, move or cancel an appointment.",
-                 "es": "Perdona, no te he entendido. Puedo reservar, cambiar o cancelar una cita."},
-    "fallback.giving_up": {"en": "I'm sorry I keep misunderstanding you.", "es": "Lo siento, no consigo entenderte."},
-    "welcome": {"en": "You're welcome! Write any time.", "es": "¡De nada! Escríbenos cuando quieras."},
-    "handoff": {"en": "I've asked a member of our team to reply to you here as soon as possible.",
-                "es": "He pedido a una persona de nuestro equipo que te responda aquí lo antes posible."},
-    "handoff.closed": {"en": "I've passed your message to our team. The office is closed now, so they will reply here from {when}.",
-                       "es": "He pasado tu mensaje a nuestro equipo. La clínica está cerrada ahora; te responderán aquí a partir del {when}."},
-    "od_unavailable.staff": {"en": "Sorry, our booking system isn't answering, so I can't finish this myself.",
-                             "es": "Lo siento, nuestro sistema de citas no responde, así que no puedo terminar esto yo."},
-    "emergency": {"en": "If you have severe pain, swelling, bleeding or a broken tooth, please call us now at {phone}. If it is life-threatening, call 911.",
-                  "es": "Si tienes dolor fuerte, hinchazón, sangrado o un diente roto, llámanos ahora al {phone}. Si tu vida corre peligro, llama al 911."},
-    "info.answer": {"en": "{answer}", "es": "{answer}"},
-    "info.topics": {"en": "I can tell you about: {topics}.", "es": "Puedo informarte sobre: {topics}."},
-    "ask.who": {"en": "Who is the visit for? Please type their first name and date of birth.",
-                "es": "¿Para quién es la cita? Escribe su nombre y su fecha de nacimiento."},
-    "ask.who_again": {"en": "I couldn't match that name. Please type the first name and date of birth (for example: Emma 04/18/2012).",
-                      "es": "No encuentro ese nombre. Escribe el nombre y la fecha de nacimiento (por ejemplo: Sofía 02/07/2014)."},
-    "ask.details": {"en": "Welcome! To book your first visit, please send the patient's first and last name and date of birth (for example: Ana Lopez 03/14/1985).",
-                    "es": "¡Bienvenido! Para tu primera visita, envíanos el nombre, el apellido y la fecha de nacimiento del paciente (por ejemplo: Ana López 14/03/1985)."},
-    "ask.details_missing": {"en": "Thanks. I still need the first and last name and the date of birth.",
-                            "es": "Gracias. Aún necesito el nombre, el apellido y la fecha de nacimiento."},
-    "ask.kind": {"en": "What kind of visit do you need?", "es": "¿Qué tipo de cita necesitas?"},
-    "ask.which": {"en": "Which appointment?", "es": "¿Qué cita?"},
-    "ask.which_again": {"en": "Please choose one of the appointments in the list.", "es": "Elige una de las citas de la lista."},
-    "offer.list": {"en": "Here are the times I found. Pick one, or tell me another day or time.",
-                   "es": "Estas son las horas que he encontrado. Elige una o dime otro día u hora."},
-    "offer.none": {"en": "I couldn't find a free time for that. Tell me another day or time, or say \"as soon as possible\".",
-                   "es": "No encuentro hueco para eso. Dime otro día u hora, o escribe \"lo antes posible\"."},
-    "offer.exact_taken": {"en": "That exact time isn't free.", "es": "Esa hora exacta no está libre."},
-    "offer.stale": {"en": "That list is out of date, so here is what is free now.", "es": "Esa lista ya no está al día; esto es lo que hay libre ahora."},
-    "row.option": {"en": "{when}", "es": "{when}"},
-    "row.option_detail": {"en": "{provider} · {minutes} min", "es": "{provider} · {minutes} min"},
-    "confirm.book": {"en": "{kind} on {when} with {provider}. Shall I book it?", "es": "{kind} el {when} con {provider}. ¿La reservo?"},
-    "confirm.reschedule": {"en": "Move your appointment to {when} with {provider}?", "es": "¿Cambio tu cita al {when} con {provider}?"},
-    "booked": {"en": "Booked! {when} with {provider}. See you then.", "es": "¡Reservada! {when} con {provider}. Te esperamos."},
-    "rescheduled": {"en": "Done: your appointment is now on {when} with {provider}.", "es": "Hecho: tu cita es ahora el {when} con {provider}."},
-    "taken": {"en": "Sorry, that time was just taken.", "es": "Lo siento, esa hora se acaba de ocupar."},
-    "ok.other_time": {"en": "No problem. Which other time would suit you?", "es": "Sin problema. ¿Qué otra hora te viene bien?"},
-    "kept": {"en": "OK, I haven't changed anything.", "es": "De acuerdo, no he cambiado nada."},
-    "none_upcoming": {"en": "I can't find an upcoming appointment for this number.", "es": "No encuentro ninguna cita próxima para este número."},
-    "cancel.ask": {"en": "Cancel your appointment on {when}?", "es": "¿Cancelo tu cita del {when}?"},
-    "cancelled": {"en": "Your appointment on {when} is cancelled. Write any time to book again.",
-                  "es": "Tu cita del {when} está cancelada. Escríbenos cuando quieras para reservar otra."},
-    "confirmed": {"en": "Thank you! Your appointment on {when} is confirmed.", "es": "¡Gracias! Tu cita del {when} está confirmada."},
-    "reschedule.current": {"en": "Your appointment is on {when}.", "es": "Tu cita es el {when}."},
-    "od_unavailable": {"en": "Sorry, our booking system isn't answering right now. Please try again in a few minutes.",
-                       "es": "Lo siento, nuestro sistema de citas no responde ahora mismo. Inténtalo de nuevo en unos minutos."},
-    "unsupported": {"en": "Sorry, I can only read text messages and taps on buttons. Could you type what you need?",
-                    "es": "Lo siento, solo puedo leer mensajes de texto y botones. ¿Puedes escribir lo que necesitas?"},
-    "button.book": {"en": "Book", "es": "Reservar"},
-    "button.reschedule": {"en": "Reschedule", "es": "Cambiar cita"},
-    "button.cancel": {"en": "Cancel a visit", "es": "Cancelar cita"},
-    "button.yes": {"en": "Yes, book it", "es": "Sí, resérvala"},
-    "button.no": {"en": "No", "es": "No"},
-    "button.other_times": {"en": "Other times", "es": "Otras horas"},
-    "button.yes_cancel": {"en": "Yes, cancel", "es": "Sí, cancelar"},
-    "button.no_keep": {"en": "No, keep it", "es": "No, mantener"},
-    "button.see_times": {"en": "See times", "es": "Ver horas"},
-    "button.choose": {"en": "Choose", "es": "Elegir"},
-    "kind.cleaning": {"en": "Cleaning", "es": "Limpieza"},
-    "kind.consultation": {"en": "Check-up", "es": "Revisión"},
-    "kind.emergency": {"en": "Emergency visit", "es": "Urgencia"},
-    "kind.new_patient": {"en": "New patient exam", "es": "Primera visita"},
-    "kind.visit": {"en": "Visit", "es": "Cita"},
-}  # fmt: skip
-DATETIME_FORMAT = "EEE d MMM, HH:mm"
+from locales.messages import SOURCES, Source
+
+LANGUAGES = ("en", "es", "pt", "fr", "de", "ar", "hi")
+RTL = frozenset({"ar"})
+LOCALES_DIR = Path(__file__).parent
+RLM, FSI, PDI = "\u200f", "\u2068", "\u2069"
+# Bodies read the whole date; list rows hold at most 24 characters, so they get a short form.
+LONG_DATETIME = {
+    "en": "EEEE d MMMM, HH:mm",
+    "es": "EEEE d 'de' MMMM, HH:mm",
+    "pt": "EEEE, d 'de' MMMM 'às' HH:mm",
+    "fr": "EEEE d MMMM 'à' HH:mm",
+    "de": "EEEE, d. MMMM, HH:mm 'Uhr'",
+    "ar": "EEEE d MMMM، HH:mm",
+    "hi": "EEEE, d MMMM, HH:mm",
+}
+SHORT_DATETIME = {
+    "en": "EEE d MMM, HH:mm",
+    "es": "EEE d MMM, HH:mm",
+    "pt": "EEE, d MMM, HH:mm",
+    "fr": "EEE d MMM 'à' HH:mm",
+    "de": "EEE, d. MMM, HH:mm",
+    "ar": "EEEE d/M، HH:mm",
+    "hi": "EEE, d MMM, HH:mm",
+}
+SOURCE_BY_KEY: dict[str, Source] = {s.key: s for s in SOURCES}
 
 
-def message(key: str, language: str) -> str:
-    """The message for a key in a language, falling back to English (never to the key itself)."""
-    texts = MESSAGES[key]
-    return texts.get(language) or texts["en"]
+def po_path(language: str) -> Path:
+    return LOCALES_DIR / language / "LC_MESSAGES" / "messages.po"
 
 
-def when(value: datetime, language: str) -> str:
-    """A date and time the way the patient reads them ("Tue 25 Nov, 10:30", "mar 25 nov, 10:30")."""
-    return format_datetime(value, DATETIME_FORMAT, locale=language)
+@cache
+def translations(language: str) -> gettext.NullTranslations:
+    """The language's catalog, compiled from its .po in memory once per process (English when there is none)."""
+    path = po_path(language if language in LANGUAGES else "en")
+    if not path.exists():
+        return gettext.NullTranslations()
+    with path.open("rb") as f:
+        catalog = read_po(f, locale=language)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)
+
+
+def message(key: str, language: str, count: int | None = None) -> str:
+    """The message for a key, in the language's plural form for `count`; English where a catalog lacks it."""
+    source = SOURCE_BY_KEY[key]
+    catalog = translations(language)
+    if source.plural is None:
+        return catalog.pgettext(key, source.text)
+    return catalog.npgettext(key, source.text, source.plural, 1 if count is None else count)
+
+
+def when(value: datetime, language: str, *, short: bool = False) -> str:
+    """A date and time the way the patient reads them ("martes 3 de marzo, 10:30", "mardi 3 mars à 10:30")."""
+    patterns = SHORT_DATETIME if short else LONG_DATETIME
+    return format_datetime(value, patterns.get(language, patterns["en"]), locale=language)
+
+
+def isolate(value: str, language: str) -> str:
+    """An inserted value, kept in its own direction inside a right-to-left sentence."""
+    return f"{FSI}{value}{PDI}" if language in RTL else value
+
+
+def directed(text: str, language: str) -> str:
+    """A whole message, anchored right-to-left for Arabic so WhatsApp aligns and orders it correctly."""
+    return f"{RLM}{text}" if language in RTL and not text.startswith(RLM) else text

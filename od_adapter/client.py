@@ -58,6 +58,19 @@ def iso639_2(language: str) -> str:
     return str(found.alpha_3)
 
 
+def iso639_1(language: str) -> str | None:
+    """A chart's `Language` ("spa", "fre", "Spanish") as a two-letter code, or None when it names none."""
+    code = language.strip()
+    if not code:
+        return None
+    found = (
+        pycountry.languages.get(alpha_3=code.lower())
+        or pycountry.languages.get(bibliographic=code.lower())
+        or pycountry.languages.get(name=code.title())
+    )
+    return getattr(found, "alpha_2", None)
+
+
 class OpenDentalClient:
     def __init__(self, http: OdHttp, *, page_limit: int = 100) -> None:
         self._http = http

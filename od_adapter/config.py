@@ -16,6 +16,7 @@ from typing import Annotated, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
+from phonenumbers import shortnumberinfo
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -229,6 +230,10 @@ class HandoffSettings(Strict):
     template_language: str = "en_US"
 
 
+# The local habit first where a region answers to several (the US also routes 112, Britain 112 and 999).
+EMERGENCY_NUMBERS = ("911", "000", "999", "112", "123")
+
+
 class Practice(Strict):
     phone_number_id: str
     name: str
@@ -243,8 +248,25 @@ class Practice(Strict):
     commlog: CommlogSettings = CommlogSettings()
     handoff: HandoffSettings = HandoffSettings()
     emergency_phone: str = ""
+    emergency_number: str = ""
+    """The public emergency number the safety message gives; empty picks the region's (911, 000, 999, 112...)."""
     info: dict[str, str] = Field(default_factory=dict)
     """Answers to common questions by topic: hours, address, parking, insurance, bring."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _region_emergency_number(cls, data: object) -> object:
+        if isinstance(data, dict) and not data.get("emergency_number"):
+            region = str(data.get("region") or "US").upper()
+            found = (n for n in EMERGENCY_NUMBERS if shortnumberinfo.is_emergency_number(n, region))
+            return {**data, "emergency_number": next(found, "112")}
+        return data
+
+    @model_validator(mode="after")
+    def _known_emergency_number(self) -> Self:
+        if not shortnumberinfo.is_emergency_number(self.emergency_number, self.region.upper()):
+            raise ValueError(f"{self.emergency_number!r} is not an emergency number in {self.region}")
+        return self
 
     @field_validator("timezone")
     @classmethod

@@ -19,7 +19,7 @@ class InvalidPhoneNumber(ValueError):
 
 def parse_whatsapp_id(wa_id: str) -> PhoneNumber:
     """Parse a WhatsApp id (digits, country code first, no plus sign) or an E.164 string."""
-    digits = "".join(ch for ch in wa_id if ch.isdigit())
+    digits = "".join(ch for ch in wa_id if ch.isdecimal())
     if not 7 <= len(digits) <= 15:
         raise InvalidPhoneNumber("not a phone number")
     try:
@@ -68,7 +68,7 @@ def search_digits(wa_id: str) -> str:
 
 def normalise_stored(stored: str, region: str) -> str | None:
     """The E.164 form of a phone as the office typed it, read in the practice's country; None if unreadable."""
-    if sum(ch.isdigit() for ch in stored) < 7:
+    if sum(ch.isdecimal() for ch in stored) < 7:
         return None
     try:
         number = phonenumbers.parse(stored, region)

@@ -92,5 +92,5 @@ IntList = Annotated[
 
 def endpoint_name(method: str, path: str) -> str:
     """`PUT /appointments/{id}/Confirm` style names: ids out, so counters stay low-cardinality."""
-    parts = ["{id}" if part.isdigit() else part for part in path.strip("/").split("/")]
+    parts = ["{id}" if part.isdecimal() else part for part in path.strip("/").split("/")]
     return f"{method} /{'/'.join(parts)}"

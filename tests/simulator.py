@@ -36,7 +36,8 @@ from aiohttp.test_utils import TestServer
 from bot.crypto import conversation_id, new_key
 from bot.sandbox.whatsapp import GRAPH_FAKE_KEY, GraphFake, SentMessage, add_whatsapp_sandbox, status_payload
 from bot.webhook import SIGNATURE_HEADER, sign
-from locales.catalog import MESSAGES
+from locales.catalog import RLM, message
+from locales.messages import SOURCES
 from od_adapter.models import AptStatus
 from od_adapter.sandbox.seed import build_office, load_seed
 from tests.conftest import free_port
@@ -50,12 +51,27 @@ CONVERSATION_KEY = "simulator-conversation-key"
 FIRST_PRACTICE = 100000000000001
 
 OPENINGS = {
-    "book": {"en": "Hi, can I get a cleaning next week please?", "es": "Hola, quiero una limpieza la semana que viene"},
-    "new": {"en": "Hi, I'd like to book an appointment", "es": "Hola, quiero pedir una cita por favor"},
-    "reschedule": {"en": "I need to reschedule my appointment", "es": "Necesito cambiar mi cita"},
-    "cancel": {"en": "I need to cancel my appointment", "es": "Necesito cancelar mi cita por favor"},
-    "confirm": {"en": "Yes, I'll be there", "es": "Sí, allí estaré"},
-    "info": {"en": "what are your hours?", "es": "¿cuál es su horario?"},
+    "book": {"en": "Hi, can I get a cleaning next week please?", "es": "Hola, quiero una limpieza la semana que viene",
+             "pt": "Olá, quero marcar uma limpeza na semana que vem",
+             "fr": "Bonjour, je voudrais un détartrage la semaine prochaine",
+             "de": "Hallo, ich möchte nächste Woche eine Zahnreinigung", "ar": "مرحبا، أريد موعد تنظيف الأسبوع القادم",
+             "hi": "नमस्ते, मुझे अगले हफ्ते दाँतों की सफ़ाई का अपॉइंटमेंट चाहिए"},
+    "new": {"en": "Hi, I'd like to book an appointment", "es": "Hola, quiero pedir una cita por favor",
+            "pt": "Olá, quero marcar uma consulta", "fr": "Bonjour, je voudrais prendre rendez-vous",
+            "de": "Hallo, ich möchte einen Termin vereinbaren", "ar": "مرحبا، أريد حجز موعد",
+            "hi": "नमस्ते, मुझे अपॉइंटमेंट बुक करना है"},
+    "reschedule": {"en": "I need to reschedule my appointment", "es": "Necesito cambiar mi cita",
+                   "pt": "Preciso remarcar minha consulta", "fr": "Je dois déplacer mon rendez-vous",
+                   "de": "Ich muss meinen Termin verschieben", "ar": "أريد تغيير الموعد",
+                   "hi": "मुझे अपने अपॉइंटमेंट का समय बदलना है"},
+    "cancel": {"en": "I need to cancel my appointment", "es": "Necesito cancelar mi cita por favor",
+               "pt": "Preciso cancelar minha consulta", "fr": "Je dois annuler mon rendez-vous",
+               "de": "Ich muss meinen Termin absagen", "ar": "أريد إلغاء موعدي", "hi": "मुझे अपना अपॉइंटमेंट रद्द करना है"},
+    "confirm": {"en": "Yes, I'll be there", "es": "Sí, allí estaré", "pt": "Sim, estarei lá", "fr": "Oui, je serai là",
+                "de": "Ja, ich komme", "ar": "نعم، سأحضر", "hi": "हाँ, मैं आऊंगा"},
+    "info": {"en": "what are your hours?", "es": "¿cuál es su horario?", "pt": "Qual é o horário de funcionamento?",
+             "fr": "Quels sont vos horaires ?", "de": "Wie sind Ihre Öffnungszeiten?", "ar": "ما هي ساعات العمل؟",
+             "hi": "क्लिनिक का समय क्या है?"},
 }  # fmt: skip
 # Patients who book ask for different things, as real ones do; all of them asking for the one hygiene chair's
 # first three times next week would measure a queue for one chair, not the assistant.
@@ -70,7 +86,7 @@ BOOKING_ASKS = {
         "Hola, quiero una limpieza la semana que viene",
         "Hola, quiero una limpieza la semana que viene por la tarde",
     ],
-}
+} | {language: [OPENINGS["book"][language]] for language in ("pt", "fr", "de", "ar", "hi")}
 DONE = {
     "book": "booked",
     "new": "booked",
@@ -78,7 +94,13 @@ DONE = {
     "cancel": "cancelled",
     "confirm": "confirmed",
 }
-NEW_PATIENT_DETAILS = {"en": "{first} Lopez 03/14/1985", "es": "{first} López 14/03/1985"}
+NEW_PATIENT_DETAILS = {"en": "{first} Lopez 03/14/1985", "es": "{first} López 14/03/1985",
+                       "pt": "{first} Souza 14/03/1985", "fr": "{first} Martin 14/03/1985",
+                       "de": "{first} Müller 14.03.1985", "ar": "{first} Ahmed 14/03/1985",
+                       "hi": "{first} Sharma 14/03/1985"}  # fmt: skip
+SPOKEN = ("en", "es", "pt", "fr", "de", "ar", "hi")
+"""The languages patients write in, in turn (English and Spanish twice as often, as in the practices served)."""
+ROTATION = ("en", "es", "en", "pt", "es", "fr", "en", "de", "ar", "hi")
 
 
 def _pattern(template: str) -> re.Pattern[str]:
@@ -86,15 +108,23 @@ def _pattern(template: str) -> re.Pattern[str]:
     return re.compile(".+?".join(re.escape(part) for part in literal), re.S)
 
 
-# Every catalog message as a pattern, most specific first, so a reply can be named by its key.
-KEYS = sorted(
-    ((key, language, _pattern(text)) for key, texts in MESSAGES.items() for language, text in texts.items()),
-    key=lambda item: -len(MESSAGES[item[0]][item[1]].replace("{", "")),
-)
+# Every catalog message (each plural form) in the languages patients speak here, as a pattern, most specific
+# first, so a reply can be named by its key.
+TEXTS = {
+    (source.key, language, message(source.key, language, count))
+    for source in SOURCES
+    for language in SPOKEN
+    for count in (1, 2)
+}
+KEYS = [
+    (key, language, _pattern(text))
+    for key, language, text in sorted(TEXTS, key=lambda item: -len(item[2].replace("{", "")))
+]
 
 
 def reply_key(text: str) -> str:
     """The catalog key of a reply's text (its first message part), or "?"."""
+    text = text.removeprefix(RLM)  # Arabic replies open with a right-to-left mark
     return next((key for key, _, pattern in KEYS if pattern.match(text)), "?")
 
 
@@ -552,7 +582,7 @@ def cast(stack: Stack, per_practice: int, *, seed: int = 7, mix: dict[str, int] 
         rng.shuffle(others)
         for i in range(per_practice):
             goal = goals[i % len(goals)]
-            language = "es" if i % 3 == 2 else "en"
+            language = ROTATION[(i + n) % len(ROTATION)]
             if goal in ("reschedule", "cancel", "confirm") and visits:
                 who = visits.pop()
                 wa_id, first = who.wa_id, who.first_name

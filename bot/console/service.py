@@ -215,7 +215,7 @@ def _matches(row: Row, record: ConversationRecord, score: float, practice: Pract
         return False
     if query.search:
         needle = query.search.strip().lower()
-        digits = "".join(ch for ch in needle if ch.isdigit())
+        digits = "".join(ch for ch in needle if ch.isdecimal())
         if needle not in row.name.lower() and not (digits and digits in row.phone):
             return False
     return True

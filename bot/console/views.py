@@ -115,7 +115,7 @@ async def conversations(request: web.Request) -> web.Response:
         practice=request.query.get("practice", ""),
         language=request.query.get("language", ""),
         search=request.query.get("q", "")[:80],
-        page=int(request.query.get("page", "1")) if request.query.get("page", "1").isdigit() else 1,
+        page=int(request.query.get("page", "1")) if request.query.get("page", "1").isdecimal() else 1,
     )
     listing = await console.listing(operator, query)
     context = {

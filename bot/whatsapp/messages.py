@@ -6,6 +6,7 @@ they raise only for what cannot be repaired (no rows, more than three buttons).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +26,8 @@ ID_MAX = 200
 
 def shorten(text: str, limit: int) -> str:
     """Fit text in `limit` characters, cutting at a word boundary where one is near, with an ellipsis."""
-    text = " ".join(text.split()) if "\n" not in text else text.strip()
+    # Collapse whitespace, but keep the no-break spaces French puts before "?" and "!".
+    text = re.sub(r"[^\S\u00a0\u202f]+", " ", text).strip() if "\n" not in text else text.strip()
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
@@ -57,7 +59,7 @@ def _envelope(to: str, kind: str, content: dict[str, Any], reply_to: str | None)
 
 def recipient(user_key: str) -> str:
     """Meta wants a `+` and the country code; business-scoped user ids go as they are."""
-    return f"+{user_key}" if user_key.isdigit() else user_key
+    return f"+{user_key}" if user_key.isdecimal() else user_key
 
 
 def text(to: str, body: str, *, reply_to: str | None = None, preview_url: bool = False) -> dict[str, Any]:

@@ -37,23 +37,30 @@ ACT_LABELS = [
 ]
 LANGUAGES = {"English": "en", "Spanish": "es", "French": "fr", "German": "de", "Portuguese": "pt",
              "Italian": "it", "Hindi": "hi", "Arabic": "ar"}  # fmt: skip
+# The system's last turn asked the patient to confirm, as the graph does before a write.
+CONFIRMING = re.compile(
+    r"\b(?:book|appointment|schedule|reserve|confirm|correct|right|proceed)\b[^?]*\?\s*$", re.I
+)
 BOOKING_TYPES = {"datetimeV2.date", "datetimeV2.time", "datetimeV2.datetime"}
 
 
-def predicted_label(u: Understanding) -> str | None:
-    """Our understanding mapped to the SGD labels, in the same order of precedence as the expected ones."""
+def predicted_label(u: Understanding, asked: bool = False) -> str | None:
+    """Our understanding mapped to the SGD labels the way the graph acts on it. `asked`: the system's last turn
+    was a question, as when the graph awaits a yes; then "yes, book it" answers it rather than asking anew,
+    while after a statement a thank-you closes even when it starts with "okay"."""
+    if u.intent is Intent.OTHER_TIMES:  # "no, someone else": the graph offers alternatives
+        return "other_options"
+    if u.yes is False or u.intent is Intent.NEVER_MIND:  # "no, book it Thursday": a correction
+        return "no"
+    if u.intent is Intent.THANKS and not asked:
+        return "close"
+    if u.yes is True and asked:
+        return "yes"
     if u.intent is Intent.BOOK:
         return "book"
-    if u.yes is False or u.intent is Intent.NEVER_MIND:
-        return "no"
     if u.yes is True or u.choice is not None:
         return "yes"
-    return {
-        Intent.OTHER_TIMES: "other_options",
-        Intent.BOOK: "book",
-        Intent.INFO: "info",
-        Intent.THANKS: "close",
-    }.get(u.intent)  # type: ignore[arg-type]
+    return {Intent.INFO: "info", Intent.THANKS: "close"}.get(u.intent)  # type: ignore[arg-type]
 
 
 def expected_label(actions: list[dict[str, Any]]) -> str | None:
@@ -97,7 +104,7 @@ def evaluate_sgd(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
                     failures["time"][failure_class(span["text"])] += 1
         if row.get("user_actions") and (expected := expected_label(row["user_actions"])):
             acts += 1
-            got = predicted_label(u)
+            got = predicted_label(u, asked=bool(CONFIRMING.search(row.get("prev_system_utterance") or "")))
             if got == expected:
                 acts_ok += 1
             else:

@@ -3,8 +3,8 @@
 The model fills the same `Understanding` through structured output. It sees the patient's own words, today's
 date and time zone, the times we offered (no names, no other patients) and what we are waiting for; it never
 sees other patients' data and cannot act: the graph still needs the patient's explicit yes to write anything.
-Safety is not left to it: the rules' emergency, staff-only and ask-for-a-person detection and language
-detection always stand.
+Safety is not left to it: the rules' emergency, staff-only and ask-for-a-person detection always stand; the
+conversation's language is chosen before either reads the message (`flows/nlu/language.py`).
 """
 
 from __future__ import annotations
@@ -65,7 +65,6 @@ class LlmUnderstanding:
                 "emergency": reading.emergency or rules.emergency,
                 "out_of_scope": reading.out_of_scope or rules.out_of_scope,
                 "intent": Intent.HUMAN if rules.intent is Intent.HUMAN else reading.intent,
-                "language": rules.language or reading.language,
             }
         )
 

@@ -1,4 +1,4 @@
-"""Offline understanding: keywords and patterns in English and Spanish, no network, no cost, no PHI leaving.
+"""Offline understanding: keywords and patterns in seven languages, no network, no cost, no PHI leaving.
 
 Matching is on accent-folded, lowercased text with word boundaries. The order of the intent table matters: the
 first intent whose words appear wins, so specific phrases ("change my appointment") come before general ones.
@@ -8,65 +8,124 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import cache
+from typing import NamedTuple
 
 from flows.nlu import triggers
+from flows.nlu.lexicon import LEXICONS, fold
+from flows.nlu.matching import has
 from flows.nlu.understanding import Intent, Understanding
-from flows.nlu.when import birthdate_in, fold, resolve
+from flows.nlu.when import birthdate_in, read, resolve
 
-INTENTS: list[tuple[Intent, tuple[str, ...]]] = [
-    (Intent.HUMAN, triggers.words(triggers.HUMAN)),
-    (Intent.NEVER_MIND, ("never mind", "nevermind", "forget it", "stop", "start over", "olvidalo", "olvidelo", "dejalo",
-                         "no importa", "empezar de nuevo")),
-    (Intent.RESCHEDULE, ("reschedule", "move my", "change my appointment", "change the appointment", "different time",
-                         "another day", "cambiar mi cita", "cambiar la cita", "mover mi cita", "reprogramar", "cambiar de hora",
-                         "cambiar el dia")),
-    (Intent.CANCEL, ("cancel", "call off", "can't make it", "cannot make it", "cancelar", "anular", "no podre ir", "no puedo ir")),
-    (Intent.CONFIRM, ("confirm my", "confirm the appointment", "i'll be there", "i will be there", "see you then",
-                      "confirmar mi", "confirmo", "ahi estare", "alli estare", "confirmar la cita")),
-    (Intent.OTHER_TIMES, ("other times", "other time", "other options", "something else", "more times", "later times",
-                          "anything else", "someone else", "anyone else", "another one", "any other", "otras horas",
-                          "otros horarios", "otra hora", "mas opciones", "otro horario", "otra opcion")),
-    (Intent.INFO, ("hours", "open", "close", "address", "where are you", "where are they", "located", "location",
-                   "parking", "insurance", "bring", "phone number", "contact number", "their number", "do they offer",
-                   "do you offer", "services", "horario", "abren", "cierran", "direccion", "donde estan", "estacionamiento",
-                   "seguro", "traer", "telefono", "servicios")),
-    (Intent.BOOK, ("book", "appointment", "schedule", "make an", "come in", "see the dentist", "see a dentist", "checkup",
-                   "check-up", "check up", "cleaning", "available", "availability", "any time", "slot", "cita", "reservar",
-                   "agendar", "turno", "consulta", "limpieza", "revision", "disponible", "hueco", "quiero ir")),
-    (Intent.GREETING, ("hi", "hello", "hey", "good morning", "good afternoon", "hola", "buenos dias", "buenas tardes", "buenas")),
-    (Intent.THANKS, ("thanks", "thank you", "thx", "bye", "goodbye", "that's all", "that is all", "nothing else",
-                     "gracias", "muchas gracias", "adios", "eso es todo", "nada mas")),
+INTENT_TABLES: list[tuple[Intent, str]] = [
+    (Intent.NEVER_MIND, "never_mind"), (Intent.RESCHEDULE, "reschedule"), (Intent.CANCEL, "cancel"),
+    (Intent.CONFIRM, "confirm"), (Intent.OTHER_TIMES, "other_times"), (Intent.INFO, "info"), (Intent.BOOK, "book"),
+    (Intent.GREETING, "greeting"), (Intent.THANKS, "thanks"),
 ]  # fmt: skip
 KINDS: list[tuple[str, tuple[str, ...]]] = [
-    ("emergency", ("emergency", "urgent", "urgencia", "emergencia")),
-    ("cleaning", ("cleaning", "clean", "hygiene", "hygienist", "limpieza", "higiene")),
-    ("new_patient", ("new patient", "first visit", "paciente nuevo", "primera vez", "primera visita")),
+    ("emergency", ("emergency", "urgent", "urgencia", "emergencia", "urgencia", "urgence", "notfall", "طارئ", "طوارئ",
+                   "इमरजेंसी", "emergency")),
+    ("cleaning", ("cleaning", "clean", "hygiene", "hygienist", "limpieza", "higiene", "limpeza", "detartrage", "nettoyage",
+                  "zahnreinigung", "reinigung", "prophylaxe", "تنظيف", "सफाई", "safai")),
+    ("new_patient", ("new patient", "first visit", "paciente nuevo", "primera vez", "primera visita", "paciente novo",
+                     "primeira consulta", "nouveau patient", "premiere visite", "neuer patient", "neupatient", "مريض جديد",
+                     "नया मरीज", "naya patient")),
     ("consultation", ("checkup", "check-up", "check up", "exam", "consultation", "consult", "look at", "revision",
-                      "chequeo", "consulta", "examen", "valoracion")),
+                      "chequeo", "consulta", "examen", "valoracion", "avaliacao", "controle", "kontrolle", "untersuchung",
+                      "فحص", "كشف", "जांच", "jaanch", "jaanch")),
 ]  # fmt: skip
 EMERGENCY = triggers.words(triggers.EMERGENCY)
-YES = ("yes", "yeah", "yep", "yup", "sure", "ok", "okay", "correct", "right", "that works", "works for me", "perfect",
-       "sounds good", "please do", "confirm", "book it", "great", "fine", "alright", "all right", "agreeable", "agree",
-       "go with", "that one works", "this one works", "reserve it", "si", "claro", "vale", "de acuerdo", "perfecto",
-       "correcto", "esta bien", "me sirve", "dale", "confirmo", "genial")  # fmt: skip
-NO = ("no", "nope", "nah", "not really", "doesn't work", "does not work", "don't", "negative", "no gracias", "no puedo",
-      "no me sirve", "tampoco")  # fmt: skip
+BOOK_IT = ("book it", "book that", "book this", "schedule it", "reserve it", "reserve that", "reservala",
+           "resérvala", "reserve-le", "buchen sie", "احجزه", "बुक कर दो", "book kar do")  # fmt: skip
+NOT_A_NO = ("no problem", "no hay problema", "sem problema", "pas de probleme", "kein problem", "لا مشكله", "koi baat nahi",
+            "कोई बात नहीं")  # fmt: skip
 ORDINAL_PICK = re.compile(
-    r"\b(\d{1,2})(?:st|nd|rd|th|º|ª|a|o)?\s+(?:one|option|opcion|time|hora)\b", re.IGNORECASE
+    r"\b(\d{1,2})(?:st|nd|rd|th|º|ª|a|o|e|er|re)?\s+(?:one|option|opcion|opcao|time|hora|horario|creneau|termin)\b",
+    re.IGNORECASE,
 )
-ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+ORDINALS = {fold(k): v for k, v in {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
             "ninth": 9, "tenth": 10, "last": -1, "primera": 1, "primero": 1, "segunda": 2, "segundo": 2, "tercera": 3,
-            "tercero": 3, "cuarta": 4, "cuarto": 4, "quinta": 5, "quinto": 5, "ultima": -1, "ultimo": -1}  # fmt: skip
+            "tercero": 3, "cuarta": 4, "cuarto": 4, "quinta": 5, "quinto": 5, "ultima": -1, "ultimo": -1,
+            "primeiro": 1, "terceiro": 3, "terceira": 3, "quarto": 4, "premier": 1, "premiere": 1, "deuxieme": 2,
+            "troisieme": 3, "quatrieme": 4, "dernier": -1, "derniere": -1, "erste": 1, "ersten": 1, "erster": 1, "zweite": 2,
+            "zweiten": 2, "dritte": 3, "dritten": 3, "vierte": 4, "letzte": -1, "letzten": -1, "الاول": 1, "الاولى": 1,
+            "الثاني": 2, "الثانيه": 2, "الثالث": 3, "الثالثه": 3, "الاخير": -1, "الاخيره": -1, "पहला": 1, "पहली": 1,
+            "दूसरा": 2, "दूसरी": 2, "तीसरा": 3, "तीसरी": 3, "pehla": 1, "pehli": 1, "pahla": 1, "dusra": 2, "doosra": 2,
+            "dusri": 2, "teesra": 3, "tisra": 3, "aakhri": -1}.items()}  # fmt: skip
 TOPICS = [
-    ("hours", ("hours", "open", "close", "horario", "abren", "cierran")),
-    ("address", ("address", "where", "located", "direccion", "donde")),
-    ("parking", ("parking", "park", "estacionamiento", "aparcar")),
-    ("insurance", ("insurance", "seguro")),
-    ("bring", ("bring", "traer", "llevar")),
+    (
+        "hours",
+        (
+            "hours",
+            "open",
+            "close",
+            "horario",
+            "abren",
+            "cierran",
+            "funcionamento",
+            "horaires",
+            "offnungszeiten",
+            "ساعات العمل",
+            "متى تفتحون",
+            "kab khulta",
+            "समय क्या है",
+        ),
+    ),
+    (
+        "address",
+        (
+            "address",
+            "where",
+            "located",
+            "direccion",
+            "donde",
+            "endereco",
+            "onde fica",
+            "adresse",
+            "ou se trouve",
+            "wo sind sie",
+            "العنوان",
+            "وين",
+            "اين",
+            "पता",
+            "कहां",
+            "kahan",
+        ),
+    ),
+    (
+        "parking",
+        (
+            "parking",
+            "park",
+            "estacionamiento",
+            "aparcar",
+            "estacionamento",
+            "parkplatz",
+            "parken",
+            "مواقف",
+            "पार्किंग",
+        ),
+    ),
+    (
+        "insurance",
+        (
+            "insurance",
+            "seguro",
+            "convenio",
+            "plano",
+            "mutuelle",
+            "assurance",
+            "versicherung",
+            "krankenkasse",
+            "تامين",
+            "बीमा",
+        ),
+    ),
+    (
+        "bring",
+        ("bring", "traer", "llevar", "trazer", "levar", "apporter", "mitbringen", "احضر", "लाना", "lana"),
+    ),
 ]
-SPANISH_MARKERS = ("hola", "quiero", "cita", "gracias", "por favor", "manana", "tarde", "semana", "necesito", "puedo",
-                   "cuando", "buenos", "buenas", "limpieza", "para", "el lunes", "martes", "jueves", "viernes", "si,",
-                   "dolor", "mi ", "una ", "hora", "de la")  # fmt: skip
 NAME_STOPWORDS = {"my", "name", "is", "i", "am", "im", "me", "llamo", "mi", "nombre", "es", "soy", "and", "y", "born",
                   "nacido", "nacida", "el", "la", "de", "dob", "birthday", "for", "para", "it's", "its", "the", "visit",
                   "can", "could", "please", "yes", "no", "hi", "hello", "hola", "next", "this", "on", "at", "a", "an",
@@ -75,50 +134,63 @@ NAME_STOPWORDS = {"my", "name", "is", "i", "am", "im", "me", "llamo", "mi", "nom
                   "miercoles", "jueves", "viernes", "sabado", "domingo", "today", "tomorrow", "hoy", "manana"}  # fmt: skip
 
 
-def has(t: str, phrases: tuple[str, ...]) -> bool:
-    return any(re.search(rf"(?<![a-z]){re.escape(p)}(?![a-z])", t) for p in phrases)
+class Vocabulary(NamedTuple):
+    intents: list[tuple[Intent, tuple[str, ...]]]
+    yes: tuple[str, ...]
+    no: tuple[str, ...]
 
 
-def detect_language(text: str, allowed: tuple[str, ...] = ("en", "es")) -> str | None:
-    """Spanish or English from marker words; None for messages too short to tell ("ok", "2", an emoji)."""
-    t = fold(text)
-    if len(re.findall(r"[a-z]+", t)) < 2 and not re.search(r"[¿¡ñ]", text.lower()):
-        return None
-    spanish = sum(1 for m in SPANISH_MARKERS if m in f" {t} ") + (
-        2 if re.search(r"[¿¡ñ]", text.lower()) else 0
+@cache
+def vocabulary(language: str) -> Vocabulary:
+    """The words read in a message: its language's and English's (patients mix in English words)."""
+    tables = [LEXICONS[code] for code in dict.fromkeys((language, "en")) if code in LEXICONS]
+    intents = [(Intent.HUMAN, triggers.words(triggers.HUMAN))] + [
+        (intent, tuple(w for table in tables for w in getattr(table, field)))
+        for intent, field in INTENT_TABLES
+    ]
+    return Vocabulary(
+        intents=intents,
+        yes=tuple(w for table in tables for w in table.yes),
+        no=tuple(w for table in tables for w in table.no),
     )
-    if "es" in allowed and spanish >= 2:
-        return "es"
-    return "en" if "en" in allowed else None
 
 
 def understand(text: str, now: datetime, *, language: str = "en") -> Understanding:
-    """Read one turn's text (several messages joined) into an Understanding."""
+    """Read one turn's text (several messages joined), written in `language`, into an Understanding."""
     t = fold(text).strip()
-    birthdate = birthdate_in(text, day_first=language != "en")
+    words = vocabulary(language)
+    day_first = language != "en"
+    dates = read(text, language)
+    birthdate = birthdate_in(dates, day_first=day_first, today=now.date())
     # "The 2nd one" picks an offered option; it is not the 2nd of the month.
     picked = ORDINAL_PICK.search(t)
-    dated = ORDINAL_PICK.sub(" ", text) if picked else text
-    # A message that gives a date of birth is about who the patient is, not when they want to come.
-    when = resolve(dated, now, day_first=language != "en") if birthdate is None else resolve("", now)
-    intent = next((i for i, words in INTENTS if has(t, words)), None)
-    yes = _yes_no(t)
+    if picked:
+        dates = read(ORDINAL_PICK.sub(" ", t), language)
+    # Every date is read, a date of birth too: the conversation ignores a past date as a visit (nodes.understand).
+    when = resolve(dates, now, day_first=day_first, language=language)
+    intent = next((i for i, phrases in words.intents if has(t, phrases)), None)
+    yes = _yes_no(t, words)
     if intent in (Intent.GREETING, Intent.THANKS) and yes is None and len(t.split()) > 4:
-        intent = _main_intent(t) or intent
+        intent = _main_intent(t, words) or intent
+    if intent is Intent.BOOK and has(t, BOOK_IT) and not has(t, ("appointment", "book an", "book a")):
+        # "Yes, book it" answers what was offered; "no, book it on Thursday" corrects it: neither is a new request.
+        intent, yes = None, True if yes is None else yes
     first, last = _names(text)
     return Understanding(
         **when.model_dump(),
         intent=intent,
         yes=yes,
-        kind=next((k for k, words in KINDS if has(t, words)), None),
-        choice=int(picked.group(1)) if picked else _choice(t),
+        kind=next((k for k, phrases in KINDS if has(t, phrases)), None),
+        # "February twenty second" is a date, not the second option.
+        choice=int(picked.group(1)) if picked else (_choice(t) if when.start is None else None),
         first_name=first,
         last_name=last,
         birthdate=birthdate,
-        info_topic=next((k for k, words in TOPICS if has(t, words)), None) if intent is Intent.INFO else None,
+        info_topic=next((k for k, phrases in TOPICS if has(t, phrases)), None)
+        if intent is Intent.INFO
+        else None,
         emergency=has(t, EMERGENCY),
         out_of_scope=_out_of_scope(t),
-        language=detect_language(text),
     )
 
 
@@ -129,41 +201,55 @@ def _out_of_scope(t: str) -> str | None:
     )
 
 
-def _main_intent(t: str) -> Intent | None:
-    for intent, words in INTENTS:
-        if intent not in (Intent.GREETING, Intent.THANKS) and has(t, words):
+def _main_intent(t: str, words: Vocabulary) -> Intent | None:
+    for intent, phrases in words.intents:
+        if intent not in (Intent.GREETING, Intent.THANKS) and has(t, phrases):
             return intent
     return None
 
 
-def _yes_no(t: str) -> bool | None:
-    if has(t, NO) and not has(t, ("no problem", "no hay problema")):
+def _yes_no(t: str, words: Vocabulary) -> bool | None:
+    if has(t, words.no) and not has(t, NOT_A_NO):
         return False
-    if has(t, YES) or t in ("👍", "👌", "✅"):
+    if has(t, words.yes) or t in ("👍", "👌", "✅"):
         return True
     return None
 
 
 def _choice(t: str) -> int | None:
-    words = re.findall(r"[a-z]+|\d+", t)
+    words = re.findall(r"[^\W\d_]+|\d+", t)
     for word in words:
         if word in ORDINALS:
             return ORDINALS[word]
-    if match := re.fullmatch(r"\s*(?:option|number|opcion|numero|la|el|#)?\s*(\d{1,2})\s*[.)]?\s*", t):
+    if match := re.fullmatch(
+        r"\s*(?:option|number|opcion|opcao|numero|nummer|la|el|a|o|le|رقم|नंबर|#)?\s*(\d{1,2})\s*[.)]?\s*", t
+    ):
         return int(match.group(1))
     return None
 
 
 def _names(text: str) -> tuple[str | None, str | None]:
     """First and last name from a message like "Sofia Garcia, 2014-07-02" (capitalised words, not keywords)."""
-    words = [w for w in re.findall(r"[A-Za-zÁÉÍÓÚÜÑáéíóúüñ'-]+", text) if fold(w) not in NAME_STOPWORDS]
-    names = [w for w in words if w[0].isupper() and fold(w) not in _MONTH_WORDS]
+    words = [w for w in re.findall(r"[^\W\d_]+(?:['-][^\W\d_]+)*", text) if fold(w) not in NAME_STOPWORDS]
+    names = [
+        w for w in words if w[0].isupper() and fold(w) not in _MONTH_WORDS and fold(w) not in NAME_STOPWORDS
+    ]
     if not names:
         return None, None
     return names[0], (" ".join(names[1:]) or None)
 
 
-_MONTH_WORDS = {m for months in (
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"],
-    ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"],
-) for m in months}  # fmt: skip
+# Calendar and everyday words of every language: capitalised at the start of a message, they are not names.
+_MONTH_WORDS = {
+    word
+    for lexicon in LEXICONS.values()
+    for table in (
+        *lexicon.months,
+        *lexicon.weekdays,
+        lexicon.markers,
+        lexicon.greeting,
+        lexicon.thanks,
+        lexicon.yes,
+    )
+    for word in table
+}

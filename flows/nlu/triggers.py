@@ -9,7 +9,8 @@ from __future__ import annotations
 from enum import StrEnum
 
 HUMAN: dict[str, tuple[str, ...]] = {
-    "en": ("human", "a person", "real person", "someone", "receptionist", "front desk", "staff", "agent",
+    "en": ("human", "a person", "real person", "talk to someone", "speak to someone", "speak with someone",
+           "someone call me", "someone to call me", "receptionist", "front desk", "staff", "agent",
            "call me", "talk to a", "speak to a", "speak with a", "operator"),
     "es": ("una persona", "humano", "alguien", "recepcion", "recepcionista", "hablar con", "un agente", "llamenme",
            "llamame"),

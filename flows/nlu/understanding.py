@@ -71,4 +71,3 @@ class Understanding(When):
     emergency: bool = False
     out_of_scope: str | None = None
     """A request staff must answer: "billing" (disputes, refunds) or "clinical" (medication, symptoms)."""
-    language: str | None = None

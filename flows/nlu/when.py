@@ -10,6 +10,9 @@ import re
 from calendar import monthrange
 from datetime import date, datetime, time, timedelta
 
+from flows.nlu import holidays
+from flows.nlu.canonical import canonical
+from flows.nlu.lexicon import LEXICONS, fold
 from flows.nlu.understanding import When
 
 WEEKDAYS = {
@@ -32,51 +35,128 @@ MONTHS = {
     "en": ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"],
     "es": ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"],
 }  # fmt: skip
-MONTH_SHORT = {m[:3]: i + 1 for months in MONTHS.values() for i, m in enumerate(months)} | {
-    "sept": 9,
-    "set": 9,
+# Month words after canonical(): English names and abbreviations (other languages' are rewritten to these).
+MONTH_WORDS = {word: i + 1 for i, forms in enumerate(LEXICONS["en"].months) for word in forms} | {
+    m: i + 1 for months in MONTHS.values() for i, m in enumerate(months)
 }
+MONTH_PATTERN = "|".join(sorted(MONTH_WORDS, key=len, reverse=True))
 NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
     "eleven": 11, "twelve": 12, "una": 1, "uno": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6,
     "siete": 7, "ocho": 8, "nueve": 9, "diez": 10, "once": 11, "doce": 12,
 }  # fmt: skip
+ENGLISH_NUMBERS = LEXICONS["en"].numbers
 ORDINAL_DAY = re.compile(
     r"\b(?:the\s+|el\s+(?:dia\s+)?|on\s+the\s+)(\d{1,2})(?:st|nd|rd|th)?\b|\b(\d{1,2})(?:st|nd|rd|th)\b"
 )
 CLOCK = re.compile(
-    r"\b(?P<h>\d{1,2})(?:[:.h](?P<m>\d{2}))?\s*(?P<ampm>a\.?\s?m\.?|p\.?\s?m\.?)?(?=\b|$)(?!\s*(?:/|-\d|de\s+\w+\s+de|st|nd|rd|th))"
+    r"(?<![.\d])\b(?P<h>\d{1,2})(?:[:.h](?P<m>\d{2})(?::(?P<s>\d{2}))?)?\s*(?P<ampm>a\.?\s?m\.?|p\.?\s?m\.?)?(?=\b|$)(?!\.\d)(?!\s*(?:/|-\d|de\s+\w+\s+de|(?:st|nd|rd|th)\b))"
 )
 PART_WORDS = [
     ("morning", ("morning", "por la manana", "en la manana", "de la manana", "temprano")),
     ("afternoon", ("afternoon", "por la tarde", "en la tarde", "de la tarde", "after lunch")),
-    ("evening", ("evening", "tonight", "por la noche", "de la noche", "en la noche")),
+    ("evening", ("evening", "tonight", "last night", "por la noche", "de la noche", "en la noche")),
 ]
 
 
-def fold(text: str) -> str:
-    """Lowercase without accents, so "Mañana" and "manana" read the same."""
-    table = str.maketrans("áéíóúüñàèìòù", "aeiouunaeiou")
-    return text.lower().translate(table)
+def read(text: str, language: str) -> str:
+    """A message as the date grammar reads it: folded, its date and time words in English (see canonical)."""
+    return canonical(fold(text), language)
 
 
-def resolve(text: str, now: datetime, *, day_first: bool = False) -> When:
-    """Every date and time expression in the text, resolved relative to `now` (office-local)."""
-    t = fold(text)
+def resolve(t: str, now: datetime, *, day_first: bool = False, language: str = "en") -> When:
+    """Every date and time expression in a text already `read`, resolved relative to `now` (office-local)."""
+    t = re.sub(r"\b([ap])\s*\.\s*m\b\s*\.?", r"\1m", t)  # "7 p . m ."
+    t = re.sub(r"\b(\d{1,2}):\s+(\d{2})\b", r"\1:\2", t)  # "9: 00"
+    t = re.sub(r"\b(\d{1,2}(?::\d{2})?)([ap])\b", r"\1\2m", t)  # "9p", "8:45a"
+    t = re.sub(
+        r"\b([01]?\d)([0-5]\d)\s*(?=am\b|pm\b|o'clock|in the (?:morning|afternoon|evening))", r"\1:\2 ", t
+    )
+    t = re.sub(r"\bnoonish\b", "noon", t)
+    t = re.sub(r"\b(\d{1,2})ish\b", r"around \1", t)  # "11ish"
+    t = re.sub(rf"\b(\d{{1,2}}|{_HOURS})\s+([ap])\s+m\b\.?", r"\1 \2m", t)  # "nine a m"
+    t = re.sub(r"\bmid\s?night\b", "0:00", t)
+    t = re.sub(r"\b(?:midday|lunch\s?time)\b", "noon", t)
+    t = re.sub(r"\b(?:at the moment|at present|at the present time|at this time)\b", "now", t)
+    t = SPOKEN_TIME.sub(_spoken_time, t)
+    t = re.sub(
+        r"\b(\d{1,2}|(?:twenty|thirty|forty|fifty)[\s-]\w+|\w+)\s*(?:min(?:ute)?s?\s+)?(past|after|to|til|before)\s+(\w+)\b",
+        _minutes_past,
+        t,
+    )
     today = now.date()
     when = When()
     when.part_of_day = _part_of_day(t)
     _relative_days(t, today, when)
-    _weekdays(t, today, when)
+    _weekdays(t, today, when, language=language)
     _weeks(t, today, when)
     _calendar_dates(t, today, when, day_first=day_first)
+    _offset_from_date(t, when)
     _times(t, when)
+    _from_now(t, now, when)
     if re.search(
         r"\b(asap|as soon as possible|soonest|earliest|first available|lo antes posible|cuanto antes|lo mas pronto)\b",
         t,
     ):
         when.asap = True
     return when
+
+
+SPAN = re.compile(
+    r"\b(?:in|within)\s+(?P<n>\d{1,3}|an?|half an?)\s*(?P<unit>min(?:ute)?s?|hours?|hrs?)\b"
+    r"|\b(?P<n2>\d{1,3}|an?|half an?)\s*(?P<unit2>min(?:ute)?s?|hours?|hrs?)\s+(?:from now|after now|later|(?P<ago>ago))\b"
+)
+
+
+def _from_now(t: str, now: datetime, when: When) -> None:
+    """ "In 30 minutes", "half an hour from now", "now": a moment counted from now."""
+    if match := SPAN.search(t):
+        count, unit = (
+            (match.group("n"), match.group("unit")) if match.group("n") else match.group("n2", "unit2")
+        )
+        if count.startswith("half"):
+            minutes = 30
+        else:
+            minutes = (1 if count in ("a", "an") else int(count)) * (60 if unit.startswith("h") else 1)
+        moment = now + timedelta(minutes=-minutes if match.group("ago") else minutes)
+    elif re.search(r"\b(?:right )?now\b", t) and when.at is None and when.start in (None, now.date()):
+        moment = now
+    else:
+        return
+    when.start = when.end = moment.date()
+    when.at = moment.time().replace(microsecond=0)
+
+
+_HOURS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+_TENS = {"fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "ten": 10, "eleven": 11, "twelve": 12,
+         "thirteen": 13, "fourteen": 14, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19}  # fmt: skip
+_UNITS = "one|two|three|four|five|six|seven|eight|nine"
+# "seven twenty-seven", "five-thirty", "one thirty p m": an hour and its minutes in words
+SPOKEN_TIME = re.compile(
+    rf"\b({_HOURS})[\s-]+(?:(oh)[\s-]+({_UNITS})|({'|'.join(_TENS)})(?:[\s-]+({_UNITS}))?)\b(?:\s+minutes)?"
+    r"(?!-|\s+(?:days?|weeks?|months?|years?|minutes? past|past|to)\b)"
+)
+
+
+def _spoken_time(match: re.Match[str]) -> str:
+    hour = NUMBER_WORDS[match.group(1)]
+    minutes = (
+        NUMBER_WORDS[match.group(3)]
+        if match.group(2)
+        else _TENS[match.group(4)] + (NUMBER_WORDS[match.group(5)] if match.group(5) else 0)
+    )
+    return f"{hour}:{minutes:02d}" if minutes < 60 else match.group(0)
+
+
+def _minutes_past(match: re.Match[str]) -> str:
+    """ "20 past 8", "ten past nine", "quarter to 3" as a clock time; anything else is left as it was."""
+    minutes = {"quarter": 15, "half": 30}.get(match.group(1)) or _number(match.group(1))
+    hour = _number(match.group(3))
+    if not minutes or not hour or minutes >= 60 or hour > 12:
+        return match.group(0)
+    if match.group(2) in ("past", "after"):
+        return f"{hour}:{minutes:02d}"
+    return f"{hour - 1 or 12}:{60 - minutes:02d}"
 
 
 def _part_of_day(t: str) -> str | None:
@@ -96,22 +176,125 @@ def _relative_days(t: str, today: date, when: When) -> None:
     ):
         when.start = when.end = today + timedelta(days=1)
     elif re.search(
-        r"\b(today|hoy|this (?:morning|afternoon|evening)|tonight|esta (?:manana|tarde|noche))\b", t
+        r"\b(today|hoy|this (?:morning|afternoon|evening)|tonight|esta (?:manana|tarde|noche)|now|right now)\b",
+        t,
     ):
         when.start = when.end = today
+    elif re.search(r"\b(yesterday|last night)\b", t):
+        when.start = when.end = today - timedelta(days=1)
+    _counted(t, today, when)
 
 
-def _weekdays(t: str, today: date, when: When) -> None:
+UNIT = r"(?P<unit>days?|weeks?|fortnights?|months?|years?)"
+COUNT = r"(?P<n>\d{1,3}|an?|\w+(?:-\w+)?)"
+# "in 3 days", "within a fortnight", "in two months' time"
+WITHIN = re.compile(rf"\b(?:in|within)\s+{COUNT}\s+{UNIT}\b")
+# "2 days from tomorrow", "two weeks before today", "3 days ago", "dois meses atrás" (after canonical())
+COUNTED = re.compile(
+    rf"\b{COUNT}\s+{UNIT}\s+(?:(?P<dir>from|after|before)\s+(?:the\s+)?"
+    r"(?P<base>today|tomorrow|yesterday|now)|(?P<ago>ago))\b"
+)
+# "3 days after January 12th", "two months after next Friday": counted from the date the text names
+OFFSET = re.compile(
+    rf"\b{COUNT}\s+{UNIT}\s+(?P<dir>after|from|before)\s+(?!(?:the\s+)?(?:today|tomorrow|yesterday|now)\b)"
+)
+
+
+def _counted(t: str, today: date, when: When) -> None:
+    if match := COUNTED.search(t):
+        base = today + timedelta(days={"tomorrow": 1, "yesterday": -1}.get(match.group("base") or "", 0))
+        sign = -1 if match.group("ago") or match.group("dir") == "before" else 1
+    elif match := WITHIN.search(t):
+        base, sign = today, 1
+    else:
+        return
+    if moved := _moved(base, match.group("n"), match.group("unit"), sign):
+        when.start = when.end = moved
+
+
+def _offset_from_date(t: str, when: When) -> None:
+    match = OFFSET.search(t)
+    if match is None or when.start is None or when.start != when.end:
+        return
+    sign = -1 if match.group("dir") == "before" else 1
+    if moved := _moved(when.start, match.group("n"), match.group("unit"), sign):
+        when.start = when.end = moved
+
+
+def _moved(day: date, count_word: str, unit: str, sign: int) -> date | None:
+    """`day` moved by a counted span; a month or year later keeps the day of the month where it can."""
+    count = 1 if count_word in ("a", "an") else _number(count_word)
+    if not count or count > 120:
+        return None
+    if unit.startswith(("day", "week", "fortnight")):
+        per = {"d": 1, "w": 7, "f": 14}[unit[0]]
+        return day + timedelta(days=sign * count * per)
+    months = sign * count * (12 if unit.startswith("year") else 1)
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    if not 1 <= year <= 9999:
+        return None
+    return date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))
+
+
+WEEKDAY_NAMES = WEEKDAYS["en"]
+
+
+def _day_of_month(today: date, day: int) -> date | None:
+    """The coming "the 7th": this month's, or next month's once it has passed."""
+    if not 1 <= day <= 31:
+        return None
+    month, year = today.month, today.year
+    if day < today.day:
+        month, year = (1, year + 1) if month == 12 else (month + 1, year)
+    return date(year, month, min(day, monthrange(year, month)[1]))
+
+
+def _weekday_on(today: date, weekday: int, day: int) -> date | None:
+    """The next date (within two years) that is both that weekday and that day of the month."""
+    month, year = today.month, today.year
+    for _ in range(25):
+        if (
+            day <= monthrange(year, month)[1]
+            and (found := date(year, month, day)) >= today
+            and found.weekday() == weekday
+        ):
+            return found
+        month, year = (1, year + 1) if month == 12 else (month + 1, year)
+    return _day_of_month(today, day)
+
+
+def _weekdays(t: str, today: date, when: When, *, language: str) -> None:
     found: list[int] = []
     for names in WEEKDAYS.values():
         found += [i for i, name in enumerate(names) if re.search(rf"\b{name}s?\b", t)]
-    found += [i for short, i in WEEKDAY_SHORT.items() if re.search(rf"\b{short}\b\.?", t)]
+    if language == "en":  # "mon", "sat" are words in other languages
+        found += [i for short, i in WEEKDAY_SHORT.items() if re.search(rf"\b{short}\b\.?", t)]
     found = sorted(set(found))
     if not found:
         return
     if len(found) == 1 and when.start is None:
-        if re.search(r"\b(next week|la (?:proxima|siguiente) semana|la semana que viene)\b", t):
-            # "Tuesday next week": that weekday in the coming Monday-to-Sunday week.
+        if re.search(rf"\b(?:past|this last)\s+{WEEKDAY_NAMES[found[0]]}\b", t):  # "this past Wednesday"
+            day = today - timedelta(days=(today.weekday() - found[0]) % 7 or 7)
+        elif re.search(rf"\bthis (?:next|coming)\s+{WEEKDAY_NAMES[found[0]]}\b", t):  # "este próximo viernes"
+            day = today + timedelta(days=(found[0] - today.weekday()) % 7 or 7)
+        elif re.search(rf"\b(?:last|previous)\s+{WEEKDAY_NAMES[found[0]]}\b", t):  # as "next": a week's step
+            day = today - timedelta(days=today.weekday() + 7 - found[0])
+        elif day_of_month := re.search(
+            rf"\b{WEEKDAY_NAMES[found[0]]}\s*,?\s*(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?\b"
+            r"(?!\s*(?:[:.h/-]\d|o'?clock|am\b|pm\b|a\.m|p\.m))",
+            t,
+        ):
+            day = _weekday_on(today, found[0], int(day_of_month.group(1)))  # "lunes 21": a Monday the 21st
+        elif day_first := re.search(rf"(?<![:.])\b(?:the\s+)?(\d{{1,2}})\s+{WEEKDAY_NAMES[found[0]]}\b", t):
+            day = _weekday_on(today, found[0], int(day_first.group(1)))  # "le 25 mardi"
+        elif re.search(r"\b(?:last|previous) week\b", t):  # "Tuesday of last week"
+            day = today - timedelta(days=today.weekday() + 7 - found[0])
+        elif re.search(r"\bthis week\b", t):  # "this week Monday", even when it has passed
+            day = today - timedelta(days=today.weekday() - found[0])
+        elif re.search(
+            r"\b(next week|la (?:proxima|siguiente) semana|la semana que viene)\b", t
+        ) or re.search(rf"\b(?:next|following)\s+{WEEKDAY_NAMES[found[0]]}\b", t):
+            # "Tuesday next week", "next Tuesday": that weekday in the coming Monday-to-Sunday week.
             day = today - timedelta(days=today.weekday()) + timedelta(days=7 + found[0])
         else:
             day = today + timedelta(days=(found[0] - today.weekday()) % 7 or 7)
@@ -127,51 +310,106 @@ def _weeks(t: str, today: date, when: When) -> None:
             when.start, when.end = monday + timedelta(days=7), monday + timedelta(days=13)
     elif re.search(r"\b(this week|esta semana)\b", t) and when.start is None:
         when.start, when.end = today, monday + timedelta(days=6)
-    elif match := re.search(r"\b(?:in|en)\s+(\w+)\s+(?:weeks?|semanas?)\b", t):
-        count = _number(match.group(1))
-        if count and when.start is None:
-            start = monday + timedelta(days=7 * count)
-            when.start, when.end = start, start + timedelta(days=6)
 
 
 def _number(word: str) -> int | None:
-    return int(word) if word.isdigit() else NUMBER_WORDS.get(word)
+    """A count in digits or English words ("3", "fifteen", "thirty-six")."""
+    if word.isdecimal():
+        return int(word)
+    tens, _, unit = word.replace(" ", "-").partition("-")
+    if unit:
+        return (ENGLISH_NUMBERS.get(tens) or 0) + (ENGLISH_NUMBERS.get(unit) or 0) or None
+    return NUMBER_WORDS.get(word) or ENGLISH_NUMBERS.get(word)
 
 
 def _calendar_dates(t: str, today: date, when: When, *, day_first: bool) -> None:
     found = (
-        _month_name_date(t, today) or _numeric_date(t, today, day_first=day_first) or _ordinal_day(t, today)
+        holidays.date_of(t, today)
+        or _scrambled_date(t)
+        or _month_name_date(t, today)
+        or _numeric_date(t, today, day_first=day_first)
     )
+    if found is None and when.start is None:  # "tuesday the 11th" was read with its weekday
+        found = _ordinal_day(t, today)
     if found is not None:
         when.start = when.end = found
 
 
+def _scrambled_date(t: str) -> date | None:
+    """A day, a month (a name, or a number between two others) and a four-digit year in any order:
+    "sep-23-2020", "2020/sep/23", "23-2020-september", "02 04 2009", "9 de 8 de 1971"."""
+    part = rf"(?:\d{{1,4}}|{MONTH_PATTERN})"
+    sep = r"(?:\s*[/.,-]\s*|\s+de\s+|\s+)"
+    # A lookahead finds overlapping triples, so "13:00 february 28, 2013" still finds its date.
+    for match in re.finditer(rf"(?=\b({part}{sep}{part}{sep}{part})\b)", t):
+        pieces = [p for p in re.split(r"[\s/.,-]+", match.group(1)) if p != "de"]
+        months = [MONTH_WORDS[p] for p in pieces if p in MONTH_WORDS]
+        years = [int(p) for p in pieces if p.isdecimal() and len(p) == 4]
+        numbers = [int(p) for p in pieces if p.isdecimal() and len(p) <= 2]
+        if (
+            len(years) == 1
+            and not months
+            and len(numbers) == 2
+            and pieces[-1].isdecimal()
+            and len(pieces[-1]) == 4
+        ):
+            months, numbers = [numbers[1]], [numbers[0]]  # day first, as every language but English writes it
+        elif len(years) == 1 and not months and len(numbers) == 2 and len(pieces[0]) == 4:
+            months, numbers = [numbers[0]], [numbers[1]]  # "2016 10 16": year, month, day
+        if len(months) == len(years) == len(numbers) == 1:
+            try:
+                return date(years[0], months[0], numbers[0])
+            except ValueError:
+                continue
+    return None
+
+
 def _month_name_date(t: str, today: date) -> date | None:
-    month_names = "|".join(sorted(MONTH_SHORT, key=len, reverse=True))
+    year = (
+        r"(?:\s*,?\s*(?:de\s+|of\s+|del\s+|in\s+)?(?P<year>\d{4}|[3-9]\d)\b(?!\s*(?:[:.h]\d|o'clock|am|pm)))?"
+    )
     patterns = [
-        rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:de\s+|of\s+)?({month_names})[a-z]*\b",
-        rf"\b({month_names})[a-z]*\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b",
+        rf"(?<!\d[:.])\b(\d{{1,2}})(?:st|nd|rd|th)?[\s/-]+(?:de\s+|of\s+|من\s+)?({MONTH_PATTERN})\b\.?[\s/-]*{year}",
+        rf"\b({MONTH_PATTERN})\b\.?[\s/,-]*(\d{{1,2}})(?:st|nd|rd|th)?\b{year}",
     ]
     for n, pattern in enumerate(patterns):
         if match := re.search(pattern, t):
             day_text, month_text = (
                 (match.group(1), match.group(2)) if n == 0 else (match.group(2), match.group(1))
             )
-            return _future(
-                today, MONTH_SHORT[month_text[:3]] if month_text[:4] != "sept" else 9, int(day_text)
-            )
+            if match.group("year"):  # a date with its year is that date, past or future ("23 novembro 82")
+                year = int(match.group("year"))
+                try:
+                    return date(year + 1900 if year < 100 else year, MONTH_WORDS[month_text], int(day_text))
+                except ValueError:
+                    return None
+            return _future(today, MONTH_WORDS[month_text], int(day_text))
     return None
 
 
 def _numeric_date(t: str, today: date, *, day_first: bool) -> date | None:
-    match = re.search(r"\b(\d{1,2})[/-](\d{1,2})(?:[/-](\d{2,4}))?\b", t)
+    if iso := re.search(r"\b(\d{4})[/-](\d{1,2})[/-](\d{1,2})\b", t) or re.search(
+        r"(?<!\d)((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?!\d)",
+        t,  # "20161016"
+    ):
+        try:
+            return date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
+        except ValueError:
+            return None
+    # "7/6", "7-6", and in day-first languages the dotted "28.10." or "15.05.99" (a bare "22.04" is a time).
+    dotted = r"|\b(\d{1,2})\.(\d{1,2})(?:\.(\d{2,4})\b|\.(?!\d))" if day_first else ""
+    match = re.search(rf"\b(\d{{1,2}})[/-](\d{{1,2}})(?:[/-](\d{{2,4}}))?\b{dotted}", t)
     if not match:
         return None
-    a, b = int(match.group(1)), int(match.group(2))
-    month, day = (b, a) if day_first or a > 12 else (a, b)
-    if match.group(3):
-        year = int(match.group(3))
-        year += 2000 if year < 100 else 0
+    first, second, year_text = (
+        (match.group(1), match.group(2), match.group(3)) if match.group(1) else match.groups()[3:6]
+    )
+    a, b = int(first), int(second)
+    month, day = (b, a) if (day_first or a > 12) and b <= 12 else (a, b)  # "2/29" reads one way only
+    if year_text:
+        year = int(year_text)
+        if year < 100:  # "99" is 1999, "26" is 2026
+            year += 2000 if year + 2000 <= today.year + 10 else 1900
         try:
             return date(year, month, day)
         except ValueError:
@@ -183,27 +421,19 @@ def _ordinal_day(t: str, today: date) -> date | None:
     match = ORDINAL_DAY.search(t)
     if not match:
         return None
-    day = int(match.group(1) or match.group(2))
-    if not 1 <= day <= 31:
-        return None
-    month, year = today.month, today.year
-    if day < today.day:
-        month, year = (1, year + 1) if month == 12 else (month + 1, year)
-    return date(year, month, min(day, monthrange(year, month)[1]))
+    return _day_of_month(today, int(match.group(1) or match.group(2)))
 
 
 def _future(today: date, month: int, day: int) -> date | None:
-    try:
-        candidate = date(today.year, month, day)
-    except ValueError:
+    if not (1 <= month <= 12 and 1 <= day <= 31):
         return None
-    if candidate >= today:
-        return candidate
-    for year in range(today.year + 1, today.year + 9):  # February 29 waits for the next leap year
+    for year in range(today.year, today.year + 9):  # February 29 waits for the next leap year
         try:
-            return date(year, month, day)
+            candidate = date(year, month, day)
         except ValueError:
             continue
+        if candidate >= today:
+            return candidate
     return None
 
 
@@ -215,8 +445,20 @@ HOUR_WORDS = re.compile(
 
 def _times(t: str, when: When) -> None:
     t = HOUR_WORDS.sub(lambda m: str(NUMBER_WORDS[m.group(1)]), t)  # "three pm" reads as "3 pm"
-    if match := re.search(r"\b(\d{1,2})(?::(\d{2}))?\s*o['\"]?clock", t):
-        when.at = _clock(int(match.group(1)), int(match.group(2) or 0), None, when.part_of_day)
+    if match := re.search(
+        r"(?<![:.\d])(?:\b(?P<side>after|from|before|until|by)\s+)?\b(\d{1,2})(?:[:.](\d{2})(?::(\d{2}))?)?\s*o['\"]?clock",
+        t,
+    ):
+        clock = _clock(
+            int(match.group(2)), int(match.group(3) or 0), None, when.part_of_day, int(match.group(4) or 0)
+        )
+        side = match.group("side")
+        if side in ("after", "from"):
+            when.earliest = clock
+        elif side:
+            when.latest = clock  # "before 10 o'clock", "vor 10 Uhr"
+        else:
+            when.at = clock
         return
     if re.search(r"\b(noon|mediodia)\b", t):
         when.at = time(12, 0)
@@ -226,16 +468,18 @@ def _times(t: str, when: When) -> None:
             past = quarter.group(1) in ("past", "after")
             when.at = _clock(hour if past else hour - 1, 15 if past else 45, None, when.part_of_day)
             return
-    part_words = r"(morning|afternoon|evening|night|manana|tarde|noche)"
+    part_words = r"(morning|afternoon|evening|tonight|night|manana|tarde|noche)"
     beside = re.search(
-        rf"\b(\d{{1,2}})(?::(\d{{2}}))?\s+(?:in the |at |de la |por la |en la )?{part_words}\b", t
+        rf"(?<![:\d])\b(\d{{1,2}})(?::(\d{{2}}))?\s*,?\s+(?:in the |at |de la |por la |en la |this |today )?"
+        rf"{part_words}\b",
+        t,
     ) or re.search(
         rf"\b{part_words}\s+(?:at\s+|a las\s+)?(\d{{1,2}})(?::(\d{{2}}))?\b(?!\s*(?:st|nd|rd|th|/))", t
     )
     if beside and when.at is None:
         hour_text, minute_text = (
             (beside.group(1), beside.group(2))
-            if beside.group(1).isdigit()
+            if beside.group(1).isdecimal()
             else (beside.group(2), beside.group(3))
         )
         when.at = _clock(int(hour_text), int(minute_text or 0), None, when.part_of_day)
@@ -259,47 +503,61 @@ def _times(t: str, when: When) -> None:
 
 
 def _exact_time(t: str, part: str | None) -> time | None:
-    spoken = re.search(r"\b(?:at|a las|a la|@)\s+(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?", t)
+    spoken = re.search(
+        r"\b(?:at|a las|a la|@|around|about|circa)\s+(\d{1,2})(?:[:.h](\d{2})(?::(\d{2}))?)?\s*(am|pm|a\.m\.|p\.m\.)?",
+        t,
+    )
     if spoken:
-        return _clock(int(spoken.group(1)), int(spoken.group(2) or 0), spoken.group(3), part)
+        hour, minute, second = int(spoken.group(1)), int(spoken.group(2) or 0), int(spoken.group(3) or 0)
+        return _clock(hour, minute, spoken.group(4), part, second)
     for match in CLOCK.finditer(t):
         hour, minute, ampm = int(match.group("h")), int(match.group("m") or 0), match.group("ampm")
         if match.group("m") is None and ampm is None and "h" not in match.group(0):
             continue  # a bare number is a choice or a day, not a time
-        return _clock(hour, minute, ampm, part)
+        return _clock(hour, minute, ampm, part, int(match.group("s") or 0))
     return None
 
 
-def _clock(hour: int, minute: int, ampm: str | None, part: str | None) -> time | None:
-    if hour > 23 or minute > 59:
+def _clock(hour: int, minute: int, ampm: str | None, part: str | None, second: int = 0) -> time | None:
+    if hour == 24 and minute == second == 0:
+        hour = 0  # "a las 24"
+    if hour > 23 or minute > 59 or second > 59:
         return None
     marker = (ampm or "").replace(".", "").replace(" ", "")
     if marker == "pm" and hour < 12:
         hour += 12
     elif marker == "am" and hour == 12:
         hour = 0
+    elif not marker and hour == 12 and part == "evening":
+        hour = 0  # "12 Uhr nachts", "las 12 de la noche"
     elif not marker and hour < 12 and (part in ("afternoon", "evening") or (part is None and 1 <= hour <= 6)):
         hour += 12  # nobody books a dental visit at 3 in the morning
-    return time(hour, minute)
+    return time(hour, minute, second)
 
 
-def birthdate_in(text: str, *, day_first: bool) -> date | None:
-    """A date of birth: numeric with a year, or with a month name and a year."""
-    t = fold(text)
-    month_names = "|".join(sorted(MONTH_SHORT, key=len, reverse=True))
+def birthdate_in(t: str, *, day_first: bool, today: date | None = None) -> date | None:
+    """A date of birth in a text already `read`: numeric with a year, or with a month name and a year, and
+    before `today` (a date to come is a visit)."""
+    found = _birthdate(t, day_first=day_first)
+    return found if found is not None and (today is None or found < today) else None
+
+
+def _birthdate(t: str, *, day_first: bool) -> date | None:
     named = re.search(
-        rf"\b(\d{{1,2}})\s+(?:de\s+)?({month_names})[a-z]*\.?,?\s+(?:de\s+)?(\d{{4}})\b", t
-    ) or re.search(rf"\b({month_names})[a-z]*\.?\s+(\d{{1,2}}),?\s+(\d{{4}})\b", t)
+        rf"\b(\d{{1,2}})\s+(?:de\s+)?({MONTH_PATTERN})\b\.?,?\s+(?:de\s+)?(\d{{4}})\b", t
+    ) or re.search(rf"\b({MONTH_PATTERN})\b\.?\s+(\d{{1,2}}),?\s+(\d{{4}})\b", t)
     try:
-        if named and named.group(1).isdigit():
-            return date(int(named.group(3)), MONTH_SHORT[named.group(2)[:3]], int(named.group(1)))
+        if named and named.group(1).isdecimal():
+            return date(int(named.group(3)), MONTH_WORDS[named.group(2)], int(named.group(1)))
         if named:
-            return date(int(named.group(3)), MONTH_SHORT[named.group(1)[:3]], int(named.group(2)))
+            return date(int(named.group(3)), MONTH_WORDS[named.group(1)], int(named.group(2)))
         if iso := re.search(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b", t):
             return date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
         if numeric := re.search(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\b", t):
             a, b, year = int(numeric.group(1)), int(numeric.group(2)), int(numeric.group(3))
-            month, day = (b, a) if day_first or a > 12 else (a, b)
+            month, day = (
+                (b, a) if (day_first or a > 12) and b <= 12 else (a, b)
+            )  # "03/14/1985" whatever the language
             return date(year, month, day)
     except ValueError:
         return None

@@ -136,7 +136,7 @@ async def redis_bytes(states: list[dict[str, Any]], redis_url: str) -> float:
             TranscriptEntry(
                 at=time.time(),
                 direction=d,
-                text="Here are the times I found. Pick one.",
+                text="I found I found. Pick one.",
                 wamid=f"wamid.{n}.{i}",
             )
             for i, d in enumerate(("in", "out") * 3)

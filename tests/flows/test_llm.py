@@ -45,10 +45,13 @@ async def test_a_booking_completes_through_scripted_invalid_and_slow_model_answe
     fake.answer("this is not JSON")  # the rules read "the first one"
     fake.answer({"yes": True}, delay=2.0)  # slower than the timeout: the rules read "yes"
     jane = clinic.patient("15035551234")
-    assert "Here are the times" in await jane.say("I'd like to come in for a check-up some morning")
+    assert "I found" in await jane.say("I'd like to come in for a check-up some morning")
     assert jane.rows and all(r["title"].split(", ")[-1] < "12:00" for r in jane.rows)
     first = jane.rows[0]
-    assert first["title"] in await jane.say("the first one")
+    day, clock = first["title"].rsplit(
+        ", ", 1
+    )  # rows read "Mon 23 Nov, 09:30", bodies "Monday 23 November, 09:30"
+    assert f"{day.split()[1]} " in (body := await jane.say("the first one")) and f", {clock} with" in body
     assert "Booked!" in await jane.say("yes")
     assert len(fake.requests) == 3
     prompts = [

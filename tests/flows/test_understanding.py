@@ -26,9 +26,75 @@ EVAL = Path(__file__).parents[3] / "shared" / "eval"
         ("three pm", "en", None, time(15, 0)),
         ("pasado mañana a las 10", "es", date(2019, 3, 3), time(10, 0)),
         ("el martes a las 3 de la tarde", "es", date(2019, 3, 5), time(15, 0)),
+        ("el jueves de la semana que viene a las 17:30", "es", date(2019, 3, 7), time(17, 30)),
+        ("amanhã às 3 da tarde", "pt", date(2019, 3, 2), time(15, 0)),
+        ("segunda-feira às 9h30", "pt", date(2019, 3, 4), time(9, 30)),
+        ("depois de amanhã de manhã", "pt", date(2019, 3, 3), None),
+        ("mardi prochain à 15h", "fr", date(2019, 3, 5), time(15, 0)),
+        ("après-demain vers 10h30", "fr", date(2019, 3, 3), time(10, 30)),
+        ("le 12 mars à 9 heures et demie", "fr", date(2019, 3, 12), time(9, 30)),
+        ("morgen um 10 Uhr", "de", date(2019, 3, 2), time(10, 0)),
+        ("übermorgen halb drei", "de", date(2019, 3, 3), time(14, 30)),
+        ("am Dienstag, 12. März um 16:15", "de", date(2019, 3, 12), time(16, 15)),
+        ("بكرة الساعة ١٠ صباحا", "ar", date(2019, 3, 2), time(10, 0)),
+        ("يوم الخميس الساعة 5 مساء", "ar", date(2019, 3, 7), time(17, 0)),
+        ("بعد غد الساعة ٣ و نص", "ar", date(2019, 3, 3), time(15, 30)),
+        ("कल शाम ५ बजे", "hi", date(2019, 3, 2), time(17, 0)),
+        ("परसों सुबह साढ़े दस बजे", "hi", date(2019, 3, 3), time(10, 30)),
+        ("agle somvar 11 baje", "hi", date(2019, 3, 4), time(11, 0)),
+        ("kal dopahar 2 baje", "hi", date(2019, 3, 2), time(14, 0)),
+        ("the day after tomorrow at 14:00", "en", date(2019, 3, 3), time(14, 0)),
+        ("sat 9th, 11:30am", "en", date(2019, 3, 9), time(11, 30)),
     ],
 )
 def test_dates_and_times(text: str, language: str, start: date | None, at: time | None) -> None:
+    u = understand(text, NOW, language=language)
+    assert (u.start, u.at) == (start, at)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "start", "at"),
+    [
+        # spans counted in weeks, months and years, forward from a base or back ("ago")
+        ("in two months", "en", date(2019, 5, 1), None),
+        ("in a fortnight", "en", date(2019, 3, 15), None),
+        ("dentro de 3 meses", "es", date(2019, 6, 1), None),
+        ("tres semanas a partir de mañana", "es", date(2019, 3, 23), None),
+        ("daqui a um ano", "pt", date(2020, 3, 1), None),
+        ("dans deux semaines", "fr", date(2019, 3, 15), None),
+        ("in drei Wochen", "de", date(2019, 3, 22), None),
+        ("vor 2 Monaten", "de", date(2019, 1, 1), None),
+        ("kal se 2 hafte", "hi", date(2019, 3, 16), None),
+        ("hace 30 minutos", "es", date(2019, 3, 1), time(8, 30)),
+        ("il y a 2 heures", "fr", date(2019, 3, 1), time(7, 0)),
+        # holidays, fixed, counted from Easter, and lunar; a holiday named after a weekday is not that weekday
+        ("2 days after Easter", "en", date(2019, 4, 23), None),
+        ("black friday", "en", date(2019, 11, 29), None),
+        ("last christmas", "en", date(2018, 12, 25), None),
+        ("easter 2020", "en", date(2020, 4, 12), None),
+        ("el viernes santo", "es", date(2019, 4, 19), None),
+        ("Navidad del año que viene", "es", date(2020, 12, 25), None),
+        ("sexta-feira santa", "pt", date(2019, 4, 19), None),
+        ("à la Toussaint", "fr", date(2019, 11, 1), None),
+        ("am Ostermontag um 10 Uhr", "de", date(2019, 4, 22), time(10, 0)),
+        ("بعد عيد الفطر", "ar", date(2019, 6, 4), None),
+        ("दिवाली के बाद", "hi", date(2019, 10, 27), None),
+        # clock words
+        ("um Mitternacht", "de", None, time(0, 0)),
+        ("a las 12 de la noche", "es", None, time(0, 0)),
+        ("anoche a las 8", "es", date(2019, 2, 28), time(20, 0)),
+        ("11ish", "en", None, time(11, 0)),
+        ("nine a m", "en", None, time(9, 0)),
+        ("15.03.2019 14:30", "de", date(2019, 3, 15), time(14, 30)),
+        ("20190315", "en", date(2019, 3, 15), None),
+        # "this coming" and "this past" weekday
+        ("este próximo viernes", "es", date(2019, 3, 8), None),
+        ("este miércoles pasado", "es", date(2019, 2, 27), None),
+    ],
+)
+def test_spans_holidays_and_clock_words(
+    text: str, language: str, start: date | None, at: time | None
+) -> None:
     u = understand(text, NOW, language=language)
     assert (u.start, u.at) == (start, at)
 
@@ -53,12 +119,42 @@ def test_intents_and_answers(text: str, intent: Intent | None, yes: bool | None)
     assert (u.intent, u.yes) == (intent, yes)
 
 
+@pytest.mark.parametrize(
+    ("text", "language", "intent", "yes", "choice"),
+    [
+        ("quiero reservar una limpieza", "es", Intent.BOOK, None, None),
+        ("sí, la segunda", "es", None, True, 2),
+        ("queria remarcar minha consulta", "pt", Intent.RESCHEDULE, None, None),
+        ("não, obrigado", "pt", Intent.THANKS, False, None),
+        ("je voudrais annuler mon rendez-vous", "fr", Intent.CANCEL, None, None),
+        ("oui, le premier", "fr", None, True, 1),
+        ("Ich möchte einen Termin verschieben", "de", Intent.RESCHEDULE, None, None),
+        ("nein, andere Zeiten bitte", "de", Intent.OTHER_TIMES, False, None),
+        ("أريد حجز موعد", "ar", Intent.BOOK, None, None),
+        ("نعم، الثاني", "ar", None, True, 2),
+        ("मुझे अपॉइंटमेंट रद्द करना है", "hi", Intent.CANCEL, None, None),
+        ("haan ji, pehla wala", "hi", None, True, 1),
+        ("nahi, koi aur time", "hi", Intent.OTHER_TIMES, False, None),
+    ],
+)
+def test_intents_answers_and_choices_in_every_language(
+    text: str, language: str, intent: Intent | None, yes: bool | None, choice: int | None
+) -> None:
+    u = understand(text, NOW, language=language)
+    assert (u.intent, u.yes, u.choice) == (intent, yes, choice)
+
+
 def test_the_scorer_on_the_shared_data_never_crashes_and_reports_counts() -> None:
     sgd = evaluate_sgd(json.loads(line) for line in (EVAL / "sgd_dentist.jsonl").read_text().splitlines())
     assert sgd["date"]["total"] == 344 and sgd["time"]["total"] == 676 and sgd["act"]["total"] > 2000
-    assert sgd["date"]["accuracy"] >= 95 and sgd["time"]["accuracy"] >= 95 and sgd["act"]["accuracy"] >= 70
+    assert sgd["date"]["accuracy"] >= 95 and sgd["time"]["accuracy"] >= 95 and sgd["act"]["accuracy"] >= 83
     recognizers = evaluate_recognizers(
         json.loads(line) for line in (EVAL / "recognizers_datetime.jsonl").read_text().splitlines()
     )
-    assert set(recognizers["per_language"]) >= {"en", "es"}
+    assert set(recognizers["per_language"]) >= {"en", "es", "pt", "fr", "de", "ar", "hi"}
     assert recognizers["per_language"]["en"]["total"] > 100
+    # Floors a little under today's figures (README), so a change that loses a class of forms fails here.
+    floors = {"en": 80, "es": 82, "pt": 92, "fr": 79, "de": 76, "ar": 83, "hi": 76}
+    assert {
+        lang: recognizers["per_language"][lang]["accuracy"] >= floor for lang, floor in floors.items()
+    } == {lang: True for lang in floors}

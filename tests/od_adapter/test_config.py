@@ -31,7 +31,7 @@ def test_the_demo_practices_file_loads() -> None:
     assert (practice.name, practice.timezone, practice.languages) == (
         "Bright Smile Dental",
         "America/New_York",
-        ["en", "es"],
+        ["en", "es", "pt", "fr", "de", "ar", "hi"],
     )
     assert practice.open_dental.spacing_seconds == 1.0
     assert practice.booking.earliest == time(8, 0)
@@ -78,8 +78,17 @@ def test_keys_come_from_the_environment_and_a_missing_one_is_named() -> None:
     ("old", "new", "message"),
     [
         ('timezone = "America/New_York"', 'timezone = "Mars/Olympus"', "field timezone: .*unknown time zone"),
-        ('languages = ["en", "es"]', 'languages = ["en", "xx"]', "field languages: .*unsupported languages"),
-        ('default_language = "en"', 'default_language = "fr"', "default_language 'fr' is not in languages"),
+        (
+            'languages = ["en", "es", "pt", "fr", "de", "ar", "hi"]',
+            'languages = ["en", "xx"]',
+            "field languages: .*unsupported languages",
+        ),
+        (
+            'emergency_phone = "(503) 555-0100"',
+            'emergency_phone = "(503) 555-0100"\nemergency_number = "555"',
+            "'555' is not an emergency number in US",
+        ),
+        ('default_language = "en"', 'default_language = "it"', "default_language 'it' is not in languages"),
         ("grid_minutes = 10", "grid_minutes = 12", "field booking.grid_minutes: .*multiple of 5"),
         ('mode = "remote"', 'mode = "cloud"', "field open_dental.mode"),
         (
@@ -116,3 +125,9 @@ def test_unreadable_and_invalid_files(tmp_path: Path) -> None:
         load_practices(write(tmp_path, "[[practices]\nname="))
     with pytest.raises(ConfigError, match="practices"):
         load_practices(write(tmp_path, "practices = []"))
+
+
+@pytest.mark.parametrize(("region", "number"), [("US", "911"), ("GB", "999"), ("IN", "112"), ("AU", "000")])
+def test_the_emergency_number_defaults_to_the_regions(tmp_path: Path, region: str, number: str) -> None:
+    practices = load_practices(demo_with(tmp_path, 'region = "US"', f'region = "{region}"'))
+    assert practices.practices[0].emergency_number == number

@@ -122,7 +122,7 @@ async def test_schedules_send_numbers_as_strings(api: httpx.AsyncClient) -> None
     assert rows, "the demo practice works Mondays"
     for row in rows:
         assert all(isinstance(row[k], str) for k in ("ScheduleNum", "ProvNum", "BlockoutType", "EmployeeNum"))
-        assert all(part.isdigit() for part in row["operatories"].split(","))
+        assert all(part.isdecimal() for part in row["operatories"].split(","))
     assert {r["SchedType"] for r in rows} == {"Provider", "Blockout"}
     starts = [(r["SchedDate"], r["StartTime"]) for r in rows]
     assert starts == sorted(starts)

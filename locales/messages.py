@@ -1,0 +1,83 @@
+"""Every patient-facing message, in English, keyed by name: the source `pybabel extract` reads.
+
+`N_(key, text)` and `NP_(key, singular, plural)` only mark text for extraction (the key becomes the gettext
+context); translations live in `locales/<lang>/LC_MESSAGES/messages.po`. See `locales/README.md` for the workflow.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Source(NamedTuple):
+    key: str
+    text: str
+    plural: str | None = None
+
+
+def N_(key: str, text: str) -> Source:
+    return Source(key, text)
+
+
+def NP_(key: str, singular: str, plural: str) -> Source:
+    """A message that changes with `{count}` (the catalog holds every plural form of each language)."""
+    return Source(key, singular, plural)
+
+
+SOURCES: tuple[Source, ...] = (
+    N_("greeting", "Hi! I'm the booking assistant of {practice}. What would you like to do?"),
+    N_("reset", "OK, let's start over. What would you like to do?"),
+    N_("fallback", "Sorry, I didn't understand. I can book, move or cancel an appointment."),
+    N_("fallback.giving_up", "I'm sorry I keep misunderstanding you."),
+    N_("welcome", "You're welcome! Write any time."),
+    N_("handoff", "I've asked a member of our team to reply to you here as soon as possible."),
+    N_("handoff.closed", "I've passed your message to our team. The office is closed now, so they will reply here from {when}."),
+    N_("od_unavailable.staff", "Sorry, our booking system isn't answering, so I can't finish this myself."),
+    N_("emergency", "If you have severe pain, swelling, bleeding or a broken tooth, please call us now at {phone}. If it is life-threatening, call {emergency_number}."),
+    N_("info.answer", "{answer}"),
+    N_("info.topics", "I can tell you about: {topics}."),
+    N_("ask.who", "Who is the visit for? Please type their first name and date of birth."),
+    N_("ask.who_again", "I couldn't match that name. Please type the first name and date of birth (for example: Emma 04/18/2012)."),
+    N_("ask.details", "Welcome! To book your first visit, please send the patient's first and last name and date of birth (for example: Ana Lopez 03/14/1985)."),
+    N_("ask.details_missing", "Thanks. I still need the first and last name and the date of birth."),
+    N_("ask.kind", "What kind of visit do you need?"),
+    N_("ask.which", "Which appointment?"),
+    N_("ask.which_again", "Please choose one of the appointments in the list."),
+    NP_("offer.list", "Here is the time I found. Pick it, or tell me another day or time.",
+        "Here are the {count} times I found. Pick one, or tell me another day or time."),
+    N_("offer.none", "I couldn't find a free time for that. Tell me another day or time, or say \"as soon as possible\"."),
+    N_("offer.exact_taken", "That exact time isn't free."),
+    N_("offer.stale", "That list is out of date, so here is what is free now."),
+    N_("row.option", "{when}"),
+    N_("row.option_detail", "{provider} · {minutes} min"),
+    N_("confirm.book", "{kind} on {when} with {provider}. Shall I book it?"),
+    N_("confirm.reschedule", "Move your appointment to {when} with {provider}?"),
+    N_("booked", "Booked! {when} with {provider}. See you then."),
+    N_("rescheduled", "Done: your appointment is now on {when} with {provider}."),
+    N_("taken", "Sorry, that time was just taken."),
+    N_("ok.other_time", "No problem. Which other time would suit you?"),
+    N_("kept", "OK, I haven't changed anything."),
+    N_("none_upcoming", "I can't find an upcoming appointment for this number."),
+    N_("cancel.ask", "Cancel your appointment on {when}?"),
+    N_("cancelled", "Your appointment on {when} is cancelled. Write any time to book again."),
+    N_("confirmed", "Thank you! Your appointment on {when} is confirmed."),
+    N_("reschedule.current", "Your appointment is on {when}."),
+    N_("od_unavailable", "Sorry, our booking system isn't answering right now. Please try again in a few minutes."),
+    N_("unsupported", "Sorry, I can only read text messages and taps on buttons. Could you type what you need?"),
+    N_("language.switched", "Sure, I'll write in English from now on."),
+    N_("button.book", "Book"),
+    N_("button.reschedule", "Reschedule"),
+    N_("button.cancel", "Cancel a visit"),
+    N_("button.yes", "Yes, book it"),
+    N_("button.no", "No"),
+    N_("button.other_times", "Other times"),
+    N_("button.yes_cancel", "Yes, cancel"),
+    N_("button.no_keep", "No, keep it"),
+    N_("button.see_times", "See times"),
+    N_("button.choose", "Choose"),
+    N_("kind.cleaning", "Cleaning"),
+    N_("kind.consultation", "Check-up"),
+    N_("kind.emergency", "Emergency visit"),
+    N_("kind.new_patient", "New patient exam"),
+    N_("kind.visit", "Visit"),
+)  # fmt: skip
