@@ -41,13 +41,21 @@ LANGUAGES = {"English": "en", "Spanish": "es", "French": "fr", "German": "de", "
 CONFIRMING = re.compile(
     r"\b(?:book|appointment|schedule|reserve|confirm|correct|right|proceed)\b[^?]*\?\s*$", re.I
 )
+# The system's last turn read back a visit's details to confirm ("... at 3:30 pm on March 5th, correct?").
+CONFIRMING_DETAILS = re.compile(
+    r"^(?=.*\b(?:\d{1,2}(?::\d{2})?\s*[ap]\.?m\b|\d{1,2}:\d{2}))(?=.*\b(?:confirm\w*|correct|right|verify|proceed|ok(?:ay)?)\b)",
+    re.I | re.S,
+)
 BOOKING_TYPES = {"datetimeV2.date", "datetimeV2.time", "datetimeV2.datetime"}
 
 
-def predicted_label(u: Understanding, asked: bool = False) -> str | None:
+def predicted_label(u: Understanding, asked: bool = False, confirming: bool = False) -> str | None:
     """Our understanding mapped to the SGD labels the way the graph acts on it. `asked`: the system's last turn
     was a question, as when the graph awaits a yes; then "yes, book it" answers it rather than asking anew,
-    while after a statement a thank-you closes even when it starts with "okay"."""
+    while after a statement a thank-you closes even when it starts with "okay". `confirming`: it read back a
+    visit to confirm; a new day or time without a yes is then a no to that visit (the graph searches again)."""
+    if confirming and u.yes is not True and u.has_when and u.intent is not Intent.THANKS:
+        return "no"
     if u.intent is Intent.OTHER_TIMES:  # "no, someone else": the graph offers alternatives
         return "other_options"
     if u.yes is False or u.intent is Intent.NEVER_MIND:  # "no, book it Thursday": a correction
@@ -60,6 +68,8 @@ def predicted_label(u: Understanding, asked: bool = False) -> str | None:
         return "book"
     if u.yes is True or u.choice is not None:
         return "yes"
+    if u.intent is None and (u.has_when or u.kind):
+        return "book"  # "Try March 10th": the graph offers times for it, as for a request to book
     return {Intent.INFO: "info", Intent.THANKS: "close"}.get(u.intent)  # type: ignore[arg-type]
 
 
@@ -104,7 +114,9 @@ def evaluate_sgd(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
                     failures["time"][failure_class(span["text"])] += 1
         if row.get("user_actions") and (expected := expected_label(row["user_actions"])):
             acts += 1
-            got = predicted_label(u, asked=bool(CONFIRMING.search(row.get("prev_system_utterance") or "")))
+            prev = row.get("prev_system_utterance") or ""
+            confirming = bool(CONFIRMING_DETAILS.search(prev))
+            got = predicted_label(u, asked=confirming or bool(CONFIRMING.search(prev)), confirming=confirming)
             if got == expected:
                 acts_ok += 1
             else:

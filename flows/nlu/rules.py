@@ -172,9 +172,12 @@ def understand(text: str, now: datetime, *, language: str = "en") -> Understandi
     yes = _yes_no(t, words)
     if intent in (Intent.GREETING, Intent.THANKS) and yes is None and len(t.split()) > 4:
         intent = _main_intent(t, words) or intent
-    if intent is Intent.BOOK and has(t, BOOK_IT) and not has(t, ("appointment", "book an", "book a")):
-        # "Yes, book it" answers what was offered; "no, book it on Thursday" corrects it: neither is a new request.
-        intent, yes = None, True if yes is None else yes
+    if has(t, BOOK_IT) and not has(t, ("appointment", "book an", "book a")):
+        # "Yes, book it" answers what was offered; "no, book it on Thursday" and "actually, book it on the 11th"
+        # correct it: none is a new request, and only the first is a yes.
+        intent = None if intent is Intent.BOOK else intent
+        if yes is None and not when.has_when:
+            yes = True
     first, last = _names(text)
     return Understanding(
         **when.model_dump(),

@@ -112,6 +112,11 @@ def test_february_29_never_crashes() -> None:
         ("That works for me", None, True),
         ("no, that doesn't work", None, False),
         ("thanks, bye", Intent.THANKS, None),
+        ("Not now, maybe next month", None, False),
+        ("hold off for now", None, False),
+        ("Yes, book it", None, True),
+        ("Actually, book it on the 11th", None, None),
+        ("Please keep looking", Intent.OTHER_TIMES, None),
     ],
 )
 def test_intents_and_answers(text: str, intent: Intent | None, yes: bool | None) -> None:
@@ -147,7 +152,7 @@ def test_intents_answers_and_choices_in_every_language(
 def test_the_scorer_on_the_shared_data_never_crashes_and_reports_counts() -> None:
     sgd = evaluate_sgd(json.loads(line) for line in (EVAL / "sgd_dentist.jsonl").read_text().splitlines())
     assert sgd["date"]["total"] == 344 and sgd["time"]["total"] == 676 and sgd["act"]["total"] > 2000
-    assert sgd["date"]["accuracy"] >= 95 and sgd["time"]["accuracy"] >= 95 and sgd["act"]["accuracy"] >= 83
+    assert sgd["date"]["accuracy"] >= 95 and sgd["time"]["accuracy"] >= 95 and sgd["act"]["accuracy"] >= 88
     recognizers = evaluate_recognizers(
         json.loads(line) for line in (EVAL / "recognizers_datetime.jsonl").read_text().splitlines()
     )
