@@ -65,6 +65,7 @@ def canonical(t: str, language: str) -> str:
     t = holidays.mark(t, language)
     if language == "en":
         t = _english_shorthand(t)
+        t = _english_years(t)
         t = ENGLISH_SHORT_DAY.sub(lambda m: WEEKDAY_NAMES[SHORT_DAYS[m.group(1)]], t)
         t = ENGLISH_DAY_BEFORE_DATE.sub(lambda m: WEEKDAY_NAMES[ALL_SHORT_DAYS[m.group(1)]], t)
         return _english_days(t)
@@ -72,6 +73,7 @@ def canonical(t: str, language: str) -> str:
     if lexicon is None:
         return t
     t = _numbers(t, lexicon, lexicon.ordinal_ending)
+    t = _spelled_years(t, language)
     t = _clock_idioms(t, language, lexicon)
     # "1.º", "1er", "2eme", "27 वें" (before German's "3. März", which would read "1.º" as "1 º")
     t = re.sub(r"\b(\d{1,2})(?:\.?º|\.?ª|°|er|re|eme|ème|\s*(?:वें|वीं|वां))(?![^\W\d_])", r"\1", t)
@@ -233,14 +235,14 @@ def _numbers(t: str, lexicon: Lexicon, ordinal: str = "") -> str:
     words = lexicon.numbers
     if not words:
         return t
-    tens = {w: n for w, n in words.items() if n in (20, 30, 40, 50)}
+    tens = {w: n for w, n in words.items() if n in (20, 30, 40, 50, 60, 70, 80, 90)}
     units = {w: n for w, n in words.items() if 1 <= n <= 9}
     if tens and units:
         join = r"(?:\s*-\s*|\s+e\s+|\s+y\s+|\s+et\s+|und)"
         compound = re.compile(rf"(?<!{LETTER})({'|'.join(tens)}){join}({'|'.join(units)})(?!{LETTER})")
         t = compound.sub(lambda m: str(tens[m.group(1)] + units[m.group(2)]), t)
         german = re.compile(rf"(?<!{LETTER})({'|'.join(units)})und({'|'.join(tens)}){ordinal}(?!{LETTER})")
-        t = german.sub(lambda m: str(tens[m.group(2)] + units[m.group(1)]), t)
+        t = german.sub(lambda m: _digits(tens[m.group(2)] + units[m.group(1)], m.group(0), lexicon), t)
         # "تسعة وعشرين" is 29, but "الثامنة وعشرين دقيقة" is eight and twenty minutes
         arabic = re.compile(
             rf"(?<!{LETTER})({'|'.join(units)})\s+و\s*({'|'.join(tens)})(?!{LETTER})(?!\s*دقيق)"
@@ -251,8 +253,82 @@ def _numbers(t: str, lexicon: Lexicon, ordinal: str = "") -> str:
             r"\bveinti(\w+)", lambda m: str(20 + units[m.group(1)]) if m.group(1) in units else m.group(0), t
         )
     for word in sorted((w for w in words if w in t), key=len, reverse=True):  # only the words the text holds
-        t = re.sub(rf"(?<!{LETTER}){re.escape(word)}{ordinal}(?!{LETTER})", str(words[word]), t)
-    return t
+        t = re.sub(
+            rf"(?<!{LETTER}){re.escape(word)}{ordinal}(?!{LETTER})",
+            lambda m, n=words[word]: _digits(n, m.group(0), lexicon),
+            t,
+        )
+    return re.sub(r"(?<=\d)\.(?=\s*[/-]\s*\d)", "", t)  # "dritter/11." is "3/11."
+
+
+def _spelled_years(t: str, language: str) -> str:
+    """ "dos mil dieciocho", "mil novecientos noventa y dos", "deux mille" (their number words already digits)
+    as a year, where the text names a month: "dos mil" alone is an amount, not a year."""
+    lexicon = LEXICONS[language]
+    if not lexicon.years or not any(month[0] in t for month in lexicon.months):
+        return t
+    starts = _year_starts(language)
+    return re.sub(
+        rf"(?<!{LETTER})({'|'.join(map(re.escape, starts))})(?:\s+(?:y|e|et|and)?\s*(\d{{1,2}}))?(?![\d\w])",
+        lambda m: str(starts[m.group(1)] + int(m.group(2) or 0)),
+        t,
+    )
+
+
+@cache
+def _year_starts(language: str) -> dict[str, int]:
+    """The language's year beginnings as `_numbers` leaves them ("dos mil" reads "2 mil"), longest first."""
+    lexicon = LEXICONS[language]
+    written = {_numbers(start, lexicon): year for start, year in lexicon.years.items()}
+    return dict(sorted(written.items(), key=lambda item: -len(item[0])))
+
+
+# English years: "nineteen eighty six", "nineteen hundred ninety three", "two thousand and thirty two"
+_TEENS = {w: n for w, n in ENGLISH.numbers.items() if 10 <= n <= 19}
+_TENS = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+_UNITS = {w: n for w, n in ENGLISH.numbers.items() if 1 <= n <= 9}
+_TWO_DIGITS = (
+    rf"(?:{'|'.join(_TENS)})(?:[\s-]+(?:{'|'.join(_UNITS)}))?|{'|'.join(_TEENS)}|oh\s+(?:{'|'.join(_UNITS)})"
+)
+ENGLISH_YEAR = re.compile(
+    rf"\b(?:(?P<c>{'|'.join(_TEENS)}|twenty)\s+(?:(?P<h>hundred)(?:\s+and)?\s*)?(?P<n>{_TWO_DIGITS})?"
+    rf"|two\s+thousand(?:\s+and)?(?:\s+(?P<n2>{_TWO_DIGITS}|{'|'.join(_UNITS)}))?)\b"
+)
+_MONTH_WORD = re.compile(rf"\b(?:{'|'.join(m for month in ENGLISH.months for m in month)})\b")
+
+
+def _english_years(t: str) -> str:
+    if not _MONTH_WORD.search(t):
+        return t
+
+    def year(m: re.Match[str]) -> str:
+        if m.group("c") is None:
+            return str(2000 + (_two_digits(m.group("n2")) if m.group("n2") else 0))
+        last = _two_digits(m.group("n")) if m.group("n") else None
+        if not m.group("h") and (last is None or (last < 10 and not m.group("n").startswith("oh"))):
+            return m.group(0)  # "twenty five" is a day, not 2005
+        return str(_TEENS.get(m.group("c"), 20) * 100 + (last or 0))
+
+    return ENGLISH_YEAR.sub(year, t)
+
+
+def _two_digits(words: str) -> int:
+    parts = [p for p in re.split(r"[\s-]+", words) if p != "oh"]
+    return sum(_TENS.get(p) or _TEENS.get(p) or _UNITS.get(p) or 0 for p in parts)
+
+
+def _digits(number: int, written: str, lexicon: Lexicon) -> str:
+    """A number word as digits; an ordinal ("siebten") keeps its dot where the language writes one ("7.")."""
+    return f"{number}." if lexicon.ordinal_dot and re.search(r"te[nrs]?$", written) else str(number)
 
 
 def _clock_idioms(t: str, language: str, lexicon: Lexicon) -> str:

@@ -69,6 +69,8 @@ RULES: dict[str, Rule] = {
     "workers_day": _fixed(5, 1),
     "us_independence": _fixed(7, 4),
     "india_independence": _fixed(8, 15),
+    "saint_john": _fixed(6, 24),
+    "saints_peter_and_paul": _fixed(6, 29),
     "halloween": _fixed(10, 31),
     "all_saints": _fixed(11, 1),
     "all_souls": _fixed(11, 2),
@@ -77,6 +79,7 @@ RULES: dict[str, Rule] = {
     "boxing_day": _fixed(12, 26),
     "us_labor_day": _nth_weekday(9, 0, 1),
     "thanksgiving": _nth_weekday(11, 3, 4),
+    "harvest_festival": _nth_weekday(10, 6, 1),
     "black_friday": _nth_weekday(11, 3, 4, shift=1),
     "carnival_monday": _from_easter(-48),
     "carnival": _from_easter(-47),
@@ -147,6 +150,8 @@ NAMES: dict[str, dict[str, tuple[str, ...]]] = {
         "earth_day": ("dia de la tierra",),
         "workers_day": ("dia internacional de los trabajadores", "dia del trabajador", "dia del trabajo",
                         "dia de los trabajadores"),
+        "saint_john": ("noche de san juan", "dia de san juan"),
+        "saints_peter_and_paul": ("san pedro y san pablo",),
         "all_saints": ("dia de todos los santos", "todos los santos"),
         "all_souls": ("dia de muertos", "dia de los muertos", "dia de los difuntos"),
         "christmas_eve": ("nochebuena", "noche buena"),
@@ -169,6 +174,8 @@ NAMES: dict[str, dict[str, tuple[str, ...]]] = {
         "new_year": ("dia de ano novo", "ano novo", "confraternizacao universal"),
         "epiphany": ("dia de reis",),
         "workers_day": ("dia do trabalho", "dia do trabalhador", "dia dos trabalhadores"),
+        "saint_john": ("dia de sao joao", "festa de sao joao"),
+        "saints_peter_and_paul": ("sao pedro e sao paulo", "dia de sao pedro"),
         "all_saints": ("dia de todos os santos",),
         "all_souls": ("dia de finados", "finados"),
         "christmas_eve": ("vespera de natal", "noite de natal"),
@@ -191,6 +198,7 @@ NAMES: dict[str, dict[str, tuple[str, ...]]] = {
         "saint_patrick": ("saint-patrick", "saint patrick"),
         "earth_day": ("jour de la terre",),
         "workers_day": ("fete du travail", "fete des travailleurs"),
+        "saint_john": ("saint-jean", "la saint jean"),
         "all_saints": ("toussaint",),
         "all_souls": ("jour des morts",),
         "christmas_eve": ("reveillon de noel", "veille de noel"),
@@ -213,6 +221,9 @@ NAMES: dict[str, dict[str, tuple[str, ...]]] = {
         "valentines": ("valentinstag",),
         "workers_day": ("tag der arbeit", "erster mai"),
         "earth_day": ("tag der erde",),
+        "saint_john": ("johannistag", "johanni"),
+        "saints_peter_and_paul": ("peter und paul",),
+        "harvest_festival": ("erntedankfest", "erntedank"),
         "all_saints": ("allerheiligen",),
         "all_souls": ("allerseelen",),
         "christmas_eve": ("heiligabend", "heiliger abend", "heiligen abend"),
@@ -261,7 +272,7 @@ NAMES: dict[str, dict[str, tuple[str, ...]]] = {
 TOKEN = re.compile(r"\bholiday_(\w+)\b")
 YEAR_BEFORE = re.compile(r"\b((?:19|20)\d{2})\s*(?:के|की|का)?\s*$")  # Hindi: "2010 के पृथ्वी दिवस"
 YEAR_AFTER = re.compile(
-    r"\s*(?:,|of|in|del?|do|da|du|des|im|von|का|की|के)?\s*(?:the\s+year\s+)?((?:19|20)\d{2})\b"
+    r"\s*(?:,|of|in|del?|do|da|du|des|im|von|का|की|के)?\s*(?:(?:the\s+)?(?:year|jahr|ano|annee)\s+)?((?:19|20)\d{2})\b"
 )
 
 

@@ -95,6 +95,10 @@ class Lexicon(BaseModel):
     """A quarter to or past the hour ("las 3 menos cuarto", "3 heures moins le quart")."""
     ordinal_ending: str = ""
     """A regular expression for the ordinal ending of a number word ("zweiten", "चौबीसवीं")."""
+    years: dict[str, int] = {}
+    """How a spelled-out year begins ("dos mil" 2000, "mil novecientos" 1900); its last two digits follow."""
+    ordinal_dot: bool = False
+    """Ordinals are written with a dot ("7." for "siebter"), so "siebter vierter" is the date "7.4."."""
     clock_fractions: dict[str, int] = {}
     """Minutes a word adds before the hour (Hindi "साढ़े 3" 3:30, "सवा 3" 3:15, "पौने 3" 2:45 as -15)."""
     name: tuple[str, ...] = ()
@@ -192,7 +196,7 @@ LEXICONS: dict[str, Lexicon] = {
         before=("antes de las", "antes de", "hasta las"),
         numbers=_numbers("cero una dos tres cuatro cinco seis siete ocho nueve diez once doce trece catorce quince "
                          "dieciseis diecisiete dieciocho diecinueve veinte") | {"uno": 1, "un": 1, "primero": 1, "treinta": 30, "cuarenta": 40,
-                         "cincuenta": 50},
+                         "cincuenta": 50, "sesenta": 60, "setenta": 70, "ochenta": 80, "noventa": 90},
         yes=("si", "claro", "vale", "de acuerdo", "perfecto", "correcto", "esta bien", "me sirve", "dale", "confirmo", "genial",
              "ok", "okey"),
         no=("no", "no gracias", "no puedo", "no me sirve", "tampoco", "ahora no", "todavia no", "por ahora no", "mas adelante"),
@@ -210,7 +214,7 @@ LEXICONS: dict[str, Lexicon] = {
         never_mind=("olvidalo", "olvidelo", "dejalo", "no importa", "empezar de nuevo"),
         day_articles=("el dia", "el", "del"), minutes=("minutos", "minuto", "mins", "min"), hours=("horas", "h"),
         days=("dias",), month_spans=("meses", "mes"), year_spans=("anos", "ano"), midnight=("medianoche", "media noche"), within=("dentro de", "en"), now=("ahora mismo", "ahora"), ago_before=("hace",),
-        minus="menos", quarter="cuarto",
+        minus="menos", quarter="cuarto", years={"dos mil": 2000, "mil novecientos": 1900, "mil ochocientos": 1800},
         name=("espanol", "castellano", "spanish", "espagnol", "spanisch", "espanhol"),
         markers=("hola", "quiero", "gracias", "por favor", "necesito", "puedo", "cuando", "buenos", "buenas", "el", "la", "los",
                  "para", "una", "mi", "de la", "y", "es", "que", "me", "si"),
@@ -232,7 +236,7 @@ LEXICONS: dict[str, Lexicon] = {
         "assim que possivel"), after=("depois das", "depois de", "a partir das", "a partir de"), later=("depois", "mais tarde"), before=("antes das", "antes de", "ate as"),
         numbers=_numbers("zero uma duas tres quatro cinco seis sete oito nove dez onze doze treze catorze quinze dezesseis "
                          "dezessete dezoito dezenove vinte") | {"um": 1, "primeiro": 1, "dois": 2, "quatorze": 14, "trinta": 30, "quarenta": 40,
-                         "cinquenta": 50},
+                         "cinquenta": 50, "sessenta": 60, "setenta": 70, "oitenta": 80, "noventa": 90},
         yes=("sim", "claro", "pode ser", "ok", "certo", "perfeito", "combinado", "beleza", "isso", "confirmo", "pode marcar", "fechado"),
         no=("nao", "nao obrigado", "nao posso", "nenhum", "agora nao", "ainda nao", "por enquanto nao"),
         greeting=("ola", "oi", "bom dia", "boa tarde", "boa noite"),
@@ -247,7 +251,7 @@ LEXICONS: dict[str, Lexicon] = {
         never_mind=("esquece", "deixa pra la", "deixa para la", "comecar de novo"),
         day_articles=("dia", "no", "na"), minutes=("minutos", "minuto", "min"), hours=("horas",), days=("dias",), month_spans=("meses", "mes"), year_spans=("anos", "ano"), midnight=("meia-noite", "meia noite"),
         within=("daqui a", "dentro de", "em"), now=("agora mesmo", "agora"), ago_before=("ha",), ago_after=("atras",),
-        minus="para", quarter="quinze",
+        minus="para", quarter="quinze", years={"dois mil": 2000, "mil novecentos": 1900, "mil oitocentos": 1800},
         name=("portugues", "portuguese", "portugais", "portugiesisch"),
         markers=("voce", "quero", "obrigado", "obrigada", "por favor", "preciso", "posso", "uma", "para", "meu", "minha", "nao",
                  "tem", "e", "o", "amanha", "oi", "ola", "bom", "boa", "com"),
@@ -285,7 +289,7 @@ LEXICONS: dict[str, Lexicon] = {
         never_mind=("laissez tomber", "laisse tomber", "oubliez", "recommencer"),
         day_articles=("le",), minutes=("minutes", "minute", "min"), hours=("heures",), days=("jours",), month_spans=("mois",), year_spans=("annees", "annee", "ans", "an"), midnight=("minuit",),
         within=("dans",), now=("maintenant", "tout de suite"), ago_before=("il y a", "il ya"), minus="moins",
-        quarter="quart",
+        quarter="quart", years={"deux mille": 2000, "mille neuf cent": 1900, "dix-neuf cent": 1900, "dix neuf cent": 1900},
         name=("francais", "french", "frances", "franzosisch", "frances"),
         markers=("je", "vous", "le", "la", "les", "un", "une", "pour", "merci", "bonjour", "est", "suis", "voudrais", "veux",
                  "mon", "ma", "pas", "oui", "non", "avec", "ce", "des", "du"),
@@ -300,12 +304,12 @@ LEXICONS: dict[str, Lexicon] = {
         this_afternoon=("heute nachmittag",), this_evening=("heute abend",), tomorrow=("morgen",), day_after_tomorrow=("ubermorgen", "uebermorgen"),
         yesterday=("gestern",), last_night=("gestern abend", "gestern nacht", "letzte nacht"), next=("nachsten", "nachste", "nachster", "naechsten", "kommenden", "kommende", "kommender"),
         last=("letzten", "letzte", "letzter", "vorigen", "vergangenen"), this=("diesen", "diese", "dieser", "diesem"),
-        week=("woche", "wochen"), morning=("morgens", "vormittag", "vormittags", "fruh", "frueh"), afternoon=("nachmittag", "nachmittags"),
-        evening=("abend", "abends", "nachts", "nacht"), noon=("mittag", "mittags", "mittagszeit"), at=("um", "gegen", "ab"), oclock=("uhr",), half=("halb",),
+        week=("woche", "wochen"), morning=("morgens", "vormittag", "vormittags", "fruh", "frueh", "fruhmorgens"), afternoon=("nachmittag", "nachmittags"),
+        evening=("abend", "abends", "nachts", "nacht", "spatabends", "spatabend", "spat abends"), noon=("mittag", "mittags", "mittagszeit"), at=("um", "gegen", "ab"), oclock=("uhr",), half=("halb",),
         asap=("so bald wie moglich", "so schnell wie moglich", "baldmoglichst", "schnellstmoglich", "so fruh wie moglich", "asap"),
         after=("nach", "ab", "spater als"), later=("spater",), before=("vor", "bis", "spatestens"),
         numbers=_numbers("null eins zwei drei vier funf sechs sieben acht neun zehn elf zwolf dreizehn vierzehn funfzehn "
-                         "sechzehn siebzehn achtzehn neunzehn zwanzig") | {"ein": 1, "eine": 1, "dreissig": 30, "vierzig": 40, "funfzig": 50, "erste": 1, "ersten": 1,
+                         "sechzehn siebzehn achtzehn neunzehn zwanzig") | {"ein": 1, "eine": 1, "dreissig": 30, "vierzig": 40, "funfzig": 50, "sechzig": 60, "siebzig": 70, "achtzig": 80, "neunzig": 90, "erste": 1, "ersten": 1,
                          "erster": 1, "dritte": 3, "dritten": 3, "siebte": 7, "siebten": 7, "achte": 8, "achten": 8},
         yes=("ja", "genau", "gerne", "gern", "okay", "ok", "passt", "das passt", "einverstanden", "richtig", "perfekt", "klar",
              "in ordnung", "super", "bestatige", "jawohl"),
@@ -324,7 +328,7 @@ LEXICONS: dict[str, Lexicon] = {
         day_articles=("am", "den", "der", "im"), minutes=("minuten", "minute", "min"), hours=("stunden",),
         days=("tagen", "tage", "tg"), month_spans=("monaten", "monate", "monat"),
         year_spans=("jahren", "jahres", "jahre", "jahr"), midnight=("mitternacht", "mitternachts"), within=("in",), now=("jetzt", "sofort"), ago_before=("vor",), minus="vor",
-        quarter="viertel", ordinal_ending="(?:s?te[nrs]?|[nrs])?",
+        quarter="viertel", ordinal_ending="(?:s?te[nrs]?|[nrs])?", ordinal_dot=True,
         name=("deutsch", "german", "aleman", "allemand", "alemao"),
         markers=("ich", "sie", "der", "die", "das", "und", "ist", "einen", "bitte", "danke", "mochte", "brauche", "hallo", "mit",
                  "fur", "nicht", "ja", "nein", "wann", "geht", "mein", "meine"),
@@ -402,7 +406,7 @@ LEXICONS: dict[str, Lexicon] = {
         day_articles=("तारीख", "tarikh"), minutes=("मिनट", "मिनटों", "minute", "min"), hours=("घंटे", "ghante"),
         days=("दिन", "din"), month_spans=("महीने", "महीनों", "महीना", "mahine", "mahina"),
         year_spans=("साल", "वर्ष", "saal", "sal"), midnight=("आधी रात", "aadhi raat", "adhi raat"), within=("में", "me", "mein", "baad", "बाद"), now=("अभी", "अब", "abhi", "ab"),
-        ago_after=("पहले", "pehle"), ordinal_ending="(?:\\s*(?:वें|वीं|वां))?",
+        ago_after=("पहले", "pehle"), years={"दो हजार": 2000, "उन्नीस सौ": 1900, "do hazar": 2000}, ordinal_ending="(?:\\s*(?:वें|वीं|वां))?",
         clock_fractions={"साढ़े": 30, "साढे": 30, "sadhe": 30, "saade": 30, "sade": 30, "saadhe": 30, "सवा": 15,
                          "sava": 15, "sawa": 15, "पौने": -15, "paune": -15, "pone": -15},
         name=("हिंदी", "हिन्दी", "hindi"),

@@ -209,7 +209,7 @@ def _counted(t: str, today: date, when: When) -> None:
     else:
         return
     if moved := _moved(base, match.group("n"), match.group("unit"), sign):
-        when.start = when.end = moved
+        when.start = when.end = _on_named_weekday(t, moved)
 
 
 def _offset_from_date(t: str, when: When) -> None:
@@ -218,7 +218,15 @@ def _offset_from_date(t: str, when: When) -> None:
         return
     sign = -1 if match.group("dir") == "before" else 1
     if moved := _moved(when.start, match.group("n"), match.group("unit"), sign):
-        when.start = when.end = moved
+        when.start = when.end = _on_named_weekday(t, moved)
+
+
+def _on_named_weekday(t: str, day: date) -> date:
+    """ "Monday two weeks from now", "in 3 days on Friday": the named weekday of the counted day's week."""
+    named = [i for i, name in enumerate(WEEKDAY_NAMES) if re.search(rf"\b{name}\b", t)]
+    if len(named) != 1:
+        return day
+    return day + timedelta(days=named[0] - day.weekday())
 
 
 def _moved(day: date, count_word: str, unit: str, sign: int) -> date | None:
@@ -325,7 +333,8 @@ def _number(word: str) -> int | None:
 def _calendar_dates(t: str, today: date, when: When, *, day_first: bool) -> None:
     found = (
         holidays.date_of(t, today)
-        or _scrambled_date(t)
+        or _of_next_month(t, today)
+        or _scrambled_date(t, day_first=day_first)
         or _month_name_date(t, today)
         or _numeric_date(t, today, day_first=day_first)
     )
@@ -335,7 +344,21 @@ def _calendar_dates(t: str, today: date, when: When, *, day_first: bool) -> None
         when.start = when.end = found
 
 
-def _scrambled_date(t: str) -> date | None:
+def _of_next_month(t: str, today: date) -> date | None:
+    """ "The 15th of next month", "the 3rd day of this month"."""
+    match = re.search(
+        r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:day\s+)?of\s+(?:the\s+)?(next|this|following|coming)\s+month\b", t
+    )
+    if match is None:
+        return None
+    year, month = divmod(today.year * 12 + today.month - 1 + (match.group(2) != "this"), 12)
+    try:
+        return date(year, month + 1, int(match.group(1)))
+    except ValueError:
+        return None
+
+
+def _scrambled_date(t: str, *, day_first: bool = True) -> date | None:
     """A day, a month (a name, or a number between two others) and a four-digit year in any order:
     "sep-23-2020", "2020/sep/23", "23-2020-september", "02 04 2009", "9 de 8 de 1971"."""
     part = rf"(?:\d{{1,4}}|{MONTH_PATTERN})"
@@ -353,7 +376,11 @@ def _scrambled_date(t: str) -> date | None:
             and pieces[-1].isdecimal()
             and len(pieces[-1]) == 4
         ):
-            months, numbers = [numbers[1]], [numbers[0]]  # day first, as every language but English writes it
+            # day first as every language but English writes it; English puts the month first
+            day_comes_first = day_first or numbers[0] > 12
+            months, numbers = (
+                ([numbers[1]], [numbers[0]]) if day_comes_first else ([numbers[0]], [numbers[1]])
+            )
         elif len(years) == 1 and not months and len(numbers) == 2 and len(pieces[0]) == 4:
             months, numbers = [numbers[0]], [numbers[1]]  # "2016 10 16": year, month, day
         if len(months) == len(years) == len(numbers) == 1:
@@ -370,7 +397,7 @@ def _month_name_date(t: str, today: date) -> date | None:
     )
     patterns = [
         rf"(?<!\d[:.])\b(\d{{1,2}})(?:st|nd|rd|th)?[\s/-]+(?:de\s+|of\s+|من\s+)?({MONTH_PATTERN})\b\.?[\s/-]*{year}",
-        rf"\b({MONTH_PATTERN})\b\.?[\s/,-]*(\d{{1,2}})(?:st|nd|rd|th)?\b{year}",
+        rf"\b({MONTH_PATTERN})(?:\b|(?=\d))\.?[\s/,-]*(\d{{1,2}})(?:st|nd|rd|th)?\b{year}",  # "Dec31"
     ]
     for n, pattern in enumerate(patterns):
         if match := re.search(pattern, t):

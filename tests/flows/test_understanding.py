@@ -87,6 +87,16 @@ def test_dates_and_times(text: str, language: str, start: date | None, at: time 
         ("nine a m", "en", None, time(9, 0)),
         ("15.03.2019 14:30", "de", date(2019, 3, 15), time(14, 30)),
         ("20190315", "en", date(2019, 3, 15), None),
+        # a weekday named with a counted span is that weekday of the counted day's week
+        ("Tuesday, three weeks from now", "en", date(2019, 3, 19), None),
+        ("the 10th of next month", "en", date(2019, 4, 10), None),
+        # German ordinals written as words are day and month, as "7.4." is
+        ("am siebten vierten", "de", date(2019, 4, 7), None),
+        ("Johannistag", "de", date(2019, 6, 24), None),
+        # month first in English, day first elsewhere, for a date with its year
+        ("04/05/2019", "en", date(2019, 4, 5), None),
+        ("04/05/2019", "fr", date(2019, 5, 4), None),
+        ("Dec31, 2019", "en", date(2019, 12, 31), None),
         # "this coming" and "this past" weekday
         ("este próximo viernes", "es", date(2019, 3, 8), None),
         ("este miércoles pasado", "es", date(2019, 2, 27), None),
@@ -97,6 +107,25 @@ def test_spans_holidays_and_clock_words(
 ) -> None:
     u = understand(text, NOW, language=language)
     assert (u.start, u.at) == (start, at)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "born"),
+    [
+        ("born on January twenty five nineteen eighty six", "en", date(1986, 1, 25)),
+        ("March 3 nineteen oh five", "en", date(1905, 3, 3)),
+        ("nací el diez de octubre de mil novecientos noventa y dos", "es", date(1992, 10, 10)),
+        ("nasci em 23 de maio de mil novecentos e oitenta e dois", "pt", date(1982, 5, 23)),
+        ("née le quatre octobre deux mille un", "fr", date(2001, 10, 4)),
+    ],
+)
+def test_years_written_in_words(text: str, language: str, born: date) -> None:
+    assert understand(text, NOW, language=language).birthdate == born
+
+
+def test_a_number_word_beside_a_month_is_a_day_not_a_year() -> None:
+    assert understand("twenty five January", NOW, language="en").start == date(2020, 1, 25)
+    assert understand("dos mil pesos el 3 de marzo", NOW, language="es").start == date(2019, 3, 3)
 
 
 def test_february_29_never_crashes() -> None:
