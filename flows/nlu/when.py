@@ -258,12 +258,13 @@ def _day_of_month(today: date, day: int) -> date | None:
 
 
 def _weekday_on(today: date, weekday: int, day: int) -> date | None:
-    """The next date (within two years) that is both that weekday and that day of the month."""
+    """This month's day when it is that weekday, even just past ("Tuesday the 25th" on the 28th names the
+    Tuesday gone by, not one months away); else the next date (within two years) that is both."""
     month, year = today.month, today.year
     for _ in range(25):
         if (
             day <= monthrange(year, month)[1]
-            and (found := date(year, month, day)) >= today
+            and ((found := date(year, month, day)) >= today or month == today.month)
             and found.weekday() == weekday
         ):
             return found
@@ -341,7 +342,21 @@ def _calendar_dates(t: str, today: date, when: When, *, day_first: bool) -> None
     if found is None and when.start is None:  # "tuesday the 11th" was read with its weekday
         found = _ordinal_day(t, today)
     if found is not None:
-        when.start = when.end = found
+        when.start = when.end = _year_of_weekday(t, found)
+
+
+def _year_of_weekday(t: str, found: date) -> date:
+    """ "Friday, June 15" without a year: the year, this one or a neighbour, in which June 15 is a Friday."""
+    named = [i for i, name in enumerate(WEEKDAY_NAMES) if re.search(rf"\b{name}\b", t)]
+    if len(named) != 1 or found.weekday() == named[0] or re.search(r"\b(?:19|20)\d{2}\b", t):
+        return found
+    for year in (found.year - 1, found.year + 1):
+        try:
+            if (other := found.replace(year=year)).weekday() == named[0]:
+                return other
+        except ValueError:  # February 29
+            continue
+    return found
 
 
 def _of_next_month(t: str, today: date) -> date | None:

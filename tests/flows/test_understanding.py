@@ -97,6 +97,9 @@ def test_dates_and_times(text: str, language: str, start: date | None, at: time 
         ("04/05/2019", "en", date(2019, 4, 5), None),
         ("04/05/2019", "fr", date(2019, 5, 4), None),
         ("Dec31, 2019", "en", date(2019, 12, 31), None),
+        # a weekday settles an ambiguous date: the year in which it falls on that weekday, or this month's day
+        ("Sunday, March 3", "en", date(2019, 3, 3), None),
+        ("Saturday, March 3", "en", date(2018, 3, 3), None),
         # "this coming" and "this past" weekday
         ("este próximo viernes", "es", date(2019, 3, 8), None),
         ("este miércoles pasado", "es", date(2019, 2, 27), None),
@@ -126,6 +129,14 @@ def test_years_written_in_words(text: str, language: str, born: date) -> None:
 def test_a_number_word_beside_a_month_is_a_day_not_a_year() -> None:
     assert understand("twenty five January", NOW, language="en").start == date(2020, 1, 25)
     assert understand("dos mil pesos el 3 de marzo", NOW, language="es").start == date(2019, 3, 3)
+
+
+def test_a_weekday_and_a_day_just_past_name_the_day_past_not_one_months_away() -> None:
+    # On Friday the 28th, "Tuesday the 25th" is three days ago (the conversation then says so), not December.
+    friday = datetime(2018, 9, 28, 10, 0)
+    assert understand("Tuesday the 25th", friday, language="en").start == date(2018, 9, 25)
+    assert understand("martes el día 25", friday, language="es").start == date(2018, 9, 25)
+    assert understand("Tuesday the 30th", friday, language="en").start == date(2018, 10, 30)
 
 
 def test_february_29_never_crashes() -> None:
@@ -188,7 +199,7 @@ def test_the_scorer_on_the_shared_data_never_crashes_and_reports_counts() -> Non
     assert set(recognizers["per_language"]) >= {"en", "es", "pt", "fr", "de", "ar", "hi"}
     assert recognizers["per_language"]["en"]["total"] > 100
     # Floors a little under today's figures (README), so a change that loses a class of forms fails here.
-    floors = {"en": 80, "es": 82, "pt": 92, "fr": 79, "de": 76, "ar": 83, "hi": 76}
+    floors = {"en": 85, "es": 84, "pt": 94, "fr": 82, "de": 87, "ar": 83, "hi": 78}
     assert {
         lang: recognizers["per_language"][lang]["accuracy"] >= floor for lang, floor in floors.items()
     } == {lang: True for lang in floors}
