@@ -72,6 +72,7 @@ def canonical(t: str, language: str) -> str:
     lexicon = LEXICONS.get(language)
     if lexicon is None:
         return t
+    t = re.sub(r"\b([ap])\.\s?m\.?(?!\w)", r"\1m", t)  # "a.m." before "a" is read as "at"
     t = _numbers(t, lexicon, lexicon.ordinal_ending)
     t = _spelled_years(t, language)
     t = _clock_idioms(t, language, lexicon)
@@ -83,6 +84,8 @@ def canonical(t: str, language: str) -> str:
     t = _spans(t, lexicon)
     for word, english in _word_table(language):
         t = pattern(word).sub(f" {english} ", t)
+    if language in ("es", "pt"):  # "el 17 del 11", "dia 5 do 3": the day of the month
+        t = re.sub(r"(?<!las )(?<!as )\b(\d{1,2})\s+(?:del|do)\s+(0?[1-9]|1[0-2])\b(?![:.]\d)", r"\1/\2", t)
     for article in lexicon.day_articles:
         t = pattern(article).sub(" the ", t)
     if language == "hi":  # postpositions: "5 बजे से पहले" is "before 5", "11 के आसपास" "around 11"
@@ -374,6 +377,9 @@ def _clock_idioms(t: str, language: str, lexicon: Lexicon) -> str:
     else:
         rules.append((rf"\b(\d{{1,2}})\s*(?:{oclock})?\s*(am|pm)?\s*(?:{half})(?!{LETTER})",
                       lambda m: f"{m.group(1)}:30 {m.group(2) or ''}"))  # fmt: skip
+        # "8 h et vingt minutes", "10 horas y 5 minutos": the hour and its minutes
+        rules.append((rf"\b(\d{{1,2}})\s*(?:h|{oclock}|{'|'.join(lexicon.hours) or '(?!)'})\s+(?:et|y|e)\s+(\d{{1,2}})\s*(?:{'|'.join(lexicon.minutes)})(?!{LETTER})",
+                      lambda m: f"{m.group(1)}:{int(m.group(2)):02d}"))  # fmt: skip
         rules.append((r"\b(\d{1,2})\s*h\b(?!\s*\d)", lambda m: f"{m.group(1)}:00"))  # "à 16h"
         # "uma e trinta", "ocho y cuarenta": the hour and its minutes
         rules.append(

@@ -407,9 +407,7 @@ def _scrambled_date(t: str, *, day_first: bool = True) -> date | None:
 
 
 def _month_name_date(t: str, today: date) -> date | None:
-    year = (
-        r"(?:\s*,?\s*(?:de\s+|of\s+|del\s+|in\s+)?(?P<year>\d{4}|[3-9]\d)\b(?!\s*(?:[:.h]\d|o'clock|am|pm)))?"
-    )
+    year = r"(?:\s*,?\s*(?:de\s+|of\s+|del\s+|in\s+|the\s+(?=\d{4}))?(?P<year>\d{4}|[3-9]\d)\b(?!\s*(?:[:.h]\d|o'clock|am|pm)))?"
     patterns = [
         rf"(?<!\d[:.])\b(\d{{1,2}})(?:st|nd|rd|th)?[\s/-]+(?:de\s+|of\s+|من\s+)?({MONTH_PATTERN})\b\.?[\s/-]*{year}",
         rf"\b({MONTH_PATTERN})(?:\b|(?=\d))\.?[\s/,-]*(\d{{1,2}})(?:st|nd|rd|th)?\b{year}",  # "Dec31"
