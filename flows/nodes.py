@@ -197,12 +197,13 @@ def _merge_wanted(conv: ConversationState, u: Understanding, *, later: bool) -> 
     wanted = conv.wanted
     if u.start or u.weekdays:
         wanted.start, wanted.end, wanted.weekdays = u.start, u.end, list(u.weekdays)
-    if u.part_of_day or u.earliest or u.latest or u.at:
-        wanted.part_of_day, wanted.earliest, wanted.latest, wanted.at = (
+    if u.part_of_day or u.earliest or u.latest or u.at or u.late:
+        wanted.part_of_day, wanted.earliest, wanted.latest, wanted.at, wanted.late = (
             u.part_of_day,
             u.earliest,
             u.latest,
             u.at,
+            u.late,
         )
     wanted.asap = u.asap or (wanted.asap and not u.has_when)
     if later and conv.offered:
@@ -225,6 +226,7 @@ def _prefs(conv: ConversationState) -> Preferences:
         latest_start=latest,
         preferred_prov_num=conv.dentist,
         asap=wanted.asap,
+        late=wanted.late,
     )
 
 

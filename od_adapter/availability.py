@@ -57,6 +57,8 @@ class Preferences(BaseModel):
     """When several providers are free at one time, offer this one (the patient's own dentist)."""
     asap: bool = False
     """The earliest openings, without spreading them over days."""
+    late: bool = False
+    """Each day's latest openings first ("at the end of the day")."""
 
 
 class UnknownAppointmentType(LookupError):
@@ -237,7 +239,9 @@ def find_openings(
                 hygiene=type_rule.hygiene,
             )
             candidates[start] = _preferred(candidates.get(start), option, prefs)
-    return rank(sorted(candidates.values(), key=lambda o: o.start), limit=limit, asap=prefs.asap)
+    return rank(
+        sorted(candidates.values(), key=lambda o: o.start), limit=limit, asap=prefs.asap, late=prefs.late
+    )
 
 
 def _eligible_providers(book: Book, type_rule: AppointmentTypeRule, prefs: Preferences) -> set[int]:
@@ -282,13 +286,18 @@ def _preferred(current: Option | None, candidate: Option, prefs: Preferences) ->
     return current
 
 
-def rank(options: list[Option], *, limit: int = MAX_OPTIONS, asap: bool = False) -> list[Option]:
-    """Earliest first; unless `asap`, one per day first, then more per day kept apart, so the list has range."""
+def rank(
+    options: list[Option], *, limit: int = MAX_OPTIONS, asap: bool = False, late: bool = False
+) -> list[Option]:
+    """Earliest first; unless `asap`, one per day first, then more per day kept apart, so the list has range.
+    `late` takes each day's latest openings first."""
     if asap or len(options) <= limit:
         return options[:limit]
     by_day: dict[date, list[Option]] = defaultdict(list)
     for option in options:
         by_day[option.start.date()].append(option)
+    if late:
+        by_day = {day: day_options[::-1] for day, day_options in by_day.items()}
     chosen: dict[date, list[Option]] = defaultdict(list)
     count = 0
     while count < limit:
@@ -346,7 +355,7 @@ def openings_from_slots(
                 appointment_type_num=apt_type.appointment_type_num,
                 hygiene=type_rule.hygiene,
             )
-    return rank(sorted(found.values(), key=lambda o: o.start), limit=limit, asap=prefs.asap)
+    return rank(sorted(found.values(), key=lambda o: o.start), limit=limit, asap=prefs.asap, late=prefs.late)
 
 
 def conflicts(

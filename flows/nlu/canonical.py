@@ -13,7 +13,7 @@ from functools import cache
 
 from flows.nlu import holidays
 from flows.nlu.lexicon import LEXICONS, Lexicon
-from flows.nlu.matching import LETTER, pattern
+from flows.nlu.matching import ARABIC_PREFIX, LETTER, pattern
 
 ENGLISH = LEXICONS["en"]
 WEEKDAY_NAMES = [day[0] for day in ENGLISH.weekdays]
@@ -82,8 +82,8 @@ def canonical(t: str, language: str) -> str:
     t = _short_months(t, lexicon)
     t = _short_weekdays(t, lexicon)
     t = _spans(t, lexicon)
-    for word, english in _word_table(language):
-        t = pattern(word).sub(f" {english} ", t)
+    words, english = _word_table(language)
+    t = words.sub(lambda m: f" {english[m.group('word')]} ", t)
     if language in ("es", "pt"):  # "el 17 del 11", "dia 5 do 3": the day of the month
         t = re.sub(r"(?<!las )(?<!as )\b(\d{1,2})\s+(?:del|do)\s+(0?[1-9]|1[0-2])\b(?![:.]\d)", r"\1/\2", t)
     for article in lexicon.day_articles:
@@ -91,6 +91,7 @@ def canonical(t: str, language: str) -> str:
     if language == "hi":  # postpositions: "5 बजे से पहले" is "before 5", "11 के आसपास" "around 11"
         t = re.sub(r"(\d{1,2}(?::\d{2})?(?:\s+o'clock)?)\s+(?:से\s+|se\s+)?(before|after)\b", r"\2 \1", t)
         t = re.sub(r"(\d{1,2}(?::\d{2})?)\s+(?:के आसपास|के करीब|ke aaspaas|ke aas paas)", r"around \1", t)
+        t = re.sub(r"((?:this\s+)?\w+)\s+(?:के अंत में|ke ant me)", r"end of \1", t)  # "कल के अंत में"
         # "कल से तीन सप्ताह": three weeks from tomorrow
         t = re.sub(
             r"\b(today|tomorrow)\s+(?:से|se)\s+(\d{1,3} (?:days|weeks|months|years))\b", r"\2 from \1", t
@@ -105,12 +106,15 @@ def canonical(t: str, language: str) -> str:
 
 
 @cache
-def _word_table(language: str) -> list[tuple[str, str]]:
-    """Every date and time word of the language with its English, longest first."""
+def _word_table(language: str) -> tuple[re.Pattern[str], dict[str, str]]:
+    """One pattern for every date and time word of the language, and each word's English. One pass, so the
+    English written for one word is never read again as another ("às" is "at", but not in "as soon as")."""
     lexicon = LEXICONS[language]
     table: list[tuple[tuple[str, ...], str]] = [
         (lexicon.day_after_tomorrow, "day after tomorrow"),
         (lexicon.asap, "as soon as possible"),
+        (lexicon.late, "as late as possible"),
+        (lexicon.end_of, "end of"),
         (lexicon.this_morning, "this morning"),
         (lexicon.this_afternoon, "this afternoon"),
         (lexicon.this_evening, "this evening"),
@@ -131,8 +135,11 @@ def _word_table(language: str) -> list[tuple[str, str]]:
     table += [(_long(month), MONTH_NAMES[i]) for i, month in enumerate(lexicon.months)]
     table += [(lexicon.next, "next"), (lexicon.last, "last"), (lexicon.this, "this"), (lexicon.week, "week")]
     table += [(lexicon.oclock, "o'clock"), (lexicon.at, "at")]
+    english = {word: name for words, name in table for word in words}
     # Longest phrases first, so "pasado mañana" is read before "mañana" and "à tarde" before "à".
-    return sorted(((word, english) for words, english in table for word in words), key=lambda e: -len(e[0]))
+    alternatives = "|".join(re.escape(word) for word in sorted(english, key=len, reverse=True))
+    prefix = ARABIC_PREFIX if language == "ar" else ""
+    return re.compile(rf"(?<!{LETTER}){prefix}(?P<word>{alternatives})(?!{LETTER})"), english
 
 
 _CALENDAR = "|".join(

@@ -40,6 +40,16 @@ def _nth_weekday(month: int, weekday: int, n: int, shift: int = 0) -> Rule:
     return rule
 
 
+def _first_weekday_from(month: int, day: int, weekday: int) -> Rule:
+    """The first such weekday on or after a date (Totensonntag is the Sunday from November 20)."""
+
+    def rule(year: int) -> date:
+        first = date(year, month, day)
+        return first + timedelta(days=(weekday - first.weekday()) % 7)
+
+    return rule
+
+
 def _lunar(country: str, name: str) -> Rule:
     return lambda year: _lunar_date(country, name, year)
 
@@ -79,8 +89,12 @@ RULES: dict[str, Rule] = {
     "boxing_day": _fixed(12, 26),
     "us_labor_day": _nth_weekday(9, 0, 1),
     "thanksgiving": _nth_weekday(11, 3, 4),
+    "sunday_of_the_dead": _first_weekday_from(11, 20, 6),
+    "first_advent": _first_weekday_from(11, 27, 6),
     "harvest_festival": _nth_weekday(10, 6, 1),
     "black_friday": _nth_weekday(11, 3, 4, shift=1),
+    "carnival_saturday": _from_easter(-50),
+    "carnival_sunday": _from_easter(-49),
     "carnival_monday": _from_easter(-48),
     "carnival": _from_easter(-47),
     "ash_wednesday": _from_easter(-46),
@@ -229,7 +243,11 @@ NAMES: dict[str, dict[str, tuple[str, ...]]] = {
         "christmas_eve": ("heiligabend", "heiliger abend", "heiligen abend"),
         "boxing_day": ("zweiter weihnachtstag", "stephanstag"),
         "christmas": ("erster weihnachtstag", "weihnachtstag", "weihnachten"),
+        "carnival_saturday": ("fastnachtssamstag", "faschingssamstag"),
+        "carnival_sunday": ("fastnachtssonntag", "faschingssonntag"),
         "carnival_monday": ("rosenmontag",),
+        "sunday_of_the_dead": ("totensonntag", "ewigkeitssonntag"),
+        "first_advent": ("erster advent", "ersten advent", "1. advent"),
         "carnival": ("faschingsdienstag", "fastnachtsdienstag"),
         "ash_wednesday": ("aschermittwoch",),
         "palm_sunday": ("palmsonntag",),

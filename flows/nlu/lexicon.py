@@ -58,6 +58,10 @@ class Lexicon(BaseModel):
     oclock: tuple[str, ...] = ()
     half: tuple[str, ...] = ()
     asap: tuple[str, ...] = ()
+    end_of: tuple[str, ...] = ()
+    """Words before a day that mean its end ("al final de mañana", "fin de dimanche"): "end of"."""
+    late: tuple[str, ...] = ()
+    """The day's latest openings ("lo más tarde posible", "letzter Termin"): "as late as possible"."""
     after: tuple[str, ...] = ()
     later: tuple[str, ...] = ()
     """After a span: "30 minutos después", "30 minutes later"."""
@@ -192,7 +196,10 @@ LEXICONS: dict[str, Lexicon] = {
         this=("este", "esta"), week=("semana", "semanas"), morning=("por la manana", "en la manana", "de la manana", "temprano"),
         afternoon=("por la tarde", "en la tarde", "de la tarde", "a la tarde"), evening=("por la noche", "de la noche", "en la noche"),
         noon=("mediodia",), at=("a las", "a la", "sobre las", "hacia las", "tipo"), oclock=("en punto",), half=("y media",),
-        asap=("lo antes posible", "cuanto antes", "lo mas pronto"), after=("despues de las", "despues de", "a partir de las", "a partir de", "desde las"), later=("despues", "mas tarde"),
+        asap=("lo antes posible", "cuanto antes", "lo mas pronto"),
+        end_of=("al final del", "al final de", "a fin de", "al fin de", "a final de", "final del", "fin del", "fin de"),
+        late=("lo mas tarde posible", "a ultima hora", "la ultima hora del dia", "al final del dia", "a fin de dia",
+              "al fin del dia", "final del dia", "fin de dia"), after=("despues de las", "despues de", "a partir de las", "a partir de", "desde las"), later=("despues", "mas tarde"),
         before=("antes de las", "antes de", "hasta las"),
         numbers=_numbers("cero una dos tres cuatro cinco seis siete ocho nueve diez once doce trece catorce quince "
                          "dieciseis diecisiete dieciocho diecinueve veinte") | {"uno": 1, "un": 1, "primero": 1, "treinta": 30, "cuarenta": 40,
@@ -233,7 +240,10 @@ LEXICONS: dict[str, Lexicon] = {
         week=("semana", "semanas"), morning=("de manha", "pela manha", "da manha", "cedo"), afternoon=("a tarde", "da tarde", "pela tarde", "de tarde"),
         evening=("a noite", "da noite", "de noite"), noon=("meio-dia", "meio dia", "meiodia"), at=("as", "a", "por volta das", "la pelas"),
         oclock=("horas", "hora", "em ponto"), half=("e meia",), asap=("o quanto antes", "o mais rapido possivel", "o mais cedo possivel",
-        "assim que possivel"), after=("depois das", "depois de", "a partir das", "a partir de"), later=("depois", "mais tarde"), before=("antes das", "antes de", "ate as"),
+        "assim que possivel"),
+        end_of=("no final do", "no final de", "no fim do", "no fim de", "ao final do", "ao final de", "final do", "fim do"),
+        late=("o mais tarde possivel", "ultimo horario do dia", "no final do dia", "no fim do dia", "final do dia",
+              "fim do dia"), after=("depois das", "depois de", "a partir das", "a partir de"), later=("depois", "mais tarde"), before=("antes das", "antes de", "ate as"),
         numbers=_numbers("zero uma duas tres quatro cinco seis sete oito nove dez onze doze treze catorze quinze dezesseis "
                          "dezessete dezoito dezenove vinte") | {"um": 1, "primeiro": 1, "dois": 2, "quatorze": 14, "trinta": 30, "quarenta": 40,
                          "cinquenta": 50, "sessenta": 60, "setenta": 70, "oitenta": 80, "noventa": 90},
@@ -268,7 +278,10 @@ LEXICONS: dict[str, Lexicon] = {
         last=("dernier", "derniere", "precedent", "precedente"), this=("ce", "cette", "cet"), week=("semaine", "semaines"),
         morning=("matin", "matinee", "du matin"), afternoon=("apres-midi", "apres midi", "aprem"), evening=("soir", "soiree", "du soir"),
         noon=("midi",), at=("a", "vers", "pour"), oclock=("heures", "heure", "h"), half=("et demie", "et demi"),
-        asap=("des que possible", "au plus vite", "le plus tot possible", "au plus tot"), after=("apres", "a partir de"), later=("plus tard",),
+        asap=("des que possible", "au plus vite", "le plus tot possible", "au plus tot"),
+        end_of=("a la fin de", "a la fin du", "fin de", "fin du"),
+        late=("le plus tard possible", "dernier creneau", "a la fin de la journee", "en fin de journee", "fin de journee",
+              "fin de la journee"), after=("apres", "a partir de"), later=("plus tard",),
         before=("avant", "jusqu'a"),
         numbers=_numbers("zero une deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize") | {
             "un": 1, "vingt": 20, "trente": 30, "quarante": 40, "cinquante": 50, "dix-sept": 17, "dix-huit": 18, "dix-neuf": 19},
@@ -306,6 +319,8 @@ LEXICONS: dict[str, Lexicon] = {
         last=("letzten", "letzte", "letzter", "vorigen", "vergangenen"), this=("diesen", "diese", "dieser", "diesem"),
         week=("woche", "wochen"), morning=("morgens", "vormittag", "vormittags", "fruh", "frueh", "fruhmorgens"), afternoon=("nachmittag", "nachmittags"),
         evening=("abend", "abends", "nachts", "nacht", "spatabends", "spatabend", "spat abends"), noon=("mittag", "mittags", "mittagszeit"), at=("um", "gegen", "ab"), oclock=("uhr",), half=("halb",),
+        end_of=("am ende des", "am ende von", "ende des", "ende von", "gegen ende des"),
+        late=("so spat wie moglich", "am ende des tages", "ende des tages", "zum feierabend", "nach feierabend"),
         asap=("so bald wie moglich", "so schnell wie moglich", "baldmoglichst", "schnellstmoglich", "so fruh wie moglich", "asap"),
         after=("nach", "ab", "spater als"), later=("spater",), before=("vor", "bis", "spatestens"),
         numbers=_numbers("null eins zwei drei vier funf sechs sieben acht neun zehn elf zwolf dreizehn vierzehn funfzehn "
@@ -346,7 +361,8 @@ LEXICONS: dict[str, Lexicon] = {
         this=("هذا", "هذه", "ده"), week=("الاسبوع", "اسبوع", "اسابيع"), morning=("صباحا", "الصبح", "الصباح", "صباح"),
         afternoon=("عصرا", "العصر", "بعد الظهر", "الظهر"), evening=("مساء", "مساءا", "المساء", "بالليل", "ليلا"),
         noon=("الظهر", "ظهرا", "الظهيره"), at=("الساعه", "في الساعه", "على الساعه", "ساعه", "في"), oclock=("بالضبط",), half=("ونص", "والنصف", "و نصف"),
-        asap=("في اقرب وقت", "باسرع وقت", "اقرب موعد"), after=("بعد",), before=("قبل",),
+        asap=("في اقرب وقت", "باسرع وقت", "اقرب موعد"),
+        end_of=("في نهايه", "نهايه", "في اخر", "اخر"), late=("اخر موعد", "في اخر اليوم", "في اخر النهار", "اخر النهار", "اخر اليوم"), after=("بعد",), before=("قبل",),
         numbers={"واحد": 1, "الواحده": 1, "اثنين": 2, "اثنان": 2, "الثانيه": 2, "ثلاثه": 3, "الثالثه": 3, "اربعه": 4, "الرابعه": 4,
                  "خمسه": 5, "الخامسه": 5, "سته": 6, "السادسه": 6, "سبعه": 7, "السابعه": 7, "ثمانيه": 8, "الثامنه": 8, "تسعه": 9,
                  "التاسعه": 9, "عشره": 10, "العاشره": 10, "احد عشر": 11, "الحاديه عشر": 11, "اثنا عشر": 12, "الثانيه عشر": 12,
@@ -382,6 +398,7 @@ LEXICONS: dict[str, Lexicon] = {
         morning=("सुबह", "subah", "subha", "savere"), afternoon=("दोपहर", "dopahar", "dopehar", "dophar"),
         evening=("शाम", "रात", "shaam", "sham", "raat"), noon=("दोपहर 12", "लंच के समय", "लंच टाइम", "lunch time"), at=("को", "पर", "ko", "par"),
         oclock=("बजे", "baje", "bje", "बज"), half=("साढ़े", "साढे", "sadhe", "saade", "sade"),
+        late=("सबसे आखिरी", "आखिरी समय", "दिन के अंत में", "aakhri time", "sabse late"),
         asap=("जल्द से जल्द", "jaldi se jaldi", "jald se jald", "जितनी जल्दी हो सके", "jitna jaldi"),
         after=("के बाद", "ke baad", "baad"), before=("से पहले", "se pehle", "pehle"),
         numbers={"एक": 1, "दो": 2, "तीन": 3, "चार": 4, "पांच": 5, "पाँच": 5, "छह": 6, "छः": 6, "सात": 7, "आठ": 8, "नौ": 9, "दस": 10,

@@ -37,6 +37,8 @@ class When(BaseModel):
     at: time | None = None
     """An exact time the patient named ("3pm", "a las 10")."""
     asap: bool = False
+    late: bool = False
+    """The day's latest openings: "at the end of the day tomorrow", "last appointment", "lo más tarde posible"."""
 
     @property
     def has_when(self) -> bool:
@@ -50,6 +52,7 @@ class When(BaseModel):
                 self.latest,
                 self.at,
                 self.asap,
+                self.late,
             )
         )
 

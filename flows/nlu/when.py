@@ -99,7 +99,15 @@ def resolve(t: str, now: datetime, *, day_first: bool = False, language: str = "
         t,
     ):
         when.asap = True
+    when.late = bool(LATE.search(t))
     return when
+
+
+# The day's latest openings; "end of" a named day (its date is read as any other), not of a week or a month.
+LATE = re.compile(
+    r"\b(?:as late as possible|latest (?:appointment|slot|opening|time)s?|last (?:appointment|slot|opening)s? of the day"
+    r"|end of (?:the |this )?(?:day|\w+day|tomorrow)|eod|close of business)\b"
+)
 
 
 SPAN = re.compile(
@@ -218,7 +226,11 @@ def _offset_from_date(t: str, when: When) -> None:
         return
     sign = -1 if match.group("dir") == "before" else 1
     if moved := _moved(when.start, match.group("n"), match.group("unit"), sign):
-        when.start = when.end = _on_named_weekday(t, moved)
+        # "two months after next Friday" counts from the weekday; "3 weeks after Christmas on Friday" lands on it
+        counted_from_weekday = re.match(
+            rf"(?:next |this |last )?(?:{'|'.join(WEEKDAY_NAMES)})\b", t[match.end() :]
+        )
+        when.start = when.end = moved if counted_from_weekday else _on_named_weekday(t, moved)
 
 
 def _on_named_weekday(t: str, day: date) -> date:
@@ -332,31 +344,34 @@ def _number(word: str) -> int | None:
 
 
 def _calendar_dates(t: str, today: date, when: When, *, day_first: bool) -> None:
-    found = (
-        holidays.date_of(t, today)
-        or _of_next_month(t, today)
-        or _scrambled_date(t, day_first=day_first)
-        or _month_name_date(t, today)
-        or _numeric_date(t, today, day_first=day_first)
-    )
+    found = holidays.date_of(t, today) or _of_next_month(t, today)
+    if found is None:
+        found = (
+            _scrambled_date(t, day_first=day_first)
+            or _month_name_date(t, today)
+            or _numeric_date(t, today, day_first=day_first)
+        )
+        if found is not None and not OFFSET.search(t):
+            found = _passed_on_weekday(t, found, today)
     if found is None and when.start is None:  # "tuesday the 11th" was read with its weekday
         found = _ordinal_day(t, today)
     if found is not None:
-        when.start = when.end = _year_of_weekday(t, found)
+        when.start = when.end = found
 
 
-def _year_of_weekday(t: str, found: date) -> date:
-    """ "Friday, June 15" without a year: the year, this one or a neighbour, in which June 15 is a Friday."""
+def _passed_on_weekday(t: str, found: date, today: date) -> date:
+    """ "Friday, June 15" on June 20: June 15 has passed and was a Friday, so the weekday names that day
+    (the conversation then says it has passed), not next year's June 15, a Saturday."""
     named = [i for i, name in enumerate(WEEKDAY_NAMES) if re.search(rf"\b{name}\b", t)]
-    if len(named) != 1 or found.weekday() == named[0] or re.search(r"\b(?:19|20)\d{2}\b", t):
+    if len(named) != 1 or found.year != today.year + 1 or found.weekday() == named[0]:
         return found
-    for year in (found.year - 1, found.year + 1):
-        try:
-            if (other := found.replace(year=year)).weekday() == named[0]:
-                return other
-        except ValueError:  # February 29
-            continue
-    return found
+    if re.search(r"\b(?:19|20)\d{2}\b", t):  # a year written is that year
+        return found
+    try:
+        this_year = found.replace(year=today.year)
+    except ValueError:  # February 29
+        return found
+    return this_year if this_year.weekday() == named[0] else found
 
 
 def _of_next_month(t: str, today: date) -> date | None:

@@ -240,6 +240,15 @@ async def test_a_correction_narrows_the_times(clinic: Clinic) -> None:
     assert jane.rows and all(row_time(r) >= "12:00" for r in jane.rows)
 
 
+async def test_the_end_of_the_day_offers_each_days_latest_times(clinic: Clinic) -> None:
+    jane = clinic.patient("15035551234")
+    await jane.say("I want a check-up next week")
+    early = sorted(row_time(r) for r in jane.rows)
+    await jane.say("actually at the end of the day, after work")
+    late = sorted(row_time(r) for r in jane.rows)
+    assert late and min(late) > min(early) and max(late) >= max(early)
+
+
 async def test_no_at_the_confirmation_offers_the_list_again(clinic: Clinic) -> None:
     jane = clinic.patient("15035551234")
     await jane.say("book a check-up")

@@ -79,6 +79,7 @@ def test_dates_and_times(text: str, language: str, start: date | None, at: time 
         ("am Ostermontag um 10 Uhr", "de", date(2019, 4, 22), time(10, 0)),
         ("بعد عيد الفطر", "ar", date(2019, 6, 4), None),
         ("दिवाली के बाद", "hi", date(2019, 10, 27), None),
+        ("am Totensonntag", "de", date(2019, 11, 24), None),
         # clock words
         ("um Mitternacht", "de", None, time(0, 0)),
         ("a las 12 de la noche", "es", None, time(0, 0)),
@@ -99,7 +100,8 @@ def test_dates_and_times(text: str, language: str, start: date | None, at: time 
         ("Dec31, 2019", "en", date(2019, 12, 31), None),
         # a weekday settles an ambiguous date: the year in which it falls on that weekday, or this month's day
         ("Sunday, March 3", "en", date(2019, 3, 3), None),
-        ("Saturday, March 3", "en", date(2018, 3, 3), None),
+        ("Friday, February 22", "en", date(2019, 2, 22), None),
+        ("Friday, June 21", "en", date(2019, 6, 21), None),
         # "this coming" and "this past" weekday
         ("este próximo viernes", "es", date(2019, 3, 8), None),
         ("este miércoles pasado", "es", date(2019, 2, 27), None),
@@ -137,6 +139,32 @@ def test_a_weekday_and_a_day_just_past_name_the_day_past_not_one_months_away() -
     assert understand("Tuesday the 25th", friday, language="en").start == date(2018, 9, 25)
     assert understand("martes el día 25", friday, language="es").start == date(2018, 9, 25)
     assert understand("Tuesday the 30th", friday, language="en").start == date(2018, 10, 30)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "start"),
+    [
+        ("at the end of the day tomorrow", "en", date(2019, 3, 2)),
+        ("last appointment of the day on Monday", "en", None),
+        ("al final del martes", "es", date(2019, 3, 5)),
+        ("lo más tarde posible", "es", None),
+        ("no fim do dia", "pt", None),
+        ("fin de demain", "fr", date(2019, 3, 2)),
+        ("am Ende des Tages", "de", None),
+        ("كل يوم في اخر النهار", "ar", None),
+        ("कल के अंत में", "hi", date(2019, 3, 2)),
+    ],
+)
+def test_the_end_of_a_day_asks_for_its_latest_openings(text: str, language: str, start: date | None) -> None:
+    u = understand(text, NOW, language=language)
+    assert u.late and u.at is None
+    if start is not None:
+        assert u.start == start
+
+
+def test_the_end_of_a_week_is_not_late_in_a_day() -> None:
+    assert not understand("end of this week", NOW, language="en").late
+    assert not understand("el fin de semana", NOW, language="es").late
 
 
 def test_february_29_never_crashes() -> None:

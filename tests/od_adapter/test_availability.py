@@ -293,6 +293,15 @@ def test_ranking_is_earliest_first_and_spread_over_days() -> None:
     assert {o.start.date() for o in asap} == {MONDAY}
 
 
+def test_late_takes_each_days_latest_openings_first() -> None:
+    week = [provider_day(1, [1], "08:00", "17:00", day=date(2030, 3, d)) for d in range(4, 9)]
+    late = openings(week, prefs=Preferences(late=True), limit=5)
+    assert {o.start.date() for o in late} == {date(2030, 3, d) for d in range(4, 9)}
+    early = openings(week, prefs=Preferences(), limit=5)
+    assert all(o.start.time() > e.start.time() for o, e in zip(late, early, strict=True))
+    assert [o.start for o in late] == sorted(o.start for o in late)
+
+
 def test_rank_keeps_short_lists_whole() -> None:
     options = openings([provider_day(1, [1], "09:00", "10:00")], prefs=Preferences())
     assert rank(options, limit=10) == options
