@@ -41,24 +41,60 @@ LANGUAGES = {"English": "en", "Spanish": "es", "French": "fr", "German": "de", "
 CONFIRMING = re.compile(
     r"\b(?:book|appointment|schedule|reserve|confirm|correct|right|proceed)\b[^?]*\?\s*$", re.I
 )
-# The system's last turn read back a visit's details to confirm ("... at 3:30 pm on March 5th, correct?").
+# The system's last turn read back a visit's details to confirm ("... at 3:30 pm on March 5th, correct?",
+# "Booking an appointment with ... at 12 pm"), or said it was done ("Your appointment is booked").
+CLOCK_TIME = r"(?=.*\b(?:\d{1,2}(?::\d{2})?\s*[ap]\.?m\b|\d{1,2}:\d{2}))"
 CONFIRMING_DETAILS = re.compile(
-    r"^(?=.*\b(?:\d{1,2}(?::\d{2})?\s*[ap]\.?m\b|\d{1,2}:\d{2}))(?=.*\b(?:confirm\w*|correct|right|verify|proceed|ok(?:ay)?)\b)",
-    re.I | re.S,
+    rf"^{CLOCK_TIME}(?=.*\b(?:confirm\w*|correct|right|verify|proceed|ok(?:ay)?)\b)", re.I | re.S
+)
+READ_BACK = re.compile(rf"^{CLOCK_TIME}(?=.*\b(?:appointment|booking|reservation)\b)", re.I | re.S)
+DONE = re.compile(
+    r"\b(?:booked|scheduled|is confirmed|has been confirmed|got the appointment|reserved|all set)\b[^?]*$",
+    re.I,
+)
+# The system's last turn asked whether there is anything else; "that's all, thanks" answers it with a no.
+ANYTHING_ELSE = re.compile(
+    r"\b(?:anything else|any other|anything more|further assistance|further help"
+    r"|(?:help|assist) you (?:with )?(?:anything|something)|else i can)\b[^?]*\?\s*$",
+    re.I,
 )
 BOOKING_TYPES = {"datetimeV2.date", "datetimeV2.time", "datetimeV2.datetime"}
 
 
-def predicted_label(u: Understanding, asked: bool = False, confirming: bool = False) -> str | None:
+def predicted_label(
+    u: Understanding,
+    asked: bool = False,
+    confirming: bool = False,
+    anything_else: bool = False,
+    done: bool = False,
+) -> str | None:
     """Our understanding mapped to the SGD labels the way the graph acts on it. `asked`: the system's last turn
     was a question, as when the graph awaits a yes; then "yes, book it" answers it rather than asking anew,
     while after a statement a thank-you closes even when it starts with "okay". `confirming`: it read back a
-    visit to confirm; a new day or time without a yes is then a no to that visit (the graph searches again)."""
+    visit to confirm; a new day or time without a yes is then a no to that visit (the graph searches again).
+    `anything_else`: it asked whether there is anything else, which a closing thank-you answers no. `done`: it
+    said the visit is booked; "great" then closes, there being nothing left to say yes to."""
+    if (
+        done
+        and not asked
+        and u.yes is True
+        and u.intent in (None, Intent.THANKS)
+        and not u.has_when
+        and not u.choice
+    ):
+        return "close"
     if confirming and u.yes is not True and u.has_when and u.intent is not Intent.THANKS:
         return "no"
+    if anything_else and u.intent is Intent.THANKS and u.yes is not True:
+        return "no"
+    if u.intent is Intent.OTHER_TIMES and (u.at or u.start or u.earliest):
+        return "book"  # "try 5 pm instead": the graph offers that time, as for a request to book
     if u.intent is Intent.OTHER_TIMES:  # "no, someone else": the graph offers alternatives
         return "other_options"
-    if u.yes is False or u.intent is Intent.NEVER_MIND:  # "no, book it Thursday": a correction
+    # "No, but book me on Friday" when nothing of ours was asked: the no answers something else, the graph books.
+    if (
+        u.yes is False and (asked or u.intent is not Intent.BOOK)
+    ) or u.intent is Intent.NEVER_MIND:  # "no, book it Thursday": a correction
         return "no"
     if u.intent is Intent.THANKS and not asked:
         return "close"
@@ -115,8 +151,15 @@ def evaluate_sgd(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
         if row.get("user_actions") and (expected := expected_label(row["user_actions"])):
             acts += 1
             prev = row.get("prev_system_utterance") or ""
-            confirming = bool(CONFIRMING_DETAILS.search(prev))
-            got = predicted_label(u, asked=confirming or bool(CONFIRMING.search(prev)), confirming=confirming)
+            done = bool(DONE.search(prev))
+            confirming = bool(CONFIRMING_DETAILS.search(prev) or (READ_BACK.search(prev) and not done))
+            got = predicted_label(
+                u,
+                asked=confirming or bool(CONFIRMING.search(prev)),
+                confirming=confirming,
+                anything_else=bool(ANYTHING_ELSE.search(prev)),
+                done=done,
+            )
             if got == expected:
                 acts_ok += 1
             else:

@@ -69,6 +69,8 @@ class Lexicon(BaseModel):
     numbers: dict[str, int] = {}
     yes: tuple[str, ...] = ()
     no: tuple[str, ...] = ()
+    not_now: tuple[str, ...] = ()
+    """Putting it off ("not right now", "ahora no", "jetzt nicht"): a no, and no time ("now" is not a when)."""
     greeting: tuple[str, ...] = ()
     thanks: tuple[str, ...] = ()
     book: tuple[str, ...] = ()
@@ -157,8 +159,9 @@ LEXICONS: dict[str, Lexicon] = {
         no=("no", "nope", "nah", "not really", "doesn't work", "does not work", "don't", "negative", "won't work",
             "will not work", "changed my mind", "change my mind", "on second thought", "strike that", "nothing",
             "not that one", "change that", "change it", "make it", "maybe later", "perhaps later", "change the date",
-            "change the time", "move that", "not now", "not yet", "not right now", "hold off", "in a bit",
-            "at a later time", "probably later"),
+            "change the time", "move that"),
+        not_now=("not now", "not yet", "not right now", "not at this time", "not at the moment", "hold off", "in a bit",
+                 "at a later time", "probably later", "some other time"),
         greeting=("hi", "hello", "hey", "good morning", "good afternoon"),
         thanks=("thanks", "thank you", "thx", "bye", "goodbye", "that's all", "that is all", "nothing else"),
         book=("book", "appointment", "schedule", "make an", "come in", "see the dentist", "see a dentist", "checkup",
@@ -206,7 +209,8 @@ LEXICONS: dict[str, Lexicon] = {
                          "cincuenta": 50, "sesenta": 60, "setenta": 70, "ochenta": 80, "noventa": 90},
         yes=("si", "claro", "vale", "de acuerdo", "perfecto", "correcto", "esta bien", "me sirve", "dale", "confirmo", "genial",
              "ok", "okey"),
-        no=("no", "no gracias", "no puedo", "no me sirve", "tampoco", "ahora no", "todavia no", "por ahora no", "mas adelante"),
+        no=("no", "no gracias", "no puedo", "no me sirve", "tampoco"),
+        not_now=("ahora no", "por ahora no", "ahorita no", "todavia no", "mas adelante", "en otro momento"),
         greeting=("hola", "buenos dias", "buenas tardes", "buenas"),
         thanks=("gracias", "muchas gracias", "adios", "eso es todo", "nada mas"),
         book=("cita", "reservar", "agendar", "turno", "consulta", "limpieza", "revision", "disponible", "hueco", "quiero ir",
@@ -248,7 +252,8 @@ LEXICONS: dict[str, Lexicon] = {
                          "dezessete dezoito dezenove vinte") | {"um": 1, "primeiro": 1, "dois": 2, "quatorze": 14, "trinta": 30, "quarenta": 40,
                          "cinquenta": 50, "sessenta": 60, "setenta": 70, "oitenta": 80, "noventa": 90},
         yes=("sim", "claro", "pode ser", "ok", "certo", "perfeito", "combinado", "beleza", "isso", "confirmo", "pode marcar", "fechado"),
-        no=("nao", "nao obrigado", "nao posso", "nenhum", "agora nao", "ainda nao", "por enquanto nao"),
+        no=("nao", "nao obrigado", "nao posso", "nenhum"),
+        not_now=("agora nao", "ainda nao", "por enquanto nao", "mais pra frente", "outra hora"),
         greeting=("ola", "oi", "bom dia", "boa tarde", "boa noite"),
         thanks=("obrigado", "obrigada", "valeu", "tchau", "so isso"),
         book=("consulta", "marcar", "agendar", "horario", "limpeza", "avaliacao", "disponivel", "vaga", "atendimento"),
@@ -287,8 +292,8 @@ LEXICONS: dict[str, Lexicon] = {
             "un": 1, "vingt": 20, "trente": 30, "quarante": 40, "cinquante": 50, "dix-sept": 17, "dix-huit": 18, "dix-neuf": 19},
         yes=("oui", "d'accord", "ok", "parfait", "c'est bon", "ca marche", "ca me va", "volontiers", "tres bien", "exactement",
              "bien sur", "je confirme", "ouais"),
-        no=("non", "pas possible", "ca ne va pas", "ca ne me va pas", "non merci", "pas maintenant", "pas encore",
-            "pas pour l'instant", "pas pour le moment"),
+        no=("non", "pas possible", "ca ne va pas", "ca ne me va pas", "non merci"),
+        not_now=("pas maintenant", "pas encore", "pas pour l'instant", "pas pour le moment", "une autre fois"),
         greeting=("bonjour", "salut", "bonsoir", "coucou"),
         thanks=("merci", "merci beaucoup", "au revoir", "bonne journee", "c'est tout"),
         book=("rendez-vous", "rendez vous", "rdv", "prendre", "reserver", "consultation", "detartrage", "disponible", "creneau",
@@ -328,8 +333,8 @@ LEXICONS: dict[str, Lexicon] = {
                          "erster": 1, "dritte": 3, "dritten": 3, "siebte": 7, "siebten": 7, "achte": 8, "achten": 8},
         yes=("ja", "genau", "gerne", "gern", "okay", "ok", "passt", "das passt", "einverstanden", "richtig", "perfekt", "klar",
              "in ordnung", "super", "bestatige", "jawohl"),
-        no=("nein", "nee", "passt nicht", "geht nicht", "nein danke", "lieber nicht", "jetzt nicht", "noch nicht",
-            "im moment nicht", "vielleicht spater"),
+        no=("nein", "nee", "passt nicht", "geht nicht", "nein danke", "lieber nicht"),
+        not_now=("jetzt nicht", "noch nicht", "im moment nicht", "vielleicht spater", "ein andermal"),
         greeting=("hallo", "guten tag", "guten morgen", "servus", "moin", "gruss gott", "guten abend"),
         thanks=("danke", "vielen dank", "danke schon", "tschuss", "auf wiedersehen", "das wars"),
         book=("termin", "buchen", "vereinbaren", "ausmachen", "zahnreinigung", "kontrolle", "frei", "untersuchung"),
@@ -369,7 +374,8 @@ LEXICONS: dict[str, Lexicon] = {
                  "الاول": 1, "الثاني": 2, "الثالث": 3, "الرابع": 4, "الخامس": 5, "السادس": 6, "السابع": 7, "الثامن": 8,
                  "التاسع": 9, "العاشر": 10, "عشرين": 20, "عشرون": 20, "ثلاثين": 30, "ثلاثون": 30},
         yes=("نعم", "ايوه", "ايوا", "اه", "تمام", "موافق", "اكيد", "طيب", "حسنا", "ماشي", "اوكي", "ok", "بالتاكيد", "احجز"),
-        no=("لا", "لأ", "مش مناسب", "غير مناسب", "لا شكرا", "مش", "ليس الان", "مش الحين", "مش دلوقتي", "ليس الآن"),
+        no=("لا", "لأ", "مش مناسب", "غير مناسب", "لا شكرا", "مش"),
+        not_now=("ليس الان", "مش الحين", "مش دلوقتي", "مش الان", "بعدين"),
         greeting=("مرحبا", "السلام عليكم", "اهلا", "صباح الخير", "مساء الخير", "هاي"),
         thanks=("شكرا", "شكرًا", "مشكور", "مع السلامه", "يعطيك العافيه", "جزاك الله خير"),
         book=("موعد", "حجز", "احجز", "اريد حجز", "ابغى موعد", "عايز موعد", "تنظيف", "كشف", "فحص", "متاح"),
@@ -409,7 +415,8 @@ LEXICONS: dict[str, Lexicon] = {
                  "तीस": 30, "इकतीस": 31, "इकत्तीस": 31, "पहला": 1, "पहली": 1},
         yes=("हाँ", "हां", "जी", "जी हाँ", "ठीक है", "ठीक", "बिल्कुल", "हा", "haan", "han", "ha", "haa", "ji", "haanji", "theek hai",
              "thik hai", "bilkul", "sahi", "pakka", "kar do"),
-        no=("नहीं", "ना", "nahi", "nahin", "nai", "na", "mat", "अभी नहीं", "abhi nahi"),
+        no=("नहीं", "ना", "nahi", "nahin", "nai", "na", "mat"),
+        not_now=("अभी नहीं", "फिर कभी", "abhi nahi", "phir kabhi"),
         greeting=("नमस्ते", "नमस्कार", "namaste", "namaskar", "hello ji"),
         thanks=("धन्यवाद", "शुक्रिया", "dhanyavad", "dhanyawad", "shukriya", "thank you ji"),
         book=("अपॉइंटमेंट", "अपोइंटमेंट", "बुक", "appointment", "book karna", "book karni", "milna hai", "dikhana hai", "सफाई",

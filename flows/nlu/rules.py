@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from flows.nlu import triggers
 from flows.nlu.lexicon import LEXICONS, fold
-from flows.nlu.matching import has
+from flows.nlu.matching import find, has
 from flows.nlu.understanding import Intent, Understanding
 from flows.nlu.when import birthdate_in, read, resolve
 
@@ -37,7 +37,7 @@ KINDS: list[tuple[str, tuple[str, ...]]] = [
 EMERGENCY = triggers.words(triggers.EMERGENCY)
 BOOK_IT = ("book it", "book that", "book this", "schedule it", "reserve it", "reserve that", "reservala",
            "resérvala", "reserve-le", "buchen sie", "احجزه", "बुक कर दो", "book kar do")  # fmt: skip
-NOT_A_NO = ("no problem", "no hay problema", "sem problema", "pas de probleme", "kein problem", "لا مشكله", "koi baat nahi",
+NOT_A_NO = ("no problem", "why don't you", "why not", "no hay problema", "sem problema", "pas de probleme", "kein problem", "لا مشكله", "koi baat nahi",
             "कोई बात नहीं")  # fmt: skip
 ORDINAL_PICK = re.compile(
     r"\b(\d{1,2})(?:st|nd|rd|th|º|ª|a|o|e|er|re)?\s+(?:one|option|opcion|opcao|time|hora|horario|creneau|termin)\b",
@@ -138,6 +138,7 @@ class Vocabulary(NamedTuple):
     intents: list[tuple[Intent, tuple[str, ...]]]
     yes: tuple[str, ...]
     no: tuple[str, ...]
+    not_now: tuple[str, ...]
 
 
 @cache
@@ -152,6 +153,7 @@ def vocabulary(language: str) -> Vocabulary:
         intents=intents,
         yes=tuple(w for table in tables for w in table.yes),
         no=tuple(w for table in tables for w in table.no),
+        not_now=tuple(w for table in tables for w in table.not_now),
     )
 
 
@@ -160,16 +162,19 @@ def understand(text: str, now: datetime, *, language: str = "en") -> Understandi
     t = fold(text).strip()
     words = vocabulary(language)
     day_first = language != "en"
-    dates = read(text, language)
+    deferred = find(t, words.not_now)
+    # "Not right now" puts the visit off: its "now" is not a time to book.
+    source = t[: deferred.start()] + " " + t[deferred.end() :] if deferred else t
+    dates = read(source, language)
     birthdate = birthdate_in(dates, day_first=day_first, today=now.date())
     # "The 2nd one" picks an offered option; it is not the 2nd of the month.
     picked = ORDINAL_PICK.search(t)
     if picked:
-        dates = read(ORDINAL_PICK.sub(" ", t), language)
+        dates = read(ORDINAL_PICK.sub(" ", source), language)
     # Every date is read, a date of birth too: the conversation ignores a past date as a visit (nodes.understand).
     when = resolve(dates, now, day_first=day_first, language=language)
     intent = next((i for i, phrases in words.intents if has(t, phrases)), None)
-    yes = _yes_no(t, words)
+    yes = False if deferred else _yes_no(t, words)
     if intent in (Intent.GREETING, Intent.THANKS) and yes is None and len(t.split()) > 4:
         intent = _main_intent(t, words) or intent
     if has(t, BOOK_IT) and not has(t, ("appointment", "book an", "book a")):

@@ -167,6 +167,16 @@ def test_the_end_of_a_week_is_not_late_in_a_day() -> None:
     assert not understand("el fin de semana", NOW, language="es").late
 
 
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("Not right now", "en"), ("ahora no, gracias", "es"), ("agora não", "pt"), ("pas maintenant", "fr"),
+     ("jetzt nicht", "de"), ("مش الحين", "ar"), ("abhi nahi", "hi")],
+)  # fmt: skip
+def test_putting_it_off_is_a_no_and_now_is_not_a_time_to_book(text: str, language: str) -> None:
+    u = understand(text, NOW, language=language)
+    assert u.yes is False and not u.has_when
+
+
 def test_february_29_never_crashes() -> None:
     assert understand("February 29", datetime(2016, 3, 1), language="en").start == date(2020, 2, 29)
 
@@ -181,6 +191,7 @@ def test_february_29_never_crashes() -> None:
         ("no, that doesn't work", None, False),
         ("thanks, bye", Intent.THANKS, None),
         ("Not now, maybe next month", None, False),
+        ("Why don't you try 11:45 am", None, None),
         ("hold off for now", None, False),
         ("Yes, book it", None, True),
         ("Actually, book it on the 11th", None, None),
@@ -220,14 +231,14 @@ def test_intents_answers_and_choices_in_every_language(
 def test_the_scorer_on_the_shared_data_never_crashes_and_reports_counts() -> None:
     sgd = evaluate_sgd(json.loads(line) for line in (EVAL / "sgd_dentist.jsonl").read_text().splitlines())
     assert sgd["date"]["total"] == 344 and sgd["time"]["total"] == 676 and sgd["act"]["total"] > 2000
-    assert sgd["date"]["accuracy"] >= 95 and sgd["time"]["accuracy"] >= 95 and sgd["act"]["accuracy"] >= 88
+    assert sgd["date"]["accuracy"] >= 95 and sgd["time"]["accuracy"] >= 95 and sgd["act"]["accuracy"] >= 90
     recognizers = evaluate_recognizers(
         json.loads(line) for line in (EVAL / "recognizers_datetime.jsonl").read_text().splitlines()
     )
     assert set(recognizers["per_language"]) >= {"en", "es", "pt", "fr", "de", "ar", "hi"}
     assert recognizers["per_language"]["en"]["total"] > 100
-    # Floors a little under today's figures (README), so a change that loses a class of forms fails here.
-    floors = {"en": 85, "es": 84, "pt": 94, "fr": 82, "de": 87, "ar": 83, "hi": 78}
+    # The targets the offline rules must hold (README), so a change that loses a class of forms fails here.
+    floors = {"en": 90, "es": 90, "pt": 90, "fr": 90, "de": 90, "ar": 80, "hi": 80}
     assert {
         lang: recognizers["per_language"][lang]["accuracy"] >= floor for lang, floor in floors.items()
     } == {lang: True for lang in floors}
