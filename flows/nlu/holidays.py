@@ -9,6 +9,7 @@ from the `holidays` package's calendars (the UAE's for the Islamic ones, India's
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable
 from datetime import date, timedelta
 from functools import cache
@@ -59,7 +60,9 @@ def _lunar_date(country: str, name: str, year: int) -> date | None:
     if not 1 <= year <= 9999:
         return None
     try:
-        days = calendars.country_holidays(country, years=year, language="en_US")
+        with warnings.catch_warnings():  # a year the calendar lacks is warned of, and simply has no date here
+            warnings.simplefilter("ignore", UserWarning)
+            days = calendars.country_holidays(country, years=year, language="en_US")
     except (NotImplementedError, ValueError):  # a year or language the calendar does not cover
         return None
     # Future years carry "(estimated)"; the days around the feast ("Eid al-Fitr Holiday") are not the feast.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -175,6 +176,13 @@ def test_the_end_of_a_week_is_not_late_in_a_day() -> None:
 def test_putting_it_off_is_a_no_and_now_is_not_a_time_to_book(text: str, language: str) -> None:
     u = understand(text, NOW, language=language)
     assert u.yes is False and not u.has_when
+
+
+def test_a_lunar_holiday_beyond_its_calendar_has_no_date_and_no_warning() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert understand("diwali 2099", NOW, language="en").start is None
+        assert understand("eid al fitr 1900", NOW, language="en").start is None
 
 
 def test_february_29_never_crashes() -> None:
