@@ -424,7 +424,8 @@ def _scrambled_date(t: str, *, day_first: bool = True) -> date | None:
 def _month_name_date(t: str, today: date) -> date | None:
     year = r"(?:\s*,?\s*(?:de\s+|of\s+|del\s+|in\s+|the\s+(?=\d{4}))?(?P<year>\d{4}|[3-9]\d)\b(?!\s*(?:[:.h]\d|o'clock|am|pm)))?"
     patterns = [
-        rf"(?<!\d[:.])\b(\d{{1,2}})(?:st|nd|rd|th)?[\s/-]+(?:de\s+|of\s+|من\s+)?({MONTH_PATTERN})\b\.?[\s/-]*{year}",
+        # not an amount ("$12 December 27") nor a clock's minutes ("12:30 december 27th")
+        rf"(?<!\d[:.])(?<![$€£]\s)(?<![$€£])\b(\d{{1,2}})(?:st|nd|rd|th)?[\s/-]+(?:de\s+|of\s+|من\s+)?({MONTH_PATTERN})\b\.?[\s/-]*{year}",
         rf"\b({MONTH_PATTERN})(?:\b|(?=\d))\.?[\s/,-]*(\d{{1,2}})(?:st|nd|rd|th)?\b{year}",  # "Dec31"
     ]
     for n, pattern in enumerate(patterns):
