@@ -95,6 +95,10 @@ def _wanted(conv: ConversationState) -> str:
         parts.append(wanted.part_of_day)
     if wanted.at:
         parts.append(f"at {wanted.at:%H:%M}")
+    if wanted.asap:
+        parts.append("as soon as possible")
+    if wanted.late:
+        parts.append("late in the day")
     return " ".join(p for p in parts if p)
 
 

@@ -14,10 +14,11 @@ import pytest
 
 from bot.console.accounts import Operator, Role
 from bot.crypto import conversation_id
-from bot.handoff import status_of
+from bot.handoff import note_for_chart, status_of
 from bot.keys import CONSOLE_KEY, SETTINGS_KEY
 from flows.nlu.rules import understand
-from flows.nlu.understanding import Intent
+from flows.nlu.understanding import Intent, When
+from flows.state import ConversationState
 from od_adapter.config import WEEKDAYS, BusinessHours, HandoffSettings
 from tests.flows.test_conversations import PRACTICE_ID, Clinic, open_clinic
 
@@ -117,6 +118,13 @@ def test_emergency_signs_are_read_in_every_language(text: str) -> None:
 )
 def test_out_of_scope_requests_are_recognised(text: str, topic: str | None) -> None:
     assert understand(text, datetime(2026, 11, 23, 10)).out_of_scope == topic
+
+
+def test_the_chart_note_says_when_the_patient_wanted_to_come() -> None:
+    conv = ConversationState(intent="book", kind="cleaning")
+    conv.wanted = When(start=date(2030, 3, 4), part_of_day="afternoon", late=True)
+    note = note_for_chart("person", conv, [])
+    assert "Patient wanted: book cleaning from 2030-03-04 afternoon late in the day." in note
 
 
 # -- through the whole stack ------------------------------------------------------------------------------------
