@@ -60,7 +60,8 @@ async def understand(state: TurnState, runtime: Runtime[Deps]) -> Update:
     # though the replies stay in the conversation's language until it switches.
     reading = detection.language if detection else conv.language
     u = await deps.understand(words, deps.now.replace(tzinfo=None), reading, conv)
-    if u.start is not None and u.start < deps.now.date():
+    first_day = u.start or u.end
+    if first_day is not None and first_day < deps.now.date():
         # A past date ("yesterday", a date of birth) is never a visit the patient asks for.
         u = u.model_copy(update={"start": None, "end": None})
     if (
@@ -195,7 +196,7 @@ async def _search(conv: ConversationState, deps: Deps) -> list[OptionInfo]:
 def _merge_wanted(conv: ConversationState, u: Understanding, *, later: bool) -> None:
     """Later words correct earlier ones: a new day replaces the old day, a new time of day the old time."""
     wanted = conv.wanted
-    if u.start or u.weekdays:
+    if u.start or u.end or u.weekdays:
         wanted.start, wanted.end, wanted.weekdays = u.start, u.end, list(u.weekdays)
     if u.part_of_day or u.earliest or u.latest or u.at or u.late:
         wanted.part_of_day, wanted.earliest, wanted.latest, wanted.at, wanted.late = (

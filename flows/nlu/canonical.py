@@ -92,6 +92,9 @@ def canonical(t: str, language: str) -> str:
         t = re.sub(r"(\d{1,2}(?::\d{2})?(?:\s+o'clock)?)\s+(?:से\s+|se\s+)?(before|after)\b", r"\2 \1", t)
         t = re.sub(r"(\d{1,2}(?::\d{2})?)\s+(?:के आसपास|के करीब|ke aaspaas|ke aas paas)", r"around \1", t)
         t = re.sub(r"((?:this\s+)?\w+)\s+(?:के अंत में|ke ant me)", r"end of \1", t)  # "कल के अंत में"
+        # "दिवाली के बाद", "सोमवार से पहले": after Diwali, before Monday
+        days = "|".join(WEEKDAY_NAMES)
+        t = re.sub(rf"\b(holiday_\w+|{days})\s+(?:से\s+|se\s+)?(before|after)\b", r"\2 \1", t)
         # "कल से तीन सप्ताह": three weeks from tomorrow
         t = re.sub(
             r"\b(today|tomorrow)\s+(?:से|se)\s+(\d{1,3} (?:days|weeks|months|years))\b", r"\2 from \1", t

@@ -202,8 +202,8 @@ LEXICONS: dict[str, Lexicon] = {
         asap=("lo antes posible", "cuanto antes", "lo mas pronto"),
         end_of=("al final del", "al final de", "a fin de", "al fin de", "a final de", "final del", "fin del", "fin de"),
         late=("lo mas tarde posible", "a ultima hora", "la ultima hora del dia", "al final del dia", "a fin de dia",
-              "al fin del dia", "final del dia", "fin de dia"), after=("despues de las", "despues de", "a partir de las", "a partir de", "desde las"), later=("despues", "mas tarde"),
-        before=("antes de las", "antes de", "hasta las"),
+              "al fin del dia", "final del dia", "fin de dia"), after=("despues de las", "despues del", "despues de", "a partir de las", "a partir del", "a partir de", "desde las"), later=("despues", "mas tarde"),
+        before=("antes de las", "antes del", "antes de", "hasta las"),
         numbers=_numbers("cero una dos tres cuatro cinco seis siete ocho nueve diez once doce trece catorce quince "
                          "dieciseis diecisiete dieciocho diecinueve veinte") | {"uno": 1, "un": 1, "primero": 1, "treinta": 30, "cuarenta": 40,
                          "cincuenta": 50, "sesenta": 60, "setenta": 70, "ochenta": 80, "noventa": 90},

@@ -80,7 +80,9 @@ def resolve(t: str, now: datetime, *, day_first: bool = False, language: str = "
     t = re.sub(r"\b(?:at the moment|at present|at the present time|at this time)\b", "now", t)
     t = SPOKEN_TIME.sub(_spoken_time, t)
     t = re.sub(
-        r"\b(\d{1,2}|(?:twenty|thirty|forty|fifty)[\s-]\w+|\w+)\s*(?:min(?:ute)?s?\s+)?(past|after|to|til|before)\s+(\w+)\b",
+        # "ten to five" is 4:50, but "from 9 to 5" is a range
+        r"(?<!from )(?<!between )\b(\d{1,2}|(?:twenty|thirty|forty|fifty)[\s-]\w+|\w+)\s*(?:min(?:ute)?s?\s+)?"
+        r"(past|after|to|til|before)\s+(\w+)\b",
         _minutes_past,
         t,
     )
@@ -92,6 +94,7 @@ def resolve(t: str, now: datetime, *, day_first: bool = False, language: str = "
     _weeks(t, today, when)
     _calendar_dates(t, today, when, day_first=day_first)
     _offset_from_date(t, when)
+    _open_ended(t, when)
     _times(t, when)
     _from_now(t, now, when)
     if re.search(
@@ -231,6 +234,25 @@ def _offset_from_date(t: str, when: When) -> None:
             rf"(?:next |this |last )?(?:{'|'.join(WEEKDAY_NAMES)})\b", t[match.end() :]
         )
         when.start = when.end = moved if counted_from_weekday else _on_named_weekday(t, moved)
+
+
+def _open_ended(t: str, when: When) -> None:
+    """ "After Christmas", "después del 15 de mayo", "ab Montag", "before Easter": from the day after, or up to
+    the day before, not that one day (a clock time after "after" is read by `_times`)."""
+    if when.start is None or when.start != when.end or OFFSET.search(t):
+        return
+    bounded = re.search(
+        rf"\b(?P<side>after|since|from|before|until|till)\s+(?:the\s+)?(?=holiday_|(?:next |this )?"
+        rf"(?:{'|'.join(WEEKDAY_NAMES)})\b|(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+|de\s+)?)?(?:{MONTH_PATTERN})\b)",
+        t,
+    )
+    if bounded is None:
+        return
+    side, day = bounded.group("side"), when.start
+    if side in ("after", "since", "from"):
+        when.start, when.end = day + timedelta(days=1) if side == "after" else day, None
+    else:
+        when.start, when.end = None, day - timedelta(days=1) if side == "before" else day
 
 
 def _on_named_weekday(t: str, day: date) -> date:
@@ -493,6 +515,8 @@ def _future(today: date, month: int, day: int) -> date | None:
     return None
 
 
+# "before 15 December", "after the 3rd": a day of the month, not a clock time
+NOT_A_DAY = rf"(?!\d|\s*(?:st|nd|rd|th)\b|\s*(?:de\s+|of\s+)?(?:{MONTH_PATTERN})\b)"
 HOUR_WORDS = re.compile(
     r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|una|dos|tres|cuatro|cinco|seis|siete|ocho"
     r"|nueve|diez|once|doce)\b(?=\s*(?:pm|am|p\.m|a\.m|o'clock|o\"clock|in the|at night|de la|y media|y cuarto))"
@@ -544,14 +568,17 @@ def _times(t: str, when: When) -> None:
         if hour:
             when.at = _clock(hour, 30, None, when.part_of_day)
     for match in re.finditer(
-        r"\b(after|from|despues de(?: las?)?|a partir de(?: las?)?|desde las?)\s+(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?",
+        r"\b(after|from|despues de(?: las?)?|a partir de(?: las?)?|desde las?)\s+(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?"
+        + NOT_A_DAY,
         t,
     ):
         when.earliest = _clock(
             int(match.group(2)), int(match.group(3) or 0), match.group(4), when.part_of_day
         )
     for match in re.finditer(
-        r"\b(before|until|by|antes de(?: las?)?|hasta las?)\s+(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?", t
+        r"\b(before|until|by|antes de(?: las?)?|hasta las?)\s+(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?"
+        + NOT_A_DAY,
+        t,
     ):
         when.latest = _clock(int(match.group(2)), int(match.group(3) or 0), match.group(4), when.part_of_day)
     if when.at is None and when.earliest is None and when.latest is None:

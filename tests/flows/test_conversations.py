@@ -249,6 +249,21 @@ async def test_the_end_of_the_day_offers_each_days_latest_times(clinic: Clinic) 
     assert late and min(late) > min(early) and max(late) >= max(early)
 
 
+def row_day(row: dict[str, str]) -> date:
+    return datetime.strptime(row["id"].split(".")[1][:8], "%Y%m%d").date()
+
+
+async def test_after_or_before_a_day_offers_only_the_days_beyond_it(clinic: Clinic) -> None:
+    today = date.today()
+    wednesday = today - timedelta(days=today.weekday()) + timedelta(days=9)  # next week's
+    jane = clinic.patient("15035551234")
+    await jane.say("I'd like a check-up after next Wednesday")
+    assert jane.rows and all(row_day(r) > wednesday for r in jane.rows)
+    carlos = clinic.patient("15035553000")
+    await carlos.say("I'd like a check-up before next Wednesday")
+    assert carlos.rows and all(row_day(r) < wednesday for r in carlos.rows)
+
+
 async def test_no_at_the_confirmation_offers_the_list_again(clinic: Clinic) -> None:
     jane = clinic.patient("15035551234")
     await jane.say("book a check-up")

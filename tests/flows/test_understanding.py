@@ -78,8 +78,8 @@ def test_dates_and_times(text: str, language: str, start: date | None, at: time 
         ("sexta-feira santa", "pt", date(2019, 4, 19), None),
         ("à la Toussaint", "fr", date(2019, 11, 1), None),
         ("am Ostermontag um 10 Uhr", "de", date(2019, 4, 22), time(10, 0)),
-        ("بعد عيد الفطر", "ar", date(2019, 6, 4), None),
-        ("दिवाली के बाद", "hi", date(2019, 10, 27), None),
+        ("بعد عيد الفطر", "ar", date(2019, 6, 5), None),
+        ("दिवाली के बाद", "hi", date(2019, 10, 28), None),
         ("am Totensonntag", "de", date(2019, 11, 24), None),
         # clock words
         ("um Mitternacht", "de", None, time(0, 0)),
@@ -183,6 +183,32 @@ def test_a_lunar_holiday_beyond_its_calendar_has_no_date_and_no_warning() -> Non
         warnings.simplefilter("error")
         assert understand("diwali 2099", NOW, language="en").start is None
         assert understand("eid al fitr 1900", NOW, language="en").start is None
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "start", "end"),
+    [
+        ("after Christmas", "en", date(2019, 12, 26), None),
+        ("después de Navidad", "es", date(2019, 12, 26), None),
+        ("nach Ostern", "de", date(2019, 4, 22), None),
+        ("from Monday", "en", date(2019, 3, 4), None),
+        ("before Friday", "en", None, date(2019, 3, 7)),
+        ("antes del 15 de marzo", "es", None, date(2019, 3, 14)),
+        ("सोमवार से पहले", "hi", None, date(2019, 3, 3)),
+        ("after 4 on Friday", "en", date(2019, 3, 8), date(2019, 3, 8)),
+        ("3 weeks after Christmas", "en", date(2020, 1, 15), date(2020, 1, 15)),
+    ],
+)
+def test_after_or_before_a_day_is_open_ended(
+    text: str, language: str, start: date | None, end: date | None
+) -> None:
+    u = understand(text, NOW, language=language)
+    assert (u.start, u.end) == (start, end)
+
+
+def test_from_9_to_5_is_a_range_not_ten_to_five() -> None:
+    assert understand("from 9 to 5 on Monday", NOW, language="en").earliest == time(9, 0)
+    assert understand("ten to five", NOW, language="en").at == time(16, 50)
 
 
 def test_february_29_never_crashes() -> None:
