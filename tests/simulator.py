@@ -566,7 +566,7 @@ MIX = {"book": 4, "new": 1, "reschedule": 2, "cancel": 1, "confirm": 1, "info": 
 
 
 def cast(stack: Stack, per_practice: int, *, seed: int = 7, mix: dict[str, int] = MIX) -> list[SimPatient]:
-    """`per_practice` patients for every practice, goals in the proportions of `mix`, a third writing Spanish.
+    """`per_practice` patients for every practice, goals in the proportions of `mix`, languages in turn (ROTATION).
 
     Each seeded patient appears once per practice: those with one upcoming appointment change or confirm it,
     the others book; new patients write from numbers the office does not know."""

@@ -2,7 +2,7 @@
 
 Each run starts a fresh deployment (tests/simulator.py: Redis, the Open Dental sandbox at its real 1 request/s
 throttle per practice, `serve --no-worker`, N `worker` processes) and lets `--patients` patients per practice
-book, book as new patients, reschedule, cancel, confirm and ask, a third of them in Spanish, all at once. It
+book, book as new patients, reschedule, cancel, confirm and ask, in all seven languages, all at once. It
 reports conversations completed per minute; the time from a patient's message to the first reply (p50/p95/p99,
 debounce included); each turn split into our own processing and waiting for Open Dental (from the workers'
 per-turn log lines); Open Dental requests per completed booking; the throttle's wait; Redis memory per
