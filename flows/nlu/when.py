@@ -294,6 +294,8 @@ def _day_of_month(today: date, day: int) -> date | None:
 def _weekday_on(today: date, weekday: int, day: int) -> date | None:
     """This month's day when it is that weekday, even just past ("Tuesday the 25th" on the 28th names the
     Tuesday gone by, not one months away); else the next date (within two years) that is both."""
+    if not 1 <= day <= 31:
+        return None
     month, year = today.month, today.year
     for _ in range(25):
         if (
