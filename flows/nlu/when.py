@@ -343,7 +343,8 @@ def _weekdays(t: str, today: date, when: When, *, language: str) -> None:
             day = today - timedelta(days=today.weekday()) + timedelta(days=7 + found[0])
         else:
             day = today + timedelta(days=(found[0] - today.weekday()) % 7 or 7)
-        when.start = when.end = day
+        # "thursday 0" names no day of the month: the coming Thursday
+        when.start = when.end = day or today + timedelta(days=(found[0] - today.weekday()) % 7 or 7)
     else:
         when.weekdays = found
 

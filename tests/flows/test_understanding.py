@@ -211,8 +211,8 @@ def test_from_9_to_5_is_a_range_not_ten_to_five() -> None:
     assert understand("ten to five", NOW, language="en").at == time(16, 50)
 
 
-def test_a_weekday_with_day_zero_is_no_date() -> None:
-    assert understand("thursday 0", NOW, language="en").start is None
+def test_a_weekday_with_day_zero_is_the_coming_weekday() -> None:
+    assert understand("thursday 0", NOW, language="en").start == date(2019, 3, 7)
 
 
 def test_february_29_never_crashes() -> None:
