@@ -390,7 +390,9 @@ def _clock_idioms(t: str, language: str, lexicon: Lexicon) -> str:
         # "8 h et vingt minutes", "10 horas y 5 minutos": the hour and its minutes
         rules.append((rf"\b(\d{{1,2}})\s*(?:h|{oclock}|{'|'.join(lexicon.hours) or '(?!)'})\s+(?:et|y|e)\s+(\d{{1,2}})\s*(?:{'|'.join(lexicon.minutes)})(?!{LETTER})",
                       lambda m: f"{m.group(1)}:{int(m.group(2)):02d}"))  # fmt: skip
-        rules.append((r"\b(\d{1,2})\s*h\b(?!\s*\d)", lambda m: f"{m.group(1)}:00"))  # "à 16h"
+        # "à 16h" (but "en 5 h", "dans 2 h" are spans, read with the other spans)
+        within = "".join(rf"(?<!{re.escape(word)} )" for word in lexicon.within)
+        rules.append((rf"{within}\b(\d{{1,2}})\s*h\b(?!\s*\d)", lambda m: f"{m.group(1)}:00"))
         # "uma e trinta", "ocho y cuarenta": the hour and its minutes
         rules.append(
             (r"\b(\d{1,2})\s+(?:e|y|et)\s+([1-5]\d)\b(?!\s*[/.-]?\d)", lambda m: f"{m.group(1)}:{m.group(2)}")

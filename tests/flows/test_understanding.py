@@ -68,6 +68,9 @@ def test_dates_and_times(text: str, language: str, start: date | None, at: time 
         ("kal se 2 hafte", "hi", date(2019, 3, 16), None),
         ("hace 30 minutos", "es", date(2019, 3, 1), time(8, 30)),
         ("il y a 2 heures", "fr", date(2019, 3, 1), time(7, 0)),
+        ("en 2 h", "es", date(2019, 3, 1), time(11, 0)),
+        ("dans 2 h", "fr", date(2019, 3, 1), time(11, 0)),
+        ("à 16h", "fr", None, time(16, 0)),
         # holidays, fixed, counted from Easter, and lunar; a holiday named after a weekday is not that weekday
         ("2 days after Easter", "en", date(2019, 4, 23), None),
         ("black friday", "en", date(2019, 11, 29), None),
