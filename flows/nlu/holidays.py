@@ -57,14 +57,9 @@ def _lunar(country: str, name: str) -> Rule:
 
 @cache
 def _lunar_date(country: str, name: str, year: int) -> date | None:
-    if not 1 <= year <= 9999:
-        return None
-    try:
-        with warnings.catch_warnings():  # a year the calendar lacks is warned of, and simply has no date here
-            warnings.simplefilter("ignore", UserWarning)
-            days = calendars.country_holidays(country, years=year, language="en_US")
-    except (NotImplementedError, ValueError):  # a year or language the calendar does not cover
-        return None
+    with warnings.catch_warnings():  # a year the calendar lacks is warned of, and simply has no date here
+        warnings.simplefilter("ignore", UserWarning)
+        days = calendars.country_holidays(country, years=year, language="en_US")
     # Future years carry "(estimated)"; the days around the feast ("Eid al-Fitr Holiday") are not the feast.
     return min(
         (day for day, names in days.items() for n in names.split("; ") if n.split(" (")[0] == name),

@@ -257,10 +257,19 @@ def _open_ended(t: str, when: When) -> None:
 
 def _on_named_weekday(t: str, day: date) -> date:
     """ "Monday two weeks from now", "in 3 days on Friday": the named weekday of the counted day's week."""
+    weekday = _named_weekday(t)
+    return day if weekday is None else day + timedelta(days=weekday - day.weekday())
+
+
+def _named_weekday(t: str) -> int | None:
+    """The weekday a text (after `canonical`) names, when it names exactly one."""
     named = [i for i, name in enumerate(WEEKDAY_NAMES) if re.search(rf"\b{name}\b", t)]
-    if len(named) != 1:
-        return day
-    return day + timedelta(days=named[0] - day.weekday())
+    return named[0] if len(named) == 1 else None
+
+
+def _coming(today: date, weekday: int) -> date:
+    """A bare weekday: its next occurrence after today."""
+    return today + timedelta(days=(weekday - today.weekday()) % 7 or 7)
 
 
 def _moved(day: date, count_word: str, unit: str, sign: int) -> date | None:
@@ -293,9 +302,10 @@ def _day_of_month(today: date, day: int) -> date | None:
 
 def _weekday_on(today: date, weekday: int, day: int) -> date | None:
     """This month's day when it is that weekday, even just past ("Tuesday the 25th" on the 28th names the
-    Tuesday gone by, not one months away); else the next date (within two years) that is both."""
+    Tuesday gone by, not one months away); else the next date (within two years) that is both. "Thursday 0"
+    names no day of the month: the coming Thursday."""
     if not 1 <= day <= 31:
-        return None
+        return _coming(today, weekday)
     month, year = today.month, today.year
     for _ in range(25):
         if (
@@ -321,7 +331,7 @@ def _weekdays(t: str, today: date, when: When, *, language: str) -> None:
         if re.search(rf"\b(?:past|this last)\s+{WEEKDAY_NAMES[found[0]]}\b", t):  # "this past Wednesday"
             day = today - timedelta(days=(today.weekday() - found[0]) % 7 or 7)
         elif re.search(rf"\bthis (?:next|coming)\s+{WEEKDAY_NAMES[found[0]]}\b", t):  # "este próximo viernes"
-            day = today + timedelta(days=(found[0] - today.weekday()) % 7 or 7)
+            day = _coming(today, found[0])
         elif re.search(rf"\b(?:last|previous)\s+{WEEKDAY_NAMES[found[0]]}\b", t):  # as "next": a week's step
             day = today - timedelta(days=today.weekday() + 7 - found[0])
         elif day_of_month := re.search(
@@ -342,9 +352,8 @@ def _weekdays(t: str, today: date, when: When, *, language: str) -> None:
             # "Tuesday next week", "next Tuesday": that weekday in the coming Monday-to-Sunday week.
             day = today - timedelta(days=today.weekday()) + timedelta(days=7 + found[0])
         else:
-            day = today + timedelta(days=(found[0] - today.weekday()) % 7 or 7)
-        # "thursday 0" names no day of the month: the coming Thursday
-        when.start = when.end = day or today + timedelta(days=(found[0] - today.weekday()) % 7 or 7)
+            day = _coming(today, found[0])
+        when.start = when.end = day
     else:
         when.weekdays = found
 
@@ -387,8 +396,8 @@ def _calendar_dates(t: str, today: date, when: When, *, day_first: bool) -> None
 def _passed_on_weekday(t: str, found: date, today: date) -> date:
     """ "Friday, June 15" on June 20: June 15 has passed and was a Friday, so the weekday names that day
     (the conversation then says it has passed), not next year's June 15, a Saturday."""
-    named = [i for i, name in enumerate(WEEKDAY_NAMES) if re.search(rf"\b{name}\b", t)]
-    if len(named) != 1 or found.year != today.year + 1 or found.weekday() == named[0]:
+    weekday = _named_weekday(t)
+    if weekday is None or found.year != today.year + 1 or found.weekday() == weekday:
         return found
     if re.search(r"\b(?:19|20)\d{2}\b", t):  # a year written is that year
         return found
@@ -396,7 +405,7 @@ def _passed_on_weekday(t: str, found: date, today: date) -> date:
         this_year = found.replace(year=today.year)
     except ValueError:  # February 29
         return found
-    return this_year if this_year.weekday() == named[0] else found
+    return this_year if this_year.weekday() == weekday else found
 
 
 def _of_next_month(t: str, today: date) -> date | None:
