@@ -1,4 +1,5 @@
-"""Dates and times as patients write them (English and Spanish), resolved against "now" in the practice's zone.
+"""Dates and times as patients write them, resolved against "now" in the practice's zone. The grammar reads
+the English that `canonical` makes of every language.
 
 Relative forms resolve to the future a booking wants: a bare weekday is its next occurrence after today, "the
 7th" is this month's or next month's, "after 4" means 16:00 on a dental schedule.
@@ -11,51 +12,26 @@ from calendar import monthrange
 from datetime import date, datetime, time, timedelta
 
 from flows.nlu import holidays
-from flows.nlu.canonical import canonical
+from flows.nlu.canonical import WEEKDAY_NAMES, canonical
 from flows.nlu.lexicon import LEXICONS, fold
 from flows.nlu.understanding import When
 
-WEEKDAYS = {
-    "en": ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"],
-    "es": ["lunes", "martes", "miercoles", "jueves", "viernes", "sabado", "domingo"],
-}
-WEEKDAY_SHORT = {
-    "mon": 0,
-    "tue": 1,
-    "tues": 1,
-    "wed": 2,
-    "thu": 3,
-    "thur": 3,
-    "thurs": 3,
-    "fri": 4,
-    "sat": 5,
-    "sun": 6,
-}
-MONTHS = {
-    "en": ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"],
-    "es": ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"],
-}  # fmt: skip
+ENGLISH = LEXICONS["en"]
+# "mon", "sat" are English words too: read as days only when the message is English
+WEEKDAY_SHORT = {short: i for i, forms in enumerate(ENGLISH.weekdays) for short in forms[1:]}
 # Month words after canonical(): English names and abbreviations (other languages' are rewritten to these).
-MONTH_WORDS = {word: i + 1 for i, forms in enumerate(LEXICONS["en"].months) for word in forms} | {
-    m: i + 1 for months in MONTHS.values() for i, m in enumerate(months)
-}
+MONTH_WORDS = {word: i + 1 for i, forms in enumerate(ENGLISH.months) for word in forms}
 MONTH_PATTERN = "|".join(sorted(MONTH_WORDS, key=len, reverse=True))
-NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-    "eleven": 11, "twelve": 12, "una": 1, "uno": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6,
-    "siete": 7, "ocho": 8, "nueve": 9, "diez": 10, "once": 11, "doce": 12,
-}  # fmt: skip
-ENGLISH_NUMBERS = LEXICONS["en"].numbers
-ORDINAL_DAY = re.compile(
-    r"\b(?:the\s+|el\s+(?:dia\s+)?|on\s+the\s+)(\d{1,2})(?:st|nd|rd|th)?\b|\b(\d{1,2})(?:st|nd|rd|th)\b"
-)
+ENGLISH_NUMBERS = ENGLISH.numbers
+"""Number words after canonical(): every language's are digits by then, English ones may stay."""
+ORDINAL_DAY = re.compile(r"\b(?:the\s+|on\s+the\s+)(\d{1,2})(?:st|nd|rd|th)?\b|\b(\d{1,2})(?:st|nd|rd|th)\b")
 CLOCK = re.compile(
     r"(?<![.\d])\b(?P<h>\d{1,2})(?:[:.h](?P<m>\d{2})(?::(?P<s>\d{2}))?)?\s*(?P<ampm>a\.?\s?m\.?|p\.?\s?m\.?)?(?=\b|$)(?!\.\d)(?!\s*(?:/|-\d|de\s+\w+\s+de|(?:st|nd|rd|th)\b))"
 )
 PART_WORDS = [
-    ("morning", ("morning", "por la manana", "en la manana", "de la manana", "temprano")),
-    ("afternoon", ("afternoon", "por la tarde", "en la tarde", "de la tarde", "after lunch")),
-    ("evening", ("evening", "tonight", "last night", "por la noche", "de la noche", "en la noche")),
+    ("morning", ("morning",)),
+    ("afternoon", ("afternoon", "after lunch")),
+    ("evening", ("evening", "tonight", "last night")),
 ]
 
 
@@ -98,7 +74,7 @@ def resolve(t: str, now: datetime, *, day_first: bool = False, language: str = "
     _times(t, when)
     _from_now(t, now, when)
     if re.search(
-        r"\b(asap|as soon as possible|soonest|earliest|first available|lo antes posible|cuanto antes|lo mas pronto)\b",
+        r"\b(asap|as soon as possible|soonest|earliest|first available)\b",
         t,
     ):
         when.asap = True
@@ -150,11 +126,11 @@ SPOKEN_TIME = re.compile(
 
 
 def _spoken_time(match: re.Match[str]) -> str:
-    hour = NUMBER_WORDS[match.group(1)]
+    hour = ENGLISH_NUMBERS[match.group(1)]
     minutes = (
-        NUMBER_WORDS[match.group(3)]
+        ENGLISH_NUMBERS[match.group(3)]
         if match.group(2)
-        else _TENS[match.group(4)] + (NUMBER_WORDS[match.group(5)] if match.group(5) else 0)
+        else _TENS[match.group(4)] + (ENGLISH_NUMBERS[match.group(5)] if match.group(5) else 0)
     )
     return f"{hour}:{minutes:02d}" if minutes < 60 else match.group(0)
 
@@ -174,22 +150,15 @@ def _part_of_day(t: str) -> str | None:
     for part, words in PART_WORDS:
         if any(w in t for w in words):
             return part
-    if re.search(r"\bmanana\s+(?:en la |por la |de la )?manana\b", t):
-        return "morning"
     return None
 
 
 def _relative_days(t: str, today: date, when: When) -> None:
-    if re.search(r"\b(day after tomorrow|pasado manana)\b", t):
+    if re.search(r"\bday after tomorrow\b", t):
         when.start = when.end = today + timedelta(days=2)
-    elif re.search(r"\btomorrow\b", t) or re.search(
-        r"\bmanana\b(?!\s*(?:en|por|de)?\s*la\s+manana)", re.sub(r"(?:por|en|de) la manana", "", t)
-    ):
+    elif re.search(r"\btomorrow\b", t):
         when.start = when.end = today + timedelta(days=1)
-    elif re.search(
-        r"\b(today|hoy|this (?:morning|afternoon|evening)|tonight|esta (?:manana|tarde|noche)|now|right now)\b",
-        t,
-    ):
+    elif re.search(r"\b(today|this (?:morning|afternoon|evening)|tonight|now|right now)\b", t):
         when.start = when.end = today
     elif re.search(r"\b(yesterday|last night)\b", t):
         when.start = when.end = today - timedelta(days=1)
@@ -287,9 +256,6 @@ def _moved(day: date, count_word: str, unit: str, sign: int) -> date | None:
     return date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))
 
 
-WEEKDAY_NAMES = WEEKDAYS["en"]
-
-
 def _day_of_month(today: date, day: int) -> date | None:
     """The coming "the 7th": this month's, or next month's once it has passed."""
     if not 1 <= day <= 31:
@@ -319,10 +285,8 @@ def _weekday_on(today: date, weekday: int, day: int) -> date | None:
 
 
 def _weekdays(t: str, today: date, when: When, *, language: str) -> None:
-    found: list[int] = []
-    for names in WEEKDAYS.values():
-        found += [i for i, name in enumerate(names) if re.search(rf"\b{name}s?\b", t)]
-    if language == "en":  # "mon", "sat" are words in other languages
+    found = [i for i, name in enumerate(WEEKDAY_NAMES) if re.search(rf"\b{name}s?\b", t)]
+    if language == "en":
         found += [i for short, i in WEEKDAY_SHORT.items() if re.search(rf"\b{short}\b\.?", t)]
     found = sorted(set(found))
     if not found:
@@ -346,9 +310,9 @@ def _weekdays(t: str, today: date, when: When, *, language: str) -> None:
             day = today - timedelta(days=today.weekday() + 7 - found[0])
         elif re.search(r"\bthis week\b", t):  # "this week Monday", even when it has passed
             day = today - timedelta(days=today.weekday() - found[0])
-        elif re.search(
-            r"\b(next week|la (?:proxima|siguiente) semana|la semana que viene)\b", t
-        ) or re.search(rf"\b(?:next|following)\s+{WEEKDAY_NAMES[found[0]]}\b", t):
+        elif re.search(r"\bnext week\b", t) or re.search(
+            rf"\b(?:next|following)\s+{WEEKDAY_NAMES[found[0]]}\b", t
+        ):
             # "Tuesday next week", "next Tuesday": that weekday in the coming Monday-to-Sunday week.
             day = today - timedelta(days=today.weekday()) + timedelta(days=7 + found[0])
         else:
@@ -360,10 +324,10 @@ def _weekdays(t: str, today: date, when: When, *, language: str) -> None:
 
 def _weeks(t: str, today: date, when: When) -> None:
     monday = today - timedelta(days=today.weekday())
-    if re.search(r"\b(next week|la (?:proxima|siguiente) semana|la semana que viene|semana proxima)\b", t):
+    if re.search(r"\bnext week\b", t):
         if when.start is None:
             when.start, when.end = monday + timedelta(days=7), monday + timedelta(days=13)
-    elif re.search(r"\b(this week|esta semana)\b", t) and when.start is None:
+    elif re.search(r"\bthis week\b", t) and when.start is None:
         when.start, when.end = today, monday + timedelta(days=6)
 
 
@@ -374,7 +338,7 @@ def _number(word: str) -> int | None:
     tens, _, unit = word.replace(" ", "-").partition("-")
     if unit:
         return (ENGLISH_NUMBERS.get(tens) or 0) + (ENGLISH_NUMBERS.get(unit) or 0) or None
-    return NUMBER_WORDS.get(word) or ENGLISH_NUMBERS.get(word)
+    return ENGLISH_NUMBERS.get(word)
 
 
 def _calendar_dates(t: str, today: date, when: When, *, day_first: bool) -> None:
@@ -529,14 +493,11 @@ def _future(today: date, month: int, day: int) -> date | None:
 
 # "before 15 December", "after the 3rd": a day of the month, not a clock time
 NOT_A_DAY = rf"(?!\d|\s*(?:st|nd|rd|th)\b|\s*(?:de\s+|of\s+)?(?:{MONTH_PATTERN})\b)"
-HOUR_WORDS = re.compile(
-    r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|una|dos|tres|cuatro|cinco|seis|siete|ocho"
-    r"|nueve|diez|once|doce)\b(?=\s*(?:pm|am|p\.m|a\.m|o'clock|o\"clock|in the|at night|de la|y media|y cuarto))"
-)
+HOUR_WORDS = re.compile(rf"\b({_HOURS})\b(?=\s*(?:pm|am|p\.m|a\.m|o'clock|o\"clock|in the|at night))")
 
 
 def _times(t: str, when: When) -> None:
-    t = HOUR_WORDS.sub(lambda m: str(NUMBER_WORDS[m.group(1)]), t)  # "three pm" reads as "3 pm"
+    t = HOUR_WORDS.sub(lambda m: str(ENGLISH_NUMBERS[m.group(1)]), t)  # "three pm" reads as "3 pm"
     if match := re.search(
         r"(?<![:.\d])(?:\b(?P<side>after|from|before|until|by)\s+)?\b(\d{1,2})(?:[:.](\d{2})(?::(\d{2}))?)?\s*o['\"]?clock",
         t,
@@ -552,7 +513,7 @@ def _times(t: str, when: When) -> None:
         else:
             when.at = clock
         return
-    if re.search(r"\b(noon|mediodia)\b", t):
+    if re.search(r"\bnoon\b", t):
         when.at = time(12, 0)
     if quarter := re.search(r"\bquarter (past|after|to|til|before) (\w+)", t):
         hour = _number(quarter.group(2))
@@ -560,14 +521,12 @@ def _times(t: str, when: When) -> None:
             past = quarter.group(1) in ("past", "after")
             when.at = _clock(hour if past else hour - 1, 15 if past else 45, None, when.part_of_day)
             return
-    part_words = r"(morning|afternoon|evening|tonight|night|manana|tarde|noche)"
+    part_words = r"(morning|afternoon|evening|tonight|night)"
     beside = re.search(
-        rf"(?<![:\d])\b(\d{{1,2}})(?::(\d{{2}}))?\s*,?\s+(?:in the |at |de la |por la |en la |this |today )?"
+        rf"(?<![:\d])\b(\d{{1,2}})(?::(\d{{2}}))?\s*,?\s+(?:in the |at |this |today )?"
         rf"{part_words}\b",
         t,
-    ) or re.search(
-        rf"\b{part_words}\s+(?:at\s+|a las\s+)?(\d{{1,2}})(?::(\d{{2}}))?\b(?!\s*(?:st|nd|rd|th|/))", t
-    )
+    ) or re.search(rf"\b{part_words}\s+(?:at\s+)?(\d{{1,2}})(?::(\d{{2}}))?\b(?!\s*(?:st|nd|rd|th|/))", t)
     if beside and when.at is None:
         hour_text, minute_text = (
             (beside.group(1), beside.group(2))
@@ -575,21 +534,19 @@ def _times(t: str, when: When) -> None:
             else (beside.group(2), beside.group(3))
         )
         when.at = _clock(int(hour_text), int(minute_text or 0), None, when.part_of_day)
-    if match := re.search(r"\bhalf past (\w+)|\b(\w+) y media\b", t):
-        hour = _number(match.group(1) or match.group(2))
+    if match := re.search(r"\bhalf past (\w+)", t):
+        hour = _number(match.group(1))
         if hour:
             when.at = _clock(hour, 30, None, when.part_of_day)
     for match in re.finditer(
-        r"\b(after|from|despues de(?: las?)?|a partir de(?: las?)?|desde las?)\s+(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?"
-        + NOT_A_DAY,
+        r"\b(after|from)\s+(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?" + NOT_A_DAY,
         t,
     ):
         when.earliest = _clock(
             int(match.group(2)), int(match.group(3) or 0), match.group(4), when.part_of_day
         )
     for match in re.finditer(
-        r"\b(before|until|by|antes de(?: las?)?|hasta las?)\s+(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?"
-        + NOT_A_DAY,
+        r"\b(before|until|by)\s+(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?" + NOT_A_DAY,
         t,
     ):
         when.latest = _clock(int(match.group(2)), int(match.group(3) or 0), match.group(4), when.part_of_day)
@@ -599,7 +556,7 @@ def _times(t: str, when: When) -> None:
 
 def _exact_time(t: str, part: str | None) -> time | None:
     spoken = re.search(
-        r"\b(?:at|a las|a la|@|around|about|circa)\s+(\d{1,2})(?:[:.h](\d{2})(?::(\d{2}))?)?\s*(am|pm|a\.m\.|p\.m\.)?",
+        r"\b(?:at|@|around|about|circa)\s+(\d{1,2})(?:[:.h](\d{2})(?::(\d{2}))?)?\s*(am|pm|a\.m\.|p\.m\.)?",
         t,
     )
     if spoken:
