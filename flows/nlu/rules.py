@@ -23,8 +23,7 @@ INTENT_TABLES: list[tuple[Intent, str]] = [
     (Intent.GREETING, "greeting"), (Intent.THANKS, "thanks"),
 ]  # fmt: skip
 KINDS: list[tuple[str, tuple[str, ...]]] = [
-    ("emergency", ("emergency", "urgent", "urgencia", "emergencia", "urgencia", "urgence", "notfall", "طارئ", "طوارئ",
-                   "इमरजेंसी", "emergency")),
+    ("emergency", ("emergency", "urgent", "urgencia", "emergencia", "urgence", "notfall", "طارئ", "طوارئ", "इमरजेंसी")),
     ("cleaning", ("cleaning", "clean", "hygiene", "hygienist", "limpieza", "higiene", "limpeza", "detartrage", "nettoyage",
                   "zahnreinigung", "reinigung", "prophylaxe", "تنظيف", "सफाई", "safai")),
     ("new_patient", ("new patient", "first visit", "paciente nuevo", "primera vez", "primera visita", "paciente novo",
@@ -32,13 +31,13 @@ KINDS: list[tuple[str, tuple[str, ...]]] = [
                      "नया मरीज", "naya patient")),
     ("consultation", ("checkup", "check-up", "check up", "exam", "consultation", "consult", "look at", "revision",
                       "chequeo", "consulta", "examen", "valoracion", "avaliacao", "controle", "kontrolle", "untersuchung",
-                      "فحص", "كشف", "जांच", "jaanch", "jaanch")),
+                      "فحص", "كشف", "जांच", "jaanch")),
 ]  # fmt: skip
 EMERGENCY = triggers.words(triggers.EMERGENCY)
 BOOK_IT = ("book it", "book that", "book this", "schedule it", "reserve it", "reserve that", "reservala",
            "resérvala", "reserve-le", "buchen sie", "احجزه", "बुक कर दो", "book kar do")  # fmt: skip
-NOT_A_NO = ("no problem", "why don't you", "why not", "no hay problema", "sem problema", "pas de probleme", "kein problem", "لا مشكله", "koi baat nahi",
-            "कोई बात नहीं")  # fmt: skip
+NOT_A_NO = ("no problem", "why don't you", "why not", "no hay problema", "sem problema", "pas de probleme",
+            "kein problem", "لا مشكله", "koi baat nahi", "कोई बात नहीं")  # fmt: skip
 ORDINAL_PICK = re.compile(
     r"\b(\d{1,2})(?:st|nd|rd|th|º|ª|a|o|e|er|re)?\s+(?:one|option|opcion|opcao|time|hora|horario|creneau|termin)\b",
     re.IGNORECASE,
