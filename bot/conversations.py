@@ -11,10 +11,11 @@ from __future__ import annotations
 import time
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from bot.crypto import Sealer
 from bot.storage import Storage
+from flows.session import Session
 
 RETENTION_SECONDS = 30 * 24 * 3600
 INDEXES = ("recent", "handoff", "booked", "failed")
@@ -28,12 +29,21 @@ class ConversationRecord(BaseModel):
     user_key: str
     name: str = ""
     """The patient's WhatsApp profile name, shown to staff."""
-    state: dict[str, Any] = Field(default_factory=dict)
+    session: Session = Field(default_factory=Session)
     processed: list[str] = Field(default_factory=list)
     """Recently handled wamids, oldest first."""
     last_inbound_at: float = 0.0
     turns: int = 0
     updated_at: float = 0.0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade(cls, raw: Any) -> Any:
+        """Records saved before the typed session kept it as a plain dict under `state`."""
+        if isinstance(raw, dict) and "state" in raw and "session" not in raw:
+            raw = {**raw, "session": Session.load(raw["state"])}
+            raw.pop("state")
+        return raw
 
     def handled(self, wamid: str) -> bool:
         return wamid in self.processed

@@ -6,7 +6,7 @@ figures are read from the clients' own statistics at scrape time, and the queue 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -14,13 +14,6 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from od_adapter.http import RequestStats
-
-OUTCOME_KEYS = {
-    "booked": "booked",
-    "rescheduled": "rescheduled",
-    "cancelled": "cancelled",
-    "confirmed": "confirmed",
-}
 
 
 class Metrics:
@@ -44,6 +37,11 @@ class Metrics:
         self.handoffs = Counter(
             "handoffs", "Conversations handed to staff, by reason", ["reason"], registry=self.registry
         )
+        self.turn_failures = Counter(
+            "conversation_turn_failures",
+            "Turns in which a graph step raised (the patient got an apology)",
+            registry=self.registry,
+        )
         self.sends = Counter(
             "wa_sends",
             "WhatsApp sends by outcome and error code",
@@ -52,12 +50,6 @@ class Metrics:
         )
         self.backlog = Gauge("wa_inbound_backlog", "Inbound queue entries (stream) and entries read but not acknowledged (pending)", ["kind"], registry=self.registry)  # fmt: skip
         self._od: OpenDentalCollector | None = None
-
-    def count_replies(self, keys: Iterable[str]) -> None:
-        """What a turn did, read from the replies it produced."""
-        for key in keys:
-            if key in OUTCOME_KEYS:
-                self.actions.labels(OUTCOME_KEYS[key]).inc()
 
     def watch_open_dental(self, stats: Callable[[], dict[str, RequestStats]]) -> None:
         if self._od is None:

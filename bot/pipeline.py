@@ -14,7 +14,7 @@ from bot.metrics import Metrics
 from bot.outbox import Outbox
 from bot.settings import Settings
 from bot.storage import MemoryStorage, RedisStorage, Storage
-from bot.turns import EchoHandler, TurnHandler
+from bot.turns import TurnHandler
 from bot.whatsapp.graph import GraphClient
 from bot.worker import Worker
 
@@ -29,14 +29,14 @@ class Pipeline:
     outbox: Outbox
     metrics: Metrics | None = None
 
-    def worker(self, settings: Settings, handler: TurnHandler | None = None, **options: object) -> Worker:
+    def worker(self, settings: Settings, handler: TurnHandler, **options: object) -> Worker:
         assert settings.conversation_key is not None
         return Worker(
             self.broker,
             self.sealer,
             self.conversations,
             self.outbox,
-            handler or EchoHandler(),
+            handler,
             conversation_key=settings.conversation_key.get_secret_value(),
             debounce=settings.debounce_seconds,
             lock_ttl=settings.lock_ttl_seconds,

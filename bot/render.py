@@ -6,12 +6,12 @@ WhatsApp allows it (the per-user pair limit).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from bot.whatsapp import messages
 from flows.replies import Choice, Param, Reply
-from locales.catalog import directed, isolate, message, when
+from locales.catalog import day, directed, isolate, message, when
 
 
 def _params(params: dict[str, Param], language: str, *, short: bool) -> dict[str, str]:
@@ -19,6 +19,8 @@ def _params(params: dict[str, Param], language: str, *, short: bool) -> dict[str
     for name, value in params.items():
         if isinstance(value, datetime):
             rendered[name] = when(value, language, short=short)
+        elif isinstance(value, date):
+            rendered[name] = day(value, language)
         elif isinstance(value, str) and value.startswith("kind."):
             rendered[name] = message(value, language)
         else:

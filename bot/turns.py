@@ -1,7 +1,4 @@
-"""The turn handler port: one conversation turn in, the new state and the replies out.
-
-The conversation engine plugs in here. Until it exists, `EchoHandler` proves the pipeline end to end.
-"""
+"""The turn handler port: one conversation turn in, the new session and the replies out."""
 
 from __future__ import annotations
 
@@ -10,11 +7,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, Field
 
 from bot.events import InboundMessage
-from bot.whatsapp import messages
-
-UNSUPPORTED_REPLY = (
-    "Sorry, I can only read text messages and taps on buttons for now. Could you type what you need?"
-)
+from flows.session import Session
 
 
 class Turn(BaseModel):
@@ -24,11 +17,11 @@ class Turn(BaseModel):
     name: str = ""
     messages: list[InboundMessage]
     """The patient's messages since the last turn, in order (a burst is merged into one turn)."""
-    state: dict[str, Any] = Field(default_factory=dict)
+    session: Session = Field(default_factory=Session)
 
 
 class TurnResult(BaseModel):
-    state: dict[str, Any]
+    session: Session
     replies: list[dict[str, Any]]
     """Cloud API message bodies, usually one: replies are combined to respect the per-user pair limit."""
     trace: dict[str, Any] | None = None
@@ -41,23 +34,3 @@ class TurnResult(BaseModel):
 
 class TurnHandler(Protocol):
     async def __call__(self, turn: Turn) -> TurnResult: ...
-
-
-class EchoHandler:
-    """Repeats what it understood in one reply; answers anything else with a polite request for text."""
-
-    async def __call__(self, turn: Turn) -> TurnResult:
-        to = messages.recipient(turn.user_key)
-        understood = [m for m in turn.messages if m.understood]
-        turns = int(turn.state.get("turns", 0)) + 1
-        if not understood:
-            if not any(m.type not in ("reaction", "system", "revoke") for m in turn.messages):
-                return TurnResult(state={**turn.state, "turns": turns}, replies=[])
-            return TurnResult(
-                state={**turn.state, "turns": turns}, replies=[messages.text(to, UNSUPPORTED_REPLY)]
-            )
-        said = " / ".join(m.text or m.choice_id or "" for m in understood)
-        reply = messages.buttons(
-            to, f"You said: {said}", [("echo:again", "Say more"), ("echo:done", "That's all")]
-        )
-        return TurnResult(state={**turn.state, "turns": turns, "last": said[:200]}, replies=[reply])

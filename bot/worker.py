@@ -26,7 +26,6 @@ from bot.broker import Broker, Entry, entry_order
 from bot.conversations import ConversationRecord, Conversations, TranscriptEntry
 from bot.crypto import Sealer, SealError, conversation_id
 from bot.events import EVENT, InboundMessage, StatusEvent
-from bot.handoff import status_of
 from bot.logs import CONVERSATION
 from bot.metrics import Metrics
 from bot.outbox import Outbox, OutboxRecord
@@ -202,7 +201,7 @@ class Worker:
                 await self._mark_read(fresh[-1])
             if result is None:
                 result = await self._run(turn_id, self._turn_of(record, fresh))
-            record.state = result.state
+            record.session = result.session
             record.remember([e.wamid for e in fresh])
             record.last_inbound_at = max(record.last_inbound_at, *(e.timestamp or time.time() for e in fresh))
             record.turns += 1
@@ -223,7 +222,7 @@ class Worker:
             ]
             await self.outbox.record(replies)
             await self._write_transcript(conversation, turn_id, fresh or events, result)
-            await self.conversations.touch(record, result.events, handed_off=status_of(record.state).active)
+            await self.conversations.touch(record, result.events, handed_off=record.session.handoff.active)
             await self.outbox.storage.delete(f"turn-result:{turn_id}")
         await self.broker.ack(conversation, ids)
         for reply in replies:
@@ -237,7 +236,7 @@ class Worker:
             user_key=first.user_key,
             name=first.name,
             messages=fresh,
-            state=record.state,
+            session=record.session,
         )
 
     async def _write_transcript(

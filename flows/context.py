@@ -2,43 +2,97 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypedDict
+from typing import Annotated, Literal, TypedDict
 
 from pydantic import BaseModel
 
+from flows.choices import Tap
 from flows.nlu.language import LanguageDetector
 from flows.nlu.understanding import Understanding
-from flows.ports import Office, PracticeFacts
+from flows.ports import AppointmentInfo, Office, OptionInfo, PracticeFacts
 from flows.replies import Reply
-from flows.state import ConversationState
+from flows.session import HandoffStatus
+from flows.state import ConversationState, HandoffReason
 
 Understand = Callable[[str, datetime, str, ConversationState], Awaitable[Understanding]]
+Then = Literal["language", "offer", "upcoming", "who", "hand_off"]
+"""Where the identify step continues: the step that needed to know who is on the phone."""
 
 
 class ActionTaken(BaseModel):
-    """A write this turn made in Open Dental, for the transcript and the metrics."""
+    """A write this turn made in Open Dental, for the transcript, the metrics and an apology that says it."""
 
-    action: str
-    apt_num: int
+    action: Literal["book", "reschedule", "cancel", "confirm", "create_patient", "handoff"]
+    reason: str = ""
+    """For a handoff: why."""
+    apt_num: int = 0
+    pat_num: int = 0
+    start: datetime | None = None
+    provider: str = ""
     commlog_num: int | None = None
+
+
+class Replace(list[Reply]):
+    """Replies that replace those queued so far this turn (an Open Dental failure says only that)."""
+
+
+def more_replies(queued: list[Reply], new: list[Reply]) -> list[Reply]:
+    return list(new) if isinstance(new, Replace) else [*queued, *new]
+
+
+class Line(BaseModel):
+    """A line of the transcript, for the handoff note on the chart."""
+
+    direction: Literal["in", "out"]
+    text: str
 
 
 class TurnState(TypedDict, total=False):
     conv: ConversationState
-    """The conversation's state, updated by the nodes."""
+    """The conversation's state; each node returns a new one rather than changing it."""
+    handoff: HandoffStatus
+    od_failures: int
+    errors: int
+    """Turns in a row that failed inside the graph (see `Session.errors`)."""
+    before: ConversationState
+    """The state the turn started from, restored when Open Dental fails before anything was written."""
     texts: list[str]
     """What the patient typed this turn (a burst of messages merged)."""
-    choice_id: str | None
-    """The id of the button or list row the patient tapped, if any."""
-    u: Understanding
+    tap: Tap | None
+    """The button or list row the patient tapped, if any."""
+    readable: bool
+    """The turn had something to read: text or a tap (not only an image or a sticker)."""
+    understood: Understanding
     """What the understanding node read from the texts."""
     language_switched: bool
-    """The patient asked for another language this turn."""
-    replies: list[Reply]
-    actions: list[ActionTaken]
+    reading: str
+    """The language the patient's words are read in this turn."""
+    then: Then
+    """Where the identify step goes next."""
+    found: list[OptionInfo]
+    """Options a search or a lost race just produced, for `present`."""
+    visits: list[AppointmentInfo]
+    """The family's upcoming visits, read this turn, for `pick`."""
+    reason: HandoffReason
+    """Why `escalate` hands the conversation to staff."""
+    asking: bool
+    """The step is reached to ask its question (not with the patient's answer to it)."""
+    later: bool
+    """The patient asked for other times: the search looks beyond the days shown."""
+    chosen: AppointmentInfo
+    """The visit `pick` settled on, for the question or the write that follows."""
+    outcome_unknown: bool
+    """An Open Dental write whose outcome is unknown: staff must check the book."""
+    replies: Annotated[list[Reply], more_replies]
+    actions: Annotated[list[ActionTaken], operator.add]
+    notes: Annotated[list[str], operator.add]
+    """Markers for the transcript: a handoff, a resume."""
+    events: Annotated[list[str], operator.add]
+    """What happened, for the console's filters: booked, failed, handoff, resumed, paused."""
 
 
 @dataclass(frozen=True)
@@ -51,3 +105,5 @@ class Deps:
     conversation: str
     understand: Understand
     languages: LanguageDetector
+    recent: Callable[[int], Awaitable[list[Line]]]
+    """The conversation's last lines, read only when a handoff note is written."""

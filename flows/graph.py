@@ -1,137 +1,190 @@
-"""The conversation graph: understand, route by what was said and what we wait for, do one step, reply.
+"""The conversation graph: every step a node, every transition an edge or a typed `Command` the graph knows.
 
-A pure turn function (DESIGN.md decision 1): `run_turn` takes the stored state and the turn's messages and
-returns the new state and the replies. No checkpointer: the caller persists the state.
+A pure turn function (DESIGN.md decision 1): `run_turn` takes the stored session and the turn's messages and
+returns the new session and the replies. No checkpointer: the caller persists the session. A step that raises
+is caught here: the session stays as it was, and the patient gets an apology and a way forward, never silence.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
-from flows import nodes
+from flows import choices
 from flows.context import ActionTaken, Deps, TurnState
-from flows.nlu.understanding import Intent, Understanding
-from flows.replies import Reply
-from flows.state import ConversationState
+from flows.nlu.understanding import Understanding
+from flows.questions import menu, pending_question
+from flows.replies import Reply, text
+from flows.routing import ROUTES, route_after_understand
+from flows.session import Session
+from flows.steps import change, confirm, entry, handoff, identify, offer, talk
 
-Step = Literal[
-    "emergency", "handoff", "reset", "greet", "info", "offer", "who", "details", "choose", "answer", "change",
-    "pick", "fallback", "acknowledge",
-]  # fmt: skip
-STEPS: dict[str, object] = {
-    "emergency": nodes.emergency,
-    "handoff": nodes.handoff,
-    "reset": nodes.reset,
-    "greet": nodes.greet,
-    "info": nodes.info,
-    "offer": nodes.offer,
-    "who": nodes.who,
-    "details": nodes.details,
-    "choose": nodes.choose,
-    "answer": nodes.answer,
-    "change": nodes.change,
-    "pick": nodes.pick,
-    "fallback": nodes.fallback,
-    "acknowledge": nodes.acknowledge,
+logger = logging.getLogger(__name__)
+
+Node = Callable[..., Any]
+
+DECIDING: dict[str, Node] = {
+    "gate": entry.gate,
+    "unsupported": entry.unsupported,
+    "language": entry.language,
+    "understand": entry.understand,
+    "acknowledge": talk.acknowledge,
+    "greet": talk.greet,
+    "info": talk.info,
+    "reset": talk.reset,
+    "fallback": talk.fallback,
+    "emergency": handoff.emergency,
+    "staff_request": handoff.staff_request,
+    "od_failed": handoff.od_failed,
+    "escalate": handoff.escalate,
+    "offer": offer.offer,
+    "present": offer.present,
+    "choose_time": offer.choose_time,
+    "consent": confirm.consent,
+    "who": identify.who,
+    "details": identify.details,
+    "read_back": identify.read_back,
+    "change": change.change,
+    "pick": change.pick,
 }
-CHOICE_STEPS: dict[str, Step] = {
-    "opt": "choose", "apt": "pick", "kind": "offer", "yes": "answer", "no": "answer", "other": "answer",
-    "menu:book": "offer", "menu:reschedule": "change", "menu:cancel": "change", "menu:confirm": "change",
-}  # fmt: skip
-
-
-def route_after_understand(state: TurnState) -> Step:
-    """Safety first, then a tap, then what we are waiting for, then what the patient asked for."""
-    conv, u = state["conv"], state["u"]
-    choice = state.get("choice_id")
-    if u.emergency:
-        return "emergency"
-    if u.intent is Intent.HUMAN or u.out_of_scope:
-        return "handoff"
-    if u.intent is Intent.NEVER_MIND:
-        return "reset"
-    if choice:
-        return CHOICE_STEPS.get(choice) or CHOICE_STEPS.get(choice.split(":", 1)[0]) or "fallback"
-    if waiting := _waiting_step(conv, state):
-        return waiting
-    if u.intent is Intent.BOOK:
-        return "offer"
-    if u.intent in (Intent.RESCHEDULE, Intent.CANCEL, Intent.CONFIRM):
-        return "change"
-    if conv.intent in ("book", "reschedule") and (u.intent is Intent.OTHER_TIMES or u.has_when or u.kind):
-        return "offer"
-    if u.intent is Intent.INFO:
-        return "info"
-    if u.intent in (Intent.GREETING, Intent.THANKS):
-        return "greet"
-    if u.kind or u.has_when:
-        return "offer"
-    return "acknowledge" if state.get("language_switched") else "fallback"
-
-
-def _waiting_step(conv: ConversationState, state: TurnState) -> Step | None:
-    u = state["u"]
-    switching = u.intent in (Intent.BOOK, Intent.RESCHEDULE, Intent.CANCEL, Intent.CONFIRM, Intent.INFO)
-    if conv.awaiting == "confirm" and u.yes is not None and not u.has_when:
-        return "answer"
-    if conv.awaiting in ("confirm", "option") and (
-        u.intent is Intent.OTHER_TIMES or (u.has_when and u.at is None)
-    ):
-        return "offer"
-    if conv.awaiting in ("option", "confirm") and (u.choice is not None or u.at is not None):
-        return "choose"
-    if conv.awaiting == "which" and u.choice is not None:
-        return "pick"
-    if conv.awaiting == "who" and not switching:
-        return "who"
-    if conv.awaiting == "details" and not switching:
-        return "details"
-    if conv.awaiting == "kind" and u.kind:
-        return "offer"
-    return None
+"""Steps that decide from the state alone: no Open Dental, no writes."""
+READING: dict[str, Node] = {
+    "identify": identify.identify,
+    "search": offer.search,
+    "upcoming": change.upcoming,
+}
+"""Steps that read Open Dental through the office port."""
+WRITING: dict[str, Node] = {
+    "create_patient": identify.create_patient,
+    "book": confirm.book,
+    "reschedule": confirm.reschedule,
+    "cancel": confirm.cancel,
+    "confirm_visit": change.confirm_visit,
+    "hand_off": handoff.hand_off,
+}
+"""Steps that write to Open Dental, each reached only after the patient's yes (or a handoff)."""
+STEPS: dict[str, Node] = {**DECIDING, **READING, **WRITING}
+ENDS_TURN = ("unsupported", "acknowledge", "greet", "info", "reset", "present", "hand_off")
+"""Steps that return a plain update: the turn ends after them."""
 
 
 def build_graph() -> CompiledStateGraph:
-    """Wire the nodes; the only place edges are defined."""
+    """Wire the steps; the only place edges are defined (the others are the steps' typed `Command`s)."""
     builder = StateGraph(TurnState, context_schema=Deps)
-    builder.add_node("understand", nodes.understand)
     for name, node in STEPS.items():
-        builder.add_node(name, node)  # type: ignore[arg-type]
+        builder.add_node(name, node)
+    builder.add_edge(START, "gate")
+    builder.add_conditional_edges("understand", route_after_understand, list(ROUTES))
+    for name in ENDS_TURN:
         builder.add_edge(name, END)
-    builder.add_edge(START, "understand")
-    builder.add_conditional_edges("understand", route_after_understand, list(STEPS))
     return builder.compile()
 
 
 @dataclass
 class TurnRun:
-    """What one turn did: the new state, the replies, and for the transcript its path and writes."""
+    """What one turn did: the new session, the replies, and for the transcript its path, writes and markers."""
 
-    conv: ConversationState
+    session: Session
     replies: list[Reply]
     understood: Understanding | None = None
     path: list[str] = field(default_factory=list)
     actions: list[ActionTaken] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+    failed: bool = False
+    """A step raised: the session is the one from before, plus the error counter."""
 
 
 async def run_turn(
-    graph: CompiledStateGraph, state: ConversationState, texts: list[str], choice_id: str | None, deps: Deps
+    graph: CompiledStateGraph,
+    session: Session,
+    texts: list[str],
+    choice_id: str | None,
+    deps: Deps,
+    *,
+    readable: bool = True,
 ) -> TurnRun:
-    """One turn (the state passed in is not modified)."""
+    """One turn (the session passed in is not modified)."""
+    conv = session.conversation
+    start: TurnState = {
+        "conv": conv,
+        "before": conv,
+        "handoff": session.handoff,
+        "od_failures": session.od_failures,
+        "errors": session.errors,
+        "texts": texts,
+        "tap": choices.parse(choice_id),
+        "readable": readable,
+    }
     path: list[str] = []
+    actions: list[ActionTaken] = []
     result: dict[str, Any] = {}
-    start = {"conv": state.model_copy(deep=True), "texts": texts, "choice_id": choice_id, "replies": []}
-    async for mode, chunk in graph.astream(start, context=deps, stream_mode=["updates", "values"]):
-        if mode == "updates":
-            path.extend(chunk)
-        else:
-            result = chunk
-    conv: ConversationState = result["conv"]
-    replies: list[Reply] = list(result["replies"])
-    if not any(r.key == "fallback" for r in replies) and conv.handoff is None:
-        conv.failures = 0  # only failures in a row count towards a handoff
-    return TurnRun(conv, replies, result.get("u"), path, list(result.get("actions", [])))
+    try:
+        async for mode, chunk in graph.astream(start, context=deps, stream_mode=["updates", "values"]):
+            if mode == "updates":
+                path.extend(chunk)
+                for update in chunk.values():
+                    actions.extend((update or {}).get("actions", []) if isinstance(update, dict) else [])
+            else:
+                result = chunk
+    except Exception as exc:
+        # A bug, not Open Dental (the steps turn those into replies): log it without PHI and apologise.
+        logger.error("turn failed after %s: %s", "/".join(path) or "start", type(exc).__name__)
+        logger.debug("turn failure", exc_info=True)
+        return _failed(session, actions, path, deps)
+    new_conv = result["conv"]
+    if "fallback" not in path and "hand_off" not in path:
+        new_conv = new_conv.model_copy(update={"failures": 0})  # only failures in a row count
+    new = Session(
+        conversation=new_conv,
+        handoff=result["handoff"],
+        od_failures=result["od_failures"] if "od_failed" in path else 0,
+        errors=0,
+    )
+    return TurnRun(
+        session=new,
+        replies=list(result.get("replies", [])),
+        understood=result.get("understood"),
+        path=path,
+        actions=list(result.get("actions", [])),
+        notes=list(result.get("notes", [])),
+        events=list(result.get("events", [])),
+    )
+
+
+def _failed(session: Session, actions: list[ActionTaken], path: list[str], deps: Deps) -> TurnRun:
+    """The apology: what was done before the failure, then the question we wait on (or the menu and a person)."""
+    done = [_outcome(a) for a in actions]
+    replies = [r for r in done if r is not None]
+    conv = session.conversation
+    if replies:
+        # Something was written: the question that led to it is answered, so it is not asked again.
+        conv = conv.finished()
+        replies.append(menu("turn.sorry_after", deps.practice))
+    elif (question := pending_question(conv, deps.practice)) is not None:
+        replies = [text("turn.sorry"), question]
+    else:
+        replies = [menu("turn.sorry_menu", deps.practice)]
+    failed = session.model_copy(update={"conversation": conv, "errors": session.errors + 1})
+    return TurnRun(
+        session=failed, replies=replies, path=path, actions=actions, events=["failed"], failed=True
+    )
+
+
+def _outcome(action: ActionTaken) -> Reply | None:
+    if action.start is None:
+        return None
+    if action.action == "book":
+        return text("booked", when=action.start, provider=action.provider)
+    if action.action == "reschedule":
+        return text("rescheduled", when=action.start, provider=action.provider)
+    if action.action == "cancel":
+        return text("cancelled", when=action.start)
+    if action.action == "confirm":
+        return text("confirmed", when=action.start)
+    return None

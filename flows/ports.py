@@ -67,6 +67,8 @@ class PracticeFacts(BaseModel):
     hours: BusinessHours = Field(default_factory=BusinessHours)
     """When staff answer: a handoff tells the patient when to expect a reply."""
     handoff_failures: int = 3
+    resume_after_minutes: float = 240
+    """After a handoff, the assistant answers again after this long without staff activity."""
     emergency_words: list[str] = Field(default_factory=list)
     """The practice's own emergency words (folded), on top of the built-in ones."""
 

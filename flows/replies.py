@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
-Param = str | int | datetime
+Param = str | int | datetime | date
 
 
 class Choice(BaseModel):

@@ -14,10 +14,23 @@ from pydantic import BaseModel, Field
 from flows.nlu.understanding import When
 from flows.ports import OptionInfo
 
-STATE_VERSION = 1
-Awaiting = Literal["nothing", "who", "details", "kind", "option", "confirm", "which"]
+STATE_VERSION = 2
+Awaiting = Literal["nothing", "who", "details", "read_back", "kind", "option", "confirm", "which"]
 Action = Literal["book", "reschedule", "cancel", "confirm"]
-HandoffReason = Literal["asked", "emergency", "not_understood", "billing", "clinical", "open_dental"]
+HandoffReason = Literal[
+    "asked", "emergency", "not_understood", "billing", "clinical", "open_dental", "assistant_error"
+]
+
+
+class Member(BaseModel):
+    """A patient on this phone, as the identify step found them (sealed at rest with the whole record)."""
+
+    pat_num: int
+    first_name: str
+    birthdate: date | None = None
+    dentist: int | None = None
+    guarantor: int = 0
+    language: str | None = None
 
 
 class Wanted(When):
@@ -41,7 +54,10 @@ class ConversationState(BaseModel):
     """Consecutive messages in another language; a run of them switches the conversation (see nlu.language)."""
     family: list[int] = Field(default_factory=list)
     """Patients whose phone is this WhatsApp number (a family can share one)."""
+    members: list[Member] = Field(default_factory=list)
+    """The same patients with what the conversation needs of them (first name, birthdate, dentist)."""
     family_checked: bool = False
+    """The identify step has asked Open Dental who is on this phone (once per conversation)."""
     patient: int | None = None
     """The patient the current request is for."""
     dentist: int | None = None
@@ -58,23 +74,38 @@ class ConversationState(BaseModel):
     awaiting: Awaiting = "nothing"
     details: NewPatient = Field(default_factory=NewPatient)
     failures: int = 0
-    handoff: HandoffReason | None = None
-    """Set by the turn that hands the conversation to staff; the edge records the handoff and clears it."""
+    """Messages in a row the assistant did not understand; enough of them hand the conversation to staff."""
 
     def finish_flow(self) -> None:
         """Forget the request, keep who the patient is and their language."""
-        keep = {"language", "language_run", "family", "family_checked", "patient", "dentist", "new_patient"}
+        keep = {"language", "language_run", "family", "members", "family_checked", "patient", "dentist", "new_patient"}  # fmt: skip
         fresh = ConversationState()
         for name in type(self).model_fields:
             if name not in keep:
                 setattr(self, name, getattr(fresh, name))
 
+    def finished(self) -> ConversationState:
+        """A copy with the request forgotten (see `finish_flow`)."""
+        copy = self.model_copy(deep=True)
+        copy.finish_flow()
+        return copy
+
 
 def migrate(raw: dict[str, object]) -> ConversationState:
-    """Read a stored state of any version; unknown or older shapes start afresh rather than fail a turn."""
+    """Read a stored state of any version; unknown shapes start afresh rather than fail a turn."""
     if raw.get("version") == STATE_VERSION:
         try:
             return ConversationState.model_validate(raw)
         except ValueError:
             pass
-    return ConversationState(language=raw.get("language") if isinstance(raw.get("language"), str) else None)  # type: ignore[arg-type]
+    if raw.get("version") == 1:
+        # Version 1 kept only the family's ids: the identify step looks the phone up again for their names.
+        upgraded = {
+            k: v for k, v in raw.items() if k not in ("version", "handoff", "family", "family_checked")
+        }
+        try:
+            return ConversationState.model_validate(upgraded)
+        except ValueError:
+            pass
+    language = raw.get("language")
+    return ConversationState(language=language if isinstance(language, str) else None)

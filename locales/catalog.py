@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import gettext
 import io
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -76,6 +76,11 @@ def when(value: datetime, language: str, *, short: bool = False) -> str:
     """A date and time the way the patient reads them ("martes 3 de marzo, 10:30", "mardi 3 mars à 10:30")."""
     patterns = SHORT_DATETIME if short else LONG_DATETIME
     return format_datetime(value, patterns.get(language, patterns["en"]), locale=language)
+
+
+def day(value: date, language: str) -> str:
+    """A calendar day in full, as a date of birth is read back ("14 March 1985", "14 de marzo de 1985")."""
+    return format_date(value, "long", locale=language)
 
 
 def isolate(value: str, language: str) -> str:

@@ -1,7 +1,7 @@
 """Every patient-facing message, in English, keyed by name: the source `pybabel extract` reads.
 
 `N_(key, text)` and `NP_(key, singular, plural)` only mark text for extraction (the key becomes the gettext
-context); translations live in `locales/<lang>/LC_MESSAGES/messages.po`. See `locales/README.md` for the workflow.
+context); translations live in `locales/<lang>/LC_MESSAGES/messages.po`. `python -m locales update` re-extracts and merges them; `python -m locales check` lists what is missing.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ SOURCES: tuple[Source, ...] = (
     N_("ask.who_again", "I couldn't match that name. Please type the first name and date of birth (for example: Emma 04/18/2012)."),
     N_("ask.details", "Welcome! To book your first visit, please send the patient's first and last name and date of birth (for example: Ana Lopez 03/14/1985)."),
     N_("ask.details_missing", "Thanks. I still need the first and last name and the date of birth."),
+    N_("details.read_back", "Please check the details for the new chart: {name}, born {birthdate}. Are they right?"),
+    N_("details.again", "No problem. Please send the first and last name and the date of birth again."),
     N_("ask.kind", "What kind of visit do you need?"),
     N_("ask.which", "Which appointment?"),
     N_("ask.which_again", "Please choose one of the appointments in the list."),
@@ -64,6 +66,10 @@ SOURCES: tuple[Source, ...] = (
     N_("reschedule.current", "Your appointment is on {when}."),
     N_("od_unavailable", "Sorry, our booking system isn't answering right now. Please try again in a few minutes."),
     N_("unsupported", "Sorry, I can only read text messages and taps on buttons. Could you type what you need?"),
+    N_("turn.sorry", "Sorry, something went wrong on my side. Let's carry on from here:"),
+    N_("turn.sorry_menu", "Sorry, something went wrong on my side. Please choose below, or ask for a person to reach our team."),
+    N_("turn.sorry_after", "Sorry, something went wrong on my side after that. What else can I do for you?"),
+    N_("turn.sorry_staff", "Sorry, something keeps going wrong on my side, so I've asked our team to help."),
     N_("language.switched", "Sure, I'll write in English from now on."),
     N_("button.book", "Book"),
     N_("button.reschedule", "Reschedule"),
@@ -73,6 +79,8 @@ SOURCES: tuple[Source, ...] = (
     N_("button.other_times", "Other times"),
     N_("button.yes_cancel", "Yes, cancel"),
     N_("button.no_keep", "No, keep it"),
+    N_("button.details_right", "Yes, that's right"),
+    N_("button.details_fix", "No, fix it"),
     N_("button.see_times", "See times"),
     N_("button.choose", "Choose"),
     N_("kind.cleaning", "Cleaning"),

@@ -20,9 +20,9 @@ from bot.broker import Broker
 from bot.console.access_log import AccessLog
 from bot.console.accounts import Accounts, Operator
 from bot.conversations import ConversationRecord, Conversations, TranscriptEntry
-from bot.handoff import HandoffStatus, release, status_of, take_over
 from bot.outbox import Outbox, OutboxRecord
 from bot.whatsapp import messages
+from flows.session import HandoffStatus
 from od_adapter.config import Practice, PracticesFile
 
 PAGE_SIZE = 25
@@ -116,13 +116,13 @@ class Console:
 
     async def take_over(self, operator: Operator, record: ConversationRecord) -> None:
         async with self._locked(record.conversation) as current:
-            current.state = take_over(current.state, operator.username, time.time())
+            current.session = current.session.taken_over(operator.username, time.time())
             await self._save(current, f"Taken over by {operator.username}")
         await self.access.record(operator.username, "take_over", record.conversation, record.practice_id)
 
     async def release(self, operator: Operator, record: ConversationRecord) -> None:
         async with self._locked(record.conversation) as current:
-            current.state = release(current.state)
+            current.session = current.session.released()
             await self._save(current, f"Released to the assistant by {operator.username}")
         await self.access.record(operator.username, "release", record.conversation, record.practice_id)
 
@@ -148,7 +148,7 @@ class Console:
         self, operator: Operator, record: ConversationRecord, body: dict[str, Any], action: str
     ) -> OutboxRecord:
         async with self._locked(record.conversation) as current:
-            current.state = take_over(current.state, operator.username, time.time())
+            current.session = current.session.taken_over(operator.username, time.time())
             await self._save(current, None)
             reply = OutboxRecord(
                 id=f"staff:{uuid.uuid4().hex}",
@@ -168,7 +168,7 @@ class Console:
                 record.conversation, [TranscriptEntry(at=time.time(), direction="note", text=note)]
             )
         await self.conversations.save(record)
-        await self.conversations.touch(record, [], handed_off=status_of(record.state).active)
+        await self.conversations.touch(record, [], handed_off=record.session.handoff.active)
 
     @contextlib.asynccontextmanager
     async def _locked(self, conversation: str) -> AsyncIterator[ConversationRecord]:
@@ -188,13 +188,13 @@ class Console:
 
 
 def _row(record: ConversationRecord) -> Row:
-    status = status_of(record.state)
+    status = record.session.handoff
     return Row(
         conversation=record.conversation,
         practice=record.practice_id,
         name=record.name,
         phone=record.user_key,
-        language=str((record.state.get("conversation") or {}).get("language") or ""),
+        language=record.session.conversation.language or "",
         updated_at=record.updated_at,
         handoff=status,
         needs_human=status.active and record.last_inbound_at > status.last_staff_at,
@@ -231,5 +231,8 @@ def trace_summary(raw: str) -> str:
     parts = [f"understood {understood}", "path " + " → ".join(trace.get("path") or [])]
     for action in trace.get("actions") or []:
         commlog = f", CommlogNum {action['commlog_num']}" if action.get("commlog_num") else ""
-        parts.append(f"{action['action']} AptNum {action['apt_num']}{commlog}")
+        what = (
+            f"AptNum {action['apt_num']}" if action.get("apt_num") else f"PatNum {action.get('pat_num', '-')}"
+        )
+        parts.append(f"{action['action']} {what}{commlog}")
     return " · ".join(parts)

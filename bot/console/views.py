@@ -24,9 +24,9 @@ from bot.console.security import (
     use_sessions,
 )
 from bot.console.service import FILTERS, Busy, Query, trace_summary
-from bot.handoff import REASONS, status_of
 from bot.keys import CONSOLE_KEY
 from bot.settings import Settings
+from flows.handoff import REASONS
 from od_adapter.config import LANGUAGES
 
 HERE = Path(__file__).parent
@@ -146,12 +146,12 @@ async def conversation(request: web.Request) -> web.Response:
     context = {
         "record": record,
         "practice": practice,
-        "status": status_of(record.state),
+        "status": record.session.handoff,
         "reasons": REASONS,
         "entries": [e for e in entries if e.direction != "status"],
         "delivery": delivery,
         "window_open": console.window_open(record),
-        "language": (record.state.get("conversation") or {}).get("language") or practice.default_language,
+        "language": record.session.conversation.language or practice.default_language,
         "message": request.query.get("message", ""),
     }
     name = "_transcript.html" if partial else "conversation.html"

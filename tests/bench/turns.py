@@ -28,11 +28,13 @@ from bot.conversations import ConversationRecord, Conversations, TranscriptEntry
 from bot.crypto import Sealer, new_key
 from bot.events import InboundMessage
 from bot.storage import MemoryStorage, RedisStorage
-from bot.turns import EchoHandler, Turn, TurnHandler
+from bot.turns import Turn, TurnHandler
+from flows.session import Session
 from od_adapter.config import PracticesFile, load_practices
 from od_adapter.ratelimit import MemoryRateLimiter
 from od_adapter.sandbox import DEVELOPER_KEY, SandboxSettings, create_sandbox_app
 from tests.conftest import free_port
+from tests.fakes.echo import EchoHandler
 from tests.redis_server import start_redis
 
 ROOT = Path(__file__).parents[2]
@@ -87,13 +89,13 @@ def message(phone: str, n: int, text: str) -> InboundMessage:
 
 async def run(
     handler: TurnHandler, conversations: int, office: TimedOffice | None
-) -> tuple[list[float], list[dict[str, Any]]]:
+) -> tuple[list[float], list[Session]]:
     """Per-turn milliseconds (minus Open Dental waits) and the final state of every conversation."""
     timings: list[float] = []
-    states: list[dict[str, Any]] = []
+    states: list[Session] = []
     for c in range(conversations):
         phone = "15035551234" if c % 2 == 0 else "15035553000"
-        state: dict[str, Any] = {}
+        state = Session()
         for n, words in enumerate(SCRIPTS[c % len(SCRIPTS)]):
             waited_before = office.waited if office else 0.0
             started = time.perf_counter()
@@ -103,12 +105,12 @@ async def run(
                     practice_id=PRACTICE_ID,
                     user_key=phone,
                     messages=[message(phone, n, words)],
-                    state=state,
+                    session=state,
                 )
             )
             elapsed = time.perf_counter() - started - ((office.waited - waited_before) if office else 0.0)
             timings.append(elapsed * 1000)
-            state = result.state
+            state = result.session
         states.append(state)
     return timings, states
 
@@ -121,14 +123,14 @@ def percentiles(values: list[float]) -> dict[str, float]:
     }
 
 
-async def redis_bytes(states: list[dict[str, Any]], redis_url: str) -> float:
+async def redis_bytes(states: list[Session], redis_url: str) -> float:
     """Store each conversation's record and a transcript of its turns, sealed, and ask Redis what they cost."""
     redis = Redis.from_url(redis_url)
     conversations = Conversations(RedisStorage(redis), Sealer([new_key()]))
     sizes = []
     for n, state in enumerate(states):
         record = ConversationRecord(
-            conversation=f"bench{n}", practice_id=PRACTICE_ID, user_key="15035551234", state=state
+            conversation=f"bench{n}", practice_id=PRACTICE_ID, user_key="15035551234", session=state
         )
         record.remember([f"wamid.T{n}{i}" for i in range(5)])
         await conversations.save(record)
@@ -167,7 +169,7 @@ async def measure(conversations: int, redis_url: str) -> dict[str, Any]:
         await handler.aclose()
     finally:
         await server.close()
-    state_bytes = [len(json.dumps(s["conversation"]).encode()) for s in states]
+    state_bytes = [len(s.conversation.model_dump_json().encode()) for s in states]
     return {
         "conversation_turn": percentiles(turn_ms),
         "echo_turn_baseline": percentiles(echo_ms),

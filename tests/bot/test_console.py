@@ -134,7 +134,7 @@ async def test_forms_without_the_csrf_token_are_refused(clinic: Clinic) -> None:
             response = await client.post(f"/c/{conversation}/release", data={"csrf": token})
             assert response.status_code == 403
         record = await clinic.app[CONSOLE_KEY].conversations.load(conversation)
-        assert record is not None and record.state["handoff"]["active"], "nothing changed"
+        assert record is not None and record.session.handoff.active, "nothing changed"
 
 
 async def test_an_operator_sees_only_their_practice(clinic: Clinic) -> None:

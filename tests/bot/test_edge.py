@@ -25,12 +25,13 @@ from bot.keys import PIPELINE_KEY
 from bot.pipeline import Pipeline
 from bot.sandbox.whatsapp import GRAPH_FAKE_KEY, GraphFake
 from bot.settings import DEMO_APP_SECRET, DEMO_VERIFY_TOKEN, Settings
-from bot.turns import EchoHandler, Turn, TurnResult
+from bot.turns import Turn, TurnResult
 from bot.webhook import sign
 from bot.whatsapp.payloads import Envelope
 from od_adapter.config import load_practices
 from tests.conftest import FIXTURES, free_port
 from tests.deliveries import text_delivery
+from tests.fakes.echo import EchoHandler
 
 ROOT = Path(__file__).parents[2]
 PRACTICES = load_practices(ROOT / "od_adapter/sandbox/data/demo_practices.toml")
@@ -307,7 +308,7 @@ async def test_a_turn_replayed_before_its_state_was_saved_reuses_the_first_resul
     handler = RecordingHandler()
     worker = edge.pipeline.worker(edge.settings, handler)
     [event] = events_from(Envelope.model_validate(text_delivery("wamid.T1", "hello")))
-    turn = Turn(conversation="c", practice_id=event.practice_id, user_key=event.user_key, name="", messages=[event], state={})  # fmt: skip
+    turn = Turn(conversation="c", practice_id=event.practice_id, user_key=event.user_key, name="", messages=[event])  # fmt: skip
     first = await worker._run("turn-1", turn)
     assert await worker._stored_result("turn-1") == first
     assert handler.turns == [["wamid.T1"]]

@@ -329,7 +329,10 @@ async def test_a_family_phone_asks_who_the_visit_is_for(clinic: Clinic) -> None:
 async def test_a_parent_adds_a_new_child_on_the_family_phone(clinic: Clinic) -> None:
     mike = clinic.patient("15035554000")
     await mike.say("can I book a check-up for my daughter?")
-    assert "I found" in await mike.say("Olivia Johnson 06/01/2019")
+    assert "Olivia Johnson, born June 1, 2019" in await mike.say("Olivia Johnson 06/01/2019")
+    family = {"Guarantor": 6}
+    assert not [p for p in (await clinic.od.get("patients/Simple", params=family)).json() if p["FName"] == "Olivia"]
+    assert "I found" in await mike.tap("yes")
     children = (await clinic.od.get("patients/Simple", params={"Guarantor": 6})).json()
     olivia = next(p for p in children if p["FName"] == "Olivia")
     assert (olivia["Birthdate"], olivia["Position"]) == ("2019-06-01", "Child")
@@ -338,7 +341,9 @@ async def test_a_parent_adds_a_new_child_on_the_family_phone(clinic: Clinic) -> 
 async def test_a_new_patient_is_created_then_booked(clinic: Clinic) -> None:
     ana = clinic.patient("15035558877")
     assert "first visit" in await ana.say("hi, I'd like to book an appointment")
-    assert "I found" in await ana.say("Ana Lopez 03/14/1985")
+    assert "Ana Lopez, born March 14, 1985. Are they right?" in await ana.say("Ana Lopez 03/14/1985")
+    assert (await clinic.od.get("patients", params={"Phone": "5035558877"})).json() == []
+    assert "I found" in await ana.say("yes")
     [created] = (await clinic.od.get("patients", params={"Phone": "5035558877"})).json()
     assert (created["FName"], created["LName"], created["TxtMsgOk"]) == ("Ana", "Lopez", "Yes")
     await ana.tap(ana.rows[0]["id"])
@@ -372,6 +377,9 @@ async def test_a_user_without_a_phone_number_is_identified_by_name_and_birthdate
         assert "first visit" in reply["text"]["body"]
         await post_signed(client, clinic, bsuid_delivery("wamid.BSU2", "Jane Smith 05/24/1976"))
         reply = await wait_for_reply(clinic, BSUID, after=1)
+        assert "Jane Smith, born May 24, 1976" in reply["interactive"]["body"]["text"]
+        await post_signed(client, clinic, bsuid_delivery("wamid.BSU3", "yes that's right"))
+        reply = await wait_for_reply(clinic, BSUID, after=2)
     assert reply["interactive"]["type"] == "list"  # Jane's chart was found: no new patient
     assert (
         len((await clinic.od.get("patients/Simple", params={"LName": "Smith", "FName": "Jane"})).json()) == 1
@@ -506,7 +514,8 @@ async def test_cancelar_en_espanol(clinic: Clinic) -> None:
 async def test_paciente_nuevo_en_espanol(clinic: Clinic) -> None:
     pablo = clinic.patient("15035558866")
     assert "primera visita" in await pablo.say("Hola, quiero pedir una cita por favor")
-    assert "he encontrado" in await pablo.say("Pablo Ruiz 14/03/1985")
+    assert "Pablo Ruiz, nacido/a el 14 de marzo de 1985" in await pablo.say("Pablo Ruiz 14/03/1985")
+    assert "he encontrado" in await pablo.tap("yes")
     [created] = (await clinic.od.get("patients", params={"Phone": "5035558866"})).json()
     assert (
         created["Birthdate"],

@@ -14,8 +14,8 @@ import pytest
 
 from bot.console.accounts import Operator, Role
 from bot.crypto import conversation_id
-from bot.handoff import note_for_chart, status_of
 from bot.keys import CONSOLE_KEY, SETTINGS_KEY
+from flows.handoff import note_for_chart
 from flows.nlu.rules import understand
 from flows.nlu.understanding import Intent, When
 from flows.state import ConversationState
@@ -147,7 +147,7 @@ async def test_asking_for_a_person_writes_a_commlog_and_the_assistant_goes_quiet
     await post_quietly(clinic, JANE, "hello? anyone there?")
     assert len(clinic.fake.sent) == sent, "the assistant must not answer while staff have the conversation"
     record = await record_of(clinic, JANE)
-    status = status_of(record.state)
+    status = record.session.handoff
     assert status.active and status.reason == "asked" and status.commlog_num == commlog["CommlogNum"]
     transcript = await clinic.app[CONSOLE_KEY].transcript(record.conversation)
     assert "hello? anyone there?" in [e.text for e in transcript if e.direction == "in"]
@@ -166,7 +166,7 @@ async def test_emergency_gives_the_safety_message_and_hands_off(clinic: Clinic) 
     assert "(503) 555-0100" in reply and "911" in reply and "member of our team" in reply
     [commlog] = await new_commlogs(clinic, 1, before)
     assert "possible dental emergency" in commlog["Note"]
-    assert status_of((await record_of(clinic, JANE)).state).reason == "emergency"
+    assert (await record_of(clinic, JANE)).session.handoff.reason == "emergency"
 
 
 async def test_the_practices_own_emergency_words_count(clinic: Clinic) -> None:
@@ -180,14 +180,14 @@ async def test_repeated_misunderstanding_hands_off_at_the_configured_count() -> 
         assert "didn't understand" in await jane.say("purple monkey dishwasher")
         reply = await jane.say("flibbertigibbet")
         assert "keep misunderstanding" in reply and "member of our team" in reply
-        assert status_of((await record_of(clinic, JANE)).state).reason == "not_understood"
+        assert (await record_of(clinic, JANE)).session.handoff.reason == "not_understood"
 
 
 @pytest.mark.parametrize(("text", "reason"), [("I think I was overcharged on my bill", "billing"), ("should I take antibiotics before my visit?", "clinical")])  # fmt: skip
 async def test_out_of_scope_requests_go_to_staff(clinic: Clinic, text: str, reason: str) -> None:
     jane = clinic.patient(JANE)
     assert "member of our team" in await jane.say(text)
-    assert status_of((await record_of(clinic, JANE)).state).reason == reason
+    assert (await record_of(clinic, JANE)).session.handoff.reason == reason
 
 
 async def test_an_open_dental_outage_is_retried_once_then_handed_off() -> None:
@@ -199,7 +199,7 @@ async def test_an_open_dental_outage_is_retried_once_then_handed_off() -> None:
         reply = await jane.say("can you try again? a cleaning next week")
         assert "can't finish this myself" in reply and "member of our team" in reply
         record = await record_of(clinic, JANE)
-        assert status_of(record.state).reason == "open_dental"
+        assert record.session.handoff.reason == "open_dental"
         listed = await clinic.app[CONSOLE_KEY].conversations.listed(PRACTICE_ID, "failed", 10)
         assert record.conversation in [c for c, _ in listed]
 
@@ -215,7 +215,7 @@ async def test_an_unknown_patient_is_handed_off_without_a_chart_and_listed(clini
     stranger = clinic.patient("15035550999")
     assert "member of our team" in await stranger.say("I need to talk to a human")
     record = await record_of(clinic, "15035550999")
-    status = status_of(record.state)
+    status = record.session.handoff
     assert status.active and status.commlog_num is None
     listed = await clinic.app[CONSOLE_KEY].conversations.listed(PRACTICE_ID, "handoff", 10)
     assert record.conversation in [c for c, _ in listed]
@@ -246,7 +246,7 @@ async def test_the_assistant_resumes_by_itself_after_the_quiet_period() -> None:
         await asyncio.sleep(max(0.0, 1.9 - (time.monotonic() - started)))
         assert "I found" in await jane.say("book a cleaning next week")
         record = await record_of(clinic, JANE)
-        assert not status_of(record.state).active
+        assert not record.session.handoff.active
         notes = [
             e.text
             for e in await clinic.app[CONSOLE_KEY].transcript(record.conversation)

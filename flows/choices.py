@@ -1,0 +1,59 @@
+"""The ids of the buttons and list rows the conversation offers, encoded and read in one place.
+
+A tap comes back as one of these ids; `parse` turns it into a `Tap` the router and the steps read, so no other
+module knows the prefixes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+TapKind = Literal["option", "visit", "kind", "menu", "yes", "no", "other", "unknown"]
+MenuItem = Literal["book", "reschedule", "cancel"]
+MENU: tuple[MenuItem, ...] = ("book", "reschedule", "cancel")
+
+YES, NO, OTHER = "yes", "no", "other"
+
+
+@dataclass(frozen=True)
+class Tap:
+    kind: TapKind
+    value: str = ""
+
+    @property
+    def visit(self) -> int | None:
+        return int(self.value) if self.kind == "visit" and self.value.isdecimal() else None
+
+
+def option(option_id: str) -> str:
+    return f"opt:{option_id}"
+
+
+def visit(apt_num: int) -> str:
+    return f"apt:{apt_num}"
+
+
+def kind(name: str) -> str:
+    return f"kind:{name}"
+
+
+def menu(item: MenuItem) -> str:
+    return f"menu:{item}"
+
+
+_PREFIXES: dict[str, TapKind] = {"opt": "option", "apt": "visit", "kind": "kind", "menu": "menu"}
+_WORDS: dict[str, TapKind] = {YES: "yes", NO: "no", OTHER: "other"}
+
+
+def parse(choice_id: str | None) -> Tap | None:
+    """What a tapped id means; None when nothing was tapped, `unknown` for an id we never sent."""
+    if not choice_id:
+        return None
+    if choice_id in _WORDS:
+        return Tap(_WORDS[choice_id])
+    prefix, _, value = choice_id.partition(":")
+    tap_kind = _PREFIXES.get(prefix)
+    if tap_kind is None or not value or (tap_kind == "menu" and value not in MENU):
+        return Tap("unknown", choice_id)
+    return Tap(tap_kind, value)

@@ -1,0 +1,130 @@
+"""Reschedule, cancel, confirm: which visit, then the question, the search or the confirmation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Literal
+
+from langgraph.graph import END
+from langgraph.runtime import Runtime
+from langgraph.types import Command
+
+from flows import choices
+from flows.choices import Tap
+from flows.context import ActionTaken, Deps, TurnState
+from flows.nlu.understanding import Intent, Understanding
+from flows.ports import AppointmentInfo
+from flows.questions import row
+from flows.replies import Reply, text
+from flows.state import Action, ConversationState, Wanted
+from flows.steps.trouble import OpenDentalTrouble, after_trouble
+
+MENU_INTENTS: dict[str, Action] = {"reschedule": "reschedule", "cancel": "cancel"}
+SPOKEN_INTENTS: dict[Intent, Action] = {
+    Intent.RESCHEDULE: "reschedule",
+    Intent.CANCEL: "cancel",
+    Intent.CONFIRM: "confirm",
+}
+
+
+def change(state: TurnState, runtime: Runtime[Deps]) -> Command[Literal["identify", "upcoming"]]:
+    """Start a reschedule, cancellation or confirmation: the family's upcoming visits come next."""
+    tap, u, before = state.get("tap"), state["understood"], state["conv"]
+    tapped = MENU_INTENTS.get(tap.value) if tap is not None and tap.kind == "menu" else None
+    intent = tapped or (SPOKEN_INTENTS.get(u.intent) if u.intent else None) or before.intent
+    conv = before.finished()
+    conv.intent = intent
+    if not conv.family_checked:
+        return Command(goto="identify", update={"conv": conv, "then": "upcoming"})
+    return Command(goto="upcoming", update={"conv": conv})
+
+
+async def upcoming(
+    state: TurnState, runtime: Runtime[Deps]
+) -> Command[Literal["identify", "pick", "od_failed", "__end__"]]:
+    """Read the family's upcoming visits (none for a phone without a chart)."""
+    deps, conv = runtime.context, state["conv"]
+    if not conv.family_checked:
+        return Command(goto="identify", update={"then": "upcoming"})
+    try:
+        visits = await deps.office.upcoming(conv.family) if conv.family else []
+    except OpenDentalTrouble as exc:
+        return after_trouble(state, exc)
+    return Command(goto="pick", update={"visits": visits})
+
+
+def pick(
+    state: TurnState, runtime: Runtime[Deps]
+) -> Command[Literal["consent", "confirm_visit", "offer", "__end__"]]:
+    """Settle on one visit (a tap, its number, its day or time, or the only one), else ask which."""
+    deps, conv, visits = runtime.context, state["conv"].model_copy(deep=True), state.get("visits", [])
+    if not visits:
+        return Command(goto=END, update={"conv": conv.finished(), "replies": [text("none_upcoming")]})
+    chosen = _chosen(conv, state["understood"], state.get("tap"), visits)
+    if chosen is None:
+        again = conv.awaiting == "which"
+        shown = visits[:10]
+        conv.appointments, conv.awaiting = [v.apt_num for v in shown], "which"
+        rows = [row(choices.visit(v.apt_num), v.start, v.provider, v.minutes) for v in shown]
+        question = Reply(key="ask.which_again" if again else "ask.which", rows=rows, list_key="button.choose")
+        return Command(goto=END, update={"conv": conv, "replies": [question]})
+    conv.target, conv.patient = chosen.apt_num, chosen.pat_num
+    if conv.intent == "confirm":
+        # A request to confirm that names one visit is itself the yes.
+        return Command(goto="confirm_visit", update={"conv": conv, "chosen": chosen})
+    if conv.intent == "cancel":
+        conv.awaiting = "confirm"
+        return Command(goto="consent", update={"conv": conv, "chosen": chosen, "asking": True})
+    conv.wanted = Wanted(start=(deps.now + timedelta(days=1)).date())
+    return Command(
+        goto="offer",
+        update={"conv": conv, "chosen": chosen, "replies": [text("reschedule.current", when=chosen.start)]},
+    )
+
+
+def _chosen(
+    conv: ConversationState, u: Understanding, tap: Tap | None, visits: list[AppointmentInfo]
+) -> AppointmentInfo | None:
+    by_num = {v.apt_num: v for v in visits}
+    if tap is not None and tap.kind == "visit":
+        return by_num.get(tap.visit or 0) if tap.visit in conv.appointments else None
+    if u.choice is not None and conv.appointments:
+        index = len(conv.appointments) - 1 if u.choice == -1 else u.choice - 1
+        return by_num.get(conv.appointments[index]) if 0 <= index < len(conv.appointments) else None
+    if u.start is not None or u.at is not None:
+        named = [v for v in visits if _names(u, v)]
+        if len(named) == 1:
+            return named[0]
+    if len(visits) == 1 and conv.awaiting != "which":
+        return visits[0]
+    return None
+
+
+def _names(u: Understanding, visit: AppointmentInfo) -> bool:
+    """The day (or range of days) and the time the patient typed fit this visit."""
+    day = visit.start.date()
+    if u.start is not None and not (u.start <= day <= (u.end or u.start)):
+        return False
+    if u.weekdays and day.weekday() not in u.weekdays:
+        return False
+    return u.at is None or visit.start.time() == u.at
+
+
+async def confirm_visit(state: TurnState, runtime: Runtime[Deps]) -> Command[Literal["od_failed", "__end__"]]:
+    deps, conv, chosen = runtime.context, state["conv"], state["chosen"]
+    try:
+        confirmed = await deps.office.confirm(
+            chosen.apt_num, conv.family, f"{deps.conversation}:confirm:{chosen.apt_num}"
+        )
+    except OpenDentalTrouble as exc:
+        return after_trouble(state, exc)
+    taken = ActionTaken(
+        action="confirm",
+        apt_num=confirmed.apt_num,
+        pat_num=confirmed.pat_num,
+        start=chosen.start,
+        provider=chosen.provider,
+        commlog_num=confirmed.commlog_num,
+    )
+    reply = text("confirmed", when=chosen.start)
+    return Command(goto=END, update={"conv": conv.finished(), "actions": [taken], "replies": [reply]})

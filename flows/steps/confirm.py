@@ -1,0 +1,128 @@
+"""The patient's explicit yes, and the writes that follow it: book, reschedule, cancel.
+
+Each write is its own step, reached only from `consent` after a tap on Yes or the rules reading an affirmation
+to the question just asked. Its idempotency key names the conversation, the action and the confirmed choice,
+so a repeated "yes" writes once.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from langgraph.graph import END
+from langgraph.runtime import Runtime
+from langgraph.types import Command
+
+from flows.context import ActionTaken, Deps, TurnState
+from flows.ports import BookResult, PatientInfo
+from flows.questions import cancel_question, confirm_question
+from flows.replies import Reply, text
+from flows.state import ConversationState
+from flows.steps.trouble import OpenDentalTrouble, after_trouble
+
+
+def consent(
+    state: TurnState, runtime: Runtime[Deps]
+) -> Command[Literal["book", "reschedule", "cancel", "present", "fallback", "__end__"]]:
+    """Ask for the patient's yes to what is pending; with their answer, go to the write or back to the list."""
+    conv = state["conv"].model_copy(deep=True)
+    if state.get("asking"):
+        return Command(goto=END, update={"conv": conv, "asking": False, "replies": [_question(state, conv)]})
+    tap, u = state.get("tap"), state["understood"]
+    if not ((tap is not None and tap.kind == "yes") or (tap is None and u.yes is True)):
+        conv.pending = None
+        if conv.offered and conv.intent in ("book", "reschedule"):
+            return Command(goto="present", update={"conv": conv, "found": conv.offered, "replies": [text("ok.other_time")]})  # fmt: skip
+        return Command(goto=END, update={"conv": conv.finished(), "replies": [text("kept")]})
+    if conv.intent == "cancel" and conv.target is not None:
+        return Command(goto="cancel")
+    if conv.pending is None or conv.patient is None:
+        return Command(goto="fallback")
+    if conv.intent == "reschedule":
+        # Never turn a move into a second booking that keeps the old visit.
+        return Command(goto="reschedule" if conv.target is not None else "fallback")
+    return Command(goto="book")
+
+
+def _question(state: TurnState, conv: ConversationState) -> Reply:
+    if conv.intent == "cancel":
+        return cancel_question(state["chosen"].start)
+    option = next(o for o in conv.offered if o.id == conv.pending)
+    return confirm_question(conv, option)
+
+
+def _key(deps: Deps, conv: ConversationState) -> str:
+    return f"{deps.conversation}:{conv.intent}:{conv.target or ''}:{conv.pending or ''}"
+
+
+async def book(
+    state: TurnState, runtime: Runtime[Deps]
+) -> Command[Literal["present", "od_failed", "__end__"]]:
+    deps, conv = runtime.context, state["conv"].model_copy(deep=True)
+    assert conv.pending is not None and conv.patient is not None
+    patient = PatientInfo(pat_num=conv.patient, first_name="", dentist=conv.dentist)
+    try:
+        result = await deps.office.book(conv.pending, patient, _key(deps, conv), new_patient=conv.new_patient)
+    except OpenDentalTrouble as exc:
+        return after_trouble(state, exc)
+    return _settled(conv, result)
+
+
+async def reschedule(
+    state: TurnState, runtime: Runtime[Deps]
+) -> Command[Literal["present", "od_failed", "__end__"]]:
+    deps, conv = runtime.context, state["conv"].model_copy(deep=True)
+    assert conv.pending is not None and conv.target is not None
+    try:
+        result = await deps.office.reschedule(conv.target, conv.pending, conv.family, _key(deps, conv))
+    except OpenDentalTrouble as exc:
+        return after_trouble(state, exc)
+    return _settled(conv, result)
+
+
+def _settled(
+    conv: ConversationState, result: BookResult
+) -> Command[Literal["present", "od_failed", "__end__"]]:
+    """Booked: say so. The time was just taken: offer what the guard found instead."""
+    if result.appointment is None:
+        if result.alternatives:
+            return Command(goto="present", update={"conv": conv, "found": result.alternatives, "replies": [text("taken")]})  # fmt: skip
+        return Command(
+            goto=END, update={"conv": conv.finished(), "replies": [text("taken"), text("offer.none")]}
+        )
+    done = result.appointment
+    action: Literal["book", "reschedule"] = "reschedule" if conv.intent == "reschedule" else "book"
+    taken = ActionTaken(
+        action=action,
+        apt_num=done.apt_num,
+        pat_num=done.pat_num,
+        start=done.start,
+        provider=done.provider,
+        commlog_num=done.commlog_num,
+    )
+    reply = text(
+        "rescheduled" if action == "reschedule" else "booked", when=done.start, provider=done.provider
+    )
+    return Command(
+        goto=END,
+        update={"conv": conv.finished(), "actions": [taken], "replies": [reply], "events": ["booked"]},
+    )
+
+
+async def cancel(state: TurnState, runtime: Runtime[Deps]) -> Command[Literal["od_failed", "__end__"]]:
+    deps, conv = runtime.context, state["conv"]
+    assert conv.target is not None
+    try:
+        cancelled = await deps.office.cancel(conv.target, conv.family, _key(deps, conv))
+    except OpenDentalTrouble as exc:
+        return after_trouble(state, exc)
+    taken = ActionTaken(
+        action="cancel",
+        apt_num=cancelled.apt_num,
+        pat_num=cancelled.pat_num,
+        start=cancelled.start,
+        provider=cancelled.provider,
+        commlog_num=cancelled.commlog_num,
+    )
+    reply = text("cancelled", when=cancelled.start)
+    return Command(goto=END, update={"conv": conv.finished(), "actions": [taken], "replies": [reply]})

@@ -1,0 +1,98 @@
+"""The start of every turn: the handoff gate, the language, and what the patient said."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from langgraph.graph import END
+from langgraph.runtime import Runtime
+from langgraph.types import Command
+
+from flows.context import Deps, TurnState
+from flows.nlu.language import requested, settle
+from flows.nlu.lexicon import fold
+from flows.nlu.matching import has
+from flows.replies import text
+from flows.session import HandoffStatus
+
+ERRORS_BEFORE_HANDOFF = 2
+"""Turns in a row that failed inside the graph before the next one goes to staff."""
+
+
+def words_of(state: TurnState) -> str:
+    return " ".join(t for t in state.get("texts", []) if t).strip()
+
+
+def gate(
+    state: TurnState, runtime: Runtime[Deps]
+) -> Command[Literal["language", "unsupported", "escalate", "__end__"]]:
+    """While staff have the conversation the assistant stays quiet, until released or the quiet period ends."""
+    deps, status = runtime.context, state["handoff"]
+    update: TurnState = {}
+    if status.active:
+        quiet = deps.practice.resume_after_minutes * 60
+        if deps.now.timestamp() < status.resumes_at(quiet):
+            return Command(goto=END, update={"events": ["paused"]})
+        note = f"Assistant resumed: no staff activity for {quiet / 60:g} minutes"
+        update = {"handoff": HandoffStatus(), "notes": [note], "events": ["resumed"]}
+    if not state.get("readable"):
+        return Command(goto="unsupported", update=update)
+    if state.get("errors", 0) >= ERRORS_BEFORE_HANDOFF:
+        # The last turns failed on our side: a person takes over rather than the patient retrying a bug.
+        return Command(goto="escalate", update={**update, "reason": "assistant_error", "replies": [text("turn.sorry_staff")]})  # fmt: skip
+    return Command(goto="language", update=update)
+
+
+def unsupported(state: TurnState, runtime: Runtime[Deps]) -> TurnState:
+    return {"replies": [text("unsupported")]}
+
+
+def language(state: TurnState, runtime: Runtime[Deps]) -> Command[Literal["identify", "understand"]]:
+    """Settle the conversation's language; the chart's language decides when the message cannot tell."""
+    deps, conv, words = runtime.context, state["conv"], words_of(state)
+    languages = deps.practice.languages
+    detection = deps.languages.detect(words, languages) if words else None
+    asked = requested(words, languages) if words else None
+    if asked is None and conv.language is None and detection is None and not conv.family_checked:
+        return Command(goto="identify", update={"then": "language"})
+    conv = conv.model_copy(deep=True)
+    switched = asked is not None and asked != conv.language
+    if asked is not None:
+        conv.language, conv.language_run = asked, None
+    else:
+        prior = None
+        if not conv.language and detection is None:
+            prior = next((m.language for m in conv.members if m.language in languages), None)
+        conv.language, conv.language_run = settle(
+            conv.language, conv.language_run, detection, prior or deps.practice.default_language
+        )
+    # A message in another language is read in that language ("gracias" in an English conversation), even
+    # though the replies stay in the conversation's language until it switches.
+    reading = detection.language if detection else conv.language
+    return Command(
+        goto="understand",
+        update={
+            "conv": conv,
+            "language_switched": switched,
+            "reading": reading,
+            "replies": [text("language.switched")] if switched else [],
+        },
+    )
+
+
+async def understand(state: TurnState, runtime: Runtime[Deps]) -> TurnState:
+    """Read the patient's words (offline rules or the LLM) into one `Understanding`."""
+    deps, words = runtime.context, words_of(state)
+    reading = state.get("reading") or deps.practice.default_language
+    u = await deps.understand(words, deps.now.replace(tzinfo=None), reading, state["conv"])
+    first_day = u.start or u.end
+    if first_day is not None and first_day < deps.now.date():
+        # A past date ("yesterday", a date of birth) is never a visit the patient asks for.
+        u = u.model_copy(update={"start": None, "end": None})
+    if (
+        not u.emergency
+        and deps.practice.emergency_words
+        and has(fold(words), tuple(deps.practice.emergency_words))
+    ):
+        u = u.model_copy(update={"emergency": True})
+    return {"understood": u}
