@@ -177,6 +177,8 @@ def _failed(session: Session, actions: list[ActionTaken], path: list[str], deps:
 
 
 def _outcome(action: ActionTaken) -> Reply | None:
+    if action.action == "create_patient":
+        return text("details.saved")
     if action.start is None:
         return None
     if action.action == "book":

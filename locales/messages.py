@@ -41,6 +41,7 @@ SOURCES: tuple[Source, ...] = (
     N_("ask.details", "Welcome! To book your first visit, please send the patient's first and last name and date of birth (for example: Ana Lopez 03/14/1985)."),
     N_("ask.details_missing", "Thanks. I still need the first and last name and the date of birth."),
     N_("details.read_back", "Please check the details for the new chart: {name}, born {birthdate}. Are they right?"),
+    N_("details.saved", "Your details are saved on a new chart."),
     N_("details.again", "No problem. Please send the first and last name and the date of birth again."),
     N_("ask.kind", "What kind of visit do you need?"),
     N_("ask.which", "Which appointment?"),

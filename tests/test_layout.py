@@ -72,3 +72,63 @@ def test_the_design_card_layout_exists() -> None:
         ".ci/run",
     ):
         assert (ROOT / name).exists(), name
+
+
+def _step_functions() -> dict[str, tuple[Path, ast.FunctionDef | ast.AsyncFunctionDef]]:
+    found: dict[str, tuple[Path, ast.FunctionDef | ast.AsyncFunctionDef]] = {}
+    for path in sorted((ROOT / "flows" / "steps").glob("*.py")):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                found[f"{path.stem}.{node.name}"] = (path, node)
+    return found
+
+
+def _called_names(function: ast.AST) -> set[str]:
+    """Functions called by name or through a step module (`offer.search(...)`), not methods of the ports."""
+    step_modules = {p.stem for p in (ROOT / "flows" / "steps").glob("*.py")}
+    names = set()
+    for node in ast.walk(function):
+        if isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Name):
+                names.add(node.func.id)
+            elif isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
+                if node.func.value.id in step_modules:
+                    names.add(node.func.attr)
+    return names
+
+
+def _uses_office(function: ast.AST) -> bool:
+    return any(isinstance(n, ast.Attribute) and n.attr == "office" for n in ast.walk(function))
+
+
+def test_graph_steps_keep_to_their_kind_and_never_call_each_other() -> None:
+    """Deciding steps never reach the office port (nor do the helpers they call); no step calls a step."""
+    from flows.graph import DECIDING, READING, STEPS, WRITING
+
+    functions = _step_functions()
+    registered = {f"{fn.__module__.rsplit('.', 1)[-1]}.{fn.__name__}": name for name, fn in STEPS.items()}
+    assert set(registered) <= set(functions), "every step lives in flows/steps"
+    step_names = {key.split(".")[1] for key in registered}
+    for key, name in registered.items():
+        path, function = functions[key]
+        assert not (_called_names(function) & step_names), f"{name} calls another step"
+        if name in READING or name in WRITING:
+            continue
+        assert name in DECIDING
+        module = path.stem
+        seen, todo = set(), [key]
+        while todo:  # the helpers a deciding step calls, in its own module, transitively
+            current = todo.pop()
+            seen.add(current)
+            assert not _uses_office(functions[current][1]), f"{name} reaches Open Dental through {current}"
+            todo += [f"{module}.{n}" for n in _called_names(functions[current][1]) if f"{module}.{n}" in functions and f"{module}.{n}" not in seen]  # fmt: skip
+
+
+def test_only_the_identify_step_looks_up_the_patients_on_a_phone() -> None:
+    callers = [
+        path.relative_to(ROOT).as_posix()
+        for package in ("flows", "bot")
+        for path in modules(package)
+        if "patients_on_phone(" in path.read_text() and "def patients_on_phone" not in path.read_text()
+    ]
+    assert callers == ["flows/steps/identify.py"]
