@@ -15,27 +15,29 @@ import httpx
 PROMPT = "you> "
 
 
-def show(body: dict[str, Any]) -> list[str]:
-    """Print one WhatsApp message; return the ids of its rows or buttons, in the order shown."""
+def show(body: dict[str, Any]) -> list[tuple[str, str]]:
+    """Print one WhatsApp message; return its taps, in the order shown, as (inbound field, id)."""
     if body["type"] == "text":
         print(f"bot> {body['text']['body']}")
         return []
     interactive = body["interactive"]
     print(f"bot> {interactive['body']['text']}")
     if interactive["type"] == "button":
+        field = "button_id"
         choices = [(b["reply"]["id"], b["reply"]["title"]) for b in interactive["action"]["buttons"]]
     else:
+        field = "list_id"
         rows = [r for section in interactive["action"]["sections"] for r in section["rows"]]
         choices = [(r["id"], f"{r['title']}  {r.get('description', '')}".rstrip()) for r in rows]
     for n, (_, title) in enumerate(choices, 1):
         print(f"     #{n} {title}")
-    return [choice_id for choice_id, _ in choices]
+    return [(field, choice_id) for choice_id, _ in choices]
 
 
 async def converse(base: str, phone: str, phone_number_id: str, *, reply_within: float = 60.0) -> None:
     """Read lines until end of input; send each; print every reply."""
     sender = phone.lstrip("+")
-    choices: list[str] = []
+    choices: list[tuple[str, str]] = []
     loop = asyncio.get_running_loop()
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
         while True:
@@ -46,9 +48,8 @@ async def converse(base: str, phone: str, phone_number_id: str, *, reply_within:
                 continue
             message: dict[str, str] = {"text": line}
             if line.startswith("#") and line[1:].isdecimal() and 0 < int(line[1:]) <= len(choices):
-                picked = choices[int(line[1:]) - 1]
-                kind = "list_id" if picked.startswith(("opt:", "apt:", "kind:")) else "button_id"
-                message = {kind: picked}
+                field, picked = choices[int(line[1:]) - 1]
+                message = {field: picked}
             sent = len((await client.get("/sandbox/whatsapp/outbox", params={"to": sender})).json())
             await client.post(
                 "/sandbox/whatsapp/inbound",

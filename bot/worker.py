@@ -72,7 +72,6 @@ class Worker:
         self.block = block
         self.read_receipts = read_receipts
         self.metrics = metrics
-        self.turns_run = 0
         self._active: dict[str, asyncio.Task[None]] = {}
         self._last_reclaim = 0.0
 
@@ -208,7 +207,6 @@ class Worker:
             # The state is saved before any reply can go out, so a patient never answers a reply whose turn a
             # crash could still undo; a crash from here on finds the stored result and finishes below.
             await self.conversations.save(record)
-            self.turns_run += 1
         if result is not None:
             replies = [
                 OutboxRecord(

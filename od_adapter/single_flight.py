@@ -17,14 +17,12 @@ from od_adapter.http import TURN_WAIT
 class SingleFlight:
     def __init__(self) -> None:
         self._inflight: dict[str, tuple[asyncio.Task[Any], float]] = {}
-        self.joined = 0
 
     async def run(
         self, key: str, fn: Callable[[], Awaitable[Any]], *, not_before: float | None = None
     ) -> Any:
         current = self._inflight.get(key)
         if current is not None and not current[0].done() and (not_before is None or current[1] >= not_before):
-            self.joined += 1
             started = time.perf_counter()
             try:
                 return await asyncio.shield(current[0])

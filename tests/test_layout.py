@@ -91,9 +91,12 @@ def _called_names(function: ast.AST) -> set[str]:
         if isinstance(node, ast.Call):
             if isinstance(node.func, ast.Name):
                 names.add(node.func.id)
-            elif isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
-                if node.func.value.id in step_modules:
-                    names.add(node.func.attr)
+            elif (
+                isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id in step_modules
+            ):
+                names.add(node.func.attr)
     return names
 
 

@@ -158,7 +158,10 @@ async def test_take_over_reply_and_release_over_http(clinic: Clinic) -> None:
         assert conversation in listing.text and "needs a human" in listing.text
         page = await client.get(f"/c/{conversation}")
         assert "is anyone there?" in page.text and "the patient asked for a person" in page.text
-        assert "understood intent=human" in page.text and "understand → handoff" in page.text
+        assert (
+            "understood intent=human" in page.text
+            and "understand → staff_request → escalate → identify → hand_off" in page.text
+        )
         reply = await client.post(
             f"/c/{conversation}/reply", data={"csrf": csrf_in(page.text), "text": "Hello Jane, Maria here."}
         )

@@ -32,10 +32,18 @@ class FakeOffice:
         return list(self.phones.get(user_key, []))
 
     async def create_patient(
-        self, first_name: str, last_name: str, birthdate: date, user_key: str, language: str, guarantor: int | None
+        self,
+        first_name: str,
+        last_name: str,
+        birthdate: date,
+        user_key: str,
+        language: str,
+        guarantor: int | None,
     ) -> PatientInfo:
         self._call("create_patient")
-        patient = PatientInfo(pat_num=900 + len(self.created), first_name=first_name, last_name=last_name, birthdate=birthdate)
+        patient = PatientInfo(
+            pat_num=900 + len(self.created), first_name=first_name, last_name=last_name, birthdate=birthdate
+        )
         self.created.append(patient)
         return patient
 
@@ -43,7 +51,9 @@ class FakeOffice:
         day = max(prefs.start or self.first_day, self.first_day)
         found = []
         for n in range(6):
-            start = datetime.combine(day + timedelta(days=n // 2), datetime.min.time()).replace(hour=9 + 2 * (n % 2))
+            start = datetime.combine(day + timedelta(days=n // 2), datetime.min.time()).replace(
+                hour=9 + 2 * (n % 2)
+            )
             if prefs.earliest_start is not None and start.time() < prefs.earliest_start:
                 continue
             if prefs.latest_start is not None and start.time() > prefs.latest_start:
@@ -51,7 +61,9 @@ class FakeOffice:
             found.append(OptionInfo(id=f"o{start:%m%d%H}", start=start, minutes=60, provider="Dr. Lee"))
         return found
 
-    async def options(self, kind: str, prefs: Preferences, *, new_patient: bool, dentist: int | None) -> list[OptionInfo]:
+    async def options(
+        self, kind: str, prefs: Preferences, *, new_patient: bool, dentist: int | None
+    ) -> list[OptionInfo]:
         self._call("options")
         return self._options(prefs)
 
@@ -61,7 +73,9 @@ class FakeOffice:
 
     def _booked(self, option_id: str, pat_num: int) -> BookResult:
         if option_id in self.taken:
-            return BookResult(alternatives=self._options(Preferences(start=self.first_day + timedelta(days=3))))
+            return BookResult(
+                alternatives=self._options(Preferences(start=self.first_day + timedelta(days=3)))
+            )
         start = datetime.strptime(f"2026{option_id[1:]}", "%Y%m%d%H")
         visit = AppointmentInfo(apt_num=500 + len(self.visits), pat_num=pat_num, start=start, minutes=60, provider="Dr. Lee", commlog_num=1)  # fmt: skip
         self.visits.append(visit)

@@ -331,7 +331,9 @@ async def test_a_parent_adds_a_new_child_on_the_family_phone(clinic: Clinic) -> 
     await mike.say("can I book a check-up for my daughter?")
     assert "Olivia Johnson, born June 1, 2019" in await mike.say("Olivia Johnson 06/01/2019")
     family = {"Guarantor": 6}
-    assert not [p for p in (await clinic.od.get("patients/Simple", params=family)).json() if p["FName"] == "Olivia"]
+    assert not [
+        p for p in (await clinic.od.get("patients/Simple", params=family)).json() if p["FName"] == "Olivia"
+    ]
     assert "I found" in await mike.tap("yes")
     children = (await clinic.od.get("patients/Simple", params={"Guarantor": 6})).json()
     olivia = next(p for p in children if p["FName"] == "Olivia")

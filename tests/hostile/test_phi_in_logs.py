@@ -45,7 +45,8 @@ async def converse() -> None:
     async with open_clinic(handoff()) as clinic:
         ana = clinic.patient(PHONE)
         assert "first visit" in await ana.say("hi, I'd like to book an appointment")
-        assert "I found" in await ana.say("Anastasia Lopezova 03/14/1985")
+        assert "Anastasia Lopezova, born March 14, 1985" in await ana.say("Anastasia Lopezova 03/14/1985")
+        assert "I found" in await ana.say("yes")
         await ana.tap(ana.rows[0]["id"])
         assert "Booked!" in await ana.tap("yes")
         assert "member of our team" in await ana.say("I was overcharged, let me talk to a person")
