@@ -27,6 +27,9 @@ SPOKEN_INTENTS: dict[Intent, Action] = {
 }
 
 
+NO_WHEN = dict.fromkeys(("start", "end", "part_of_day", "earliest", "latest", "at"), None) | {"weekdays": [], "asap": False, "late": False}  # fmt: skip
+
+
 def change(state: TurnState, runtime: Runtime[Deps]) -> Command[Literal["identify", "upcoming"]]:
     """Start a reschedule, cancellation or confirmation: the family's upcoming visits come next."""
     tap, u, before = state.get("tap"), state["understood"], state["conv"]
@@ -76,10 +79,15 @@ def pick(
         conv.awaiting = "confirm"
         return Command(goto="consent", update={"conv": conv, "chosen": chosen, "asking": True})
     conv.wanted = Wanted(start=(deps.now + timedelta(days=1)).date())
-    return Command(
-        goto="offer",
-        update={"conv": conv, "chosen": chosen, "replies": [text("reschedule.current", when=chosen.start)]},
-    )
+    update: TurnState = {
+        "conv": conv,
+        "chosen": chosen,
+        "replies": [text("reschedule.current", when=chosen.start)],
+    }
+    if conv.awaiting == "which" or state.get("tap") is not None:
+        # The day or time just typed named the visit to move ("the fri 11 dec one"), not when to move it to.
+        update["understood"] = state["understood"].model_copy(update=NO_WHEN)
+    return Command(goto="offer", update=update)
 
 
 def _chosen(
