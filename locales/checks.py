@@ -43,7 +43,7 @@ def message_problems(language: str, catalog: Catalog, source: Source) -> list[st
     msg = catalog.get(source.text if source.plural is None else (source.text, source.plural), source.key)
     if msg is None:
         return [f"{where} is missing"]
-    forms = list(msg.string) if isinstance(msg.string, tuple) else [msg.string]
+    forms = list(msg.string) if isinstance(msg.string, (tuple, list)) else [msg.string or ""]
     expected = placeholders(source.text) | placeholders(source.plural or "")
     found: list[str] = []
     if msg.fuzzy or not all(forms):

@@ -1,7 +1,8 @@
 """Every patient-facing message, in English, keyed by name: the source `pybabel extract` reads.
 
 `N_(key, text)` and `NP_(key, singular, plural)` only mark text for extraction (the key becomes the gettext
-context); translations live in `locales/<lang>/LC_MESSAGES/messages.po`. `python -m locales update` re-extracts and merges them; `python -m locales check` lists what is missing.
+context); translations live in `locales/<lang>/LC_MESSAGES/messages.po`. The workflow (add, extract, translate,
+check) is in `docs/understanding.md`, "Messages and catalogs".
 """
 
 from __future__ import annotations

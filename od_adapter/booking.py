@@ -359,7 +359,8 @@ class AppointmentBook:
         for pat_num in sorted(pat_nums):
             found += await self.od.appointments(pat_num=pat_num, start=now.date(), status=AptStatus.SCHEDULED)
         return sorted(
-            (a for a in found if a.apt_date_time and a.apt_date_time >= now), key=lambda a: a.apt_date_time
+            (a for a in found if a.apt_date_time and a.apt_date_time >= now),
+            key=lambda a: a.apt_date_time or now,
         )
 
     # -- helpers ----------------------------------------------------------------------------------------------

@@ -277,7 +277,7 @@ class OpenDentalClient:
         clinic_num: int | None = None,
     ) -> list[Slot]:
         """`GET /appointments/SlotsWebSched`: fixed-length slots for a Web Sched appointment type."""
-        params = {
+        params: Params = {
             "dateStart": format_date(start),
             "dateEnd": format_date(end),
             "defNumApptType": def_num,

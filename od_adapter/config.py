@@ -12,7 +12,7 @@ import tomllib
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -26,6 +26,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 LANGUAGES = ("en", "es", "pt", "fr", "de", "ar", "hi")
 
@@ -169,15 +170,14 @@ class CommlogSettings(Strict):
     """The commlog type (a definition ItemName in category 27) for the assistant's actions."""
 
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class BusinessHours(Strict):
     """When staff answer messages, per weekday as "08:00-18:00" (a day left out is closed)."""
 
-    days: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], str] = Field(
-        default_factory=lambda: dict.fromkeys(WEEKDAYS[:5], "09:00-17:00")
-    )
+    days: dict[Weekday, str] = Field(default_factory=lambda: dict.fromkeys(WEEKDAYS[:5], "09:00-17:00"))
 
     @field_validator("days")
     @classmethod
@@ -195,7 +195,7 @@ class BusinessHours(Strict):
         """None when staff are in now; else when they next are (now is aware, in the practice's zone)."""
         for ahead in range(8):
             day = (now + timedelta(days=ahead)).date()
-            span = self.days.get(WEEKDAYS[day.weekday()])  # type: ignore[call-overload]
+            span = self.days.get(WEEKDAYS[day.weekday()])
             if span is None:
                 continue
             start, end = _span(span)
@@ -333,7 +333,7 @@ def load_practices(path: Path) -> PracticesFile:
         raise ConfigError(f"{path}: " + "; ".join(_describe(raw, err) for err in exc.errors())) from exc
 
 
-def _describe(raw: dict, error: dict) -> str:
+def _describe(raw: dict[str, Any], error: ErrorDetails) -> str:
     """Name the practice (by its name or phone_number_id) and the field in a validation error."""
     loc = list(error["loc"])
     where = ".".join(str(part) for part in loc)

@@ -95,8 +95,8 @@ def error_message(body: bytes, content_type: str) -> str:
             return parsed
         if isinstance(parsed, dict):
             for key in ("message", "Message", "error", "Error", "detail"):
-                if isinstance(parsed.get(key), str):
-                    return parsed[key]
+                if isinstance(value := parsed.get(key), str):
+                    return value
         return json.dumps(parsed)[:500]
     return text[:500]
 
@@ -114,19 +114,26 @@ def error_for_status(
     status: int, message: str, *, retry_after: float | None, method: str, path: str
 ) -> OpenDentalError:
     """Map one HTTP status and Open Dental's message to the matching exception."""
-    where = {"status": status, "method": method, "path": path}
     if status == 429:
-        return OdRateLimited(message or "Too many requests", retry_after=retry_after, **where)
+        return OdRateLimited(
+            message or "Too many requests", retry_after=retry_after, status=status, method=method, path=path
+        )
+    kind, fallback = _kind_for(status, message)
+    return kind(message or fallback, status=status, method=method, path=path)
+
+
+def _kind_for(status: int, message: str) -> tuple[type[OpenDentalError], str]:
+    """The exception class for a status other than 429, and the message to use when Open Dental gave none."""
     if status == 504:
-        return OdTimedOut(message or "Gateway time-out", **where)
+        return OdTimedOut, "Gateway time-out"
     if status >= 500:
-        return OdUnavailable(message or "Server error", **where)
+        return OdUnavailable, "Server error"
     if status == 400 and any(phrase in message.lower() for phrase in _TRANSIENT_400_PHRASES):
-        return OdUnavailable(message, **where)
+        return OdUnavailable, message
     if status == 401:
-        return OdUnauthorized(message or "Unauthorized", **where)
+        return OdUnauthorized, "Unauthorized"
     if status == 404:
-        return OdNotFound(message or "Not found", **where)
+        return OdNotFound, "Not found"
     if status == 410:
-        return OdGone(message or "Gone", **where)
-    return OdBadRequest(message or f"HTTP {status}", **where)
+        return OdGone, "Gone"
+    return OdBadRequest, f"HTTP {status}"

@@ -36,6 +36,8 @@ def equivalent_numbers(wa_id: str) -> set[str]:
     """Every E.164 form under which this subscriber may be stored."""
     number = parse_whatsapp_id(wa_id)
     cc, nsn = number.country_code, phonenumbers.national_significant_number(number)
+    if cc is None:  # parse() of a "+" number always sets it; the type says it may be missing
+        raise InvalidPhoneNumber("not a phone number")
     forms = {_e164(cc, nsn)}
     if cc == 55 and len(nsn) == 10 and nsn[2] in "6789":
         forms.add(_e164(cc, nsn[:2] + "9" + nsn[2:]))

@@ -9,23 +9,24 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from od_adapter.http import TURN_WAIT
+
+T = TypeVar("T")
 
 
 class SingleFlight:
     def __init__(self) -> None:
         self._inflight: dict[str, tuple[asyncio.Task[Any], float]] = {}
 
-    async def run(
-        self, key: str, fn: Callable[[], Awaitable[Any]], *, not_before: float | None = None
-    ) -> Any:
+    async def run(self, key: str, fn: Callable[[], Awaitable[T]], *, not_before: float | None = None) -> T:
         current = self._inflight.get(key)
         if current is not None and not current[0].done() and (not_before is None or current[1] >= not_before):
             started = time.perf_counter()
             try:
-                return await asyncio.shield(current[0])
+                # One key always names one read, so the task running under it returns this caller's type.
+                return cast(T, await asyncio.shield(current[0]))
             finally:
                 # Waiting for another turn's read is waiting for Open Dental too; the leader's own requests
                 # are counted where they are sent.

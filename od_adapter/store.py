@@ -59,7 +59,10 @@ class RedisStore:
 
     async def get(self, key: str) -> bytes | None:
         value = await self.redis.get(self._key(key))
-        return bytes(value) if value is not None else None
+        if value is None:
+            return None
+        # A client made with decode_responses=True hands back text; the store's values are bytes either way.
+        return value.encode() if isinstance(value, str) else bytes(value)
 
     async def set(self, key: str, value: bytes, ttl_seconds: float) -> None:
         await self.redis.set(self._key(key), value, px=max(1, int(ttl_seconds * 1000)))

@@ -138,7 +138,7 @@ async def create_appointment(request: web.Request) -> web.Response:
     confirm_def = body.int("Confirmed") or _default_confirmation(office)
     if confirm_def not in {d.def_num for d in office.definitions_in(2)}:
         raise bad_request("Confirmed is invalid")
-    apt_num = office.next_num(office.appointments)  # type: ignore[arg-type]
+    apt_num = office.next_num(office.appointments)
     appointment = Appointment(
         apt_num=apt_num,
         pat_num=pat_num,

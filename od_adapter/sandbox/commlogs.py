@@ -65,7 +65,7 @@ async def create_commlog(request: web.Request) -> web.Response:
         raise not_found("Patient not found")
     type_num, type_name = _comm_type(office, body)
     now = office.now()
-    num = office.next_num(office.commlogs)  # type: ignore[arg-type]
+    num = office.next_num(office.commlogs)
     commlog = Commlog(
         commlog_num=num,
         pat_num=pat_num,

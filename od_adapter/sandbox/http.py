@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -19,6 +19,7 @@ from od_adapter.models import ODModel
 from od_adapter.wire import format_datetime, parse_bool, parse_date, parse_datetime
 
 T = TypeVar("T")
+Row = TypeVar("Row", bound=ODModel)
 MAX_BODY_CHARS = 16_800_000
 _LINE_BREAKS = re.compile(r"\r\n|\r|\n")
 
@@ -185,7 +186,7 @@ def page(request: web.Request, rows: list[T], max_limit: int) -> list[T]:
     return rows[offset : offset + limit]
 
 
-def with_server_time(rows: list[ODModel], now: datetime) -> list[dict[str, Any]]:
+def with_server_time(rows: Sequence[Row], now: datetime) -> list[dict[str, Any]]:
     """List GETs carry `serverDateTime` in each item: the time to pass back as DateTStamp next time."""
     stamp = format_datetime(now)
     return [{**row.to_wire(), "serverDateTime": stamp} for row in rows]

@@ -7,7 +7,7 @@ like Open Dental's; every write stamps `DateTStamp` with the office's current se
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
@@ -70,7 +70,7 @@ class Office:
     def today(self) -> date:
         return self.now().date()
 
-    def next_num(self, table: dict[int, object]) -> int:
+    def next_num(self, table: Mapping[int, object]) -> int:
         return max(table, default=0) + 1
 
     def pref(self, name: str, default: str = "") -> str:

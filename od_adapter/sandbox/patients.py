@@ -179,7 +179,7 @@ async def create_patient(request: web.Request) -> web.Response:
     last, first = str(body.required("LName")).strip(), str(body.required("FName")).strip()
     fields = _validated_fields(office, body)
     _refuse_duplicate(office, last, first, fields)
-    pat_num = office.next_num(office.patients)  # type: ignore[arg-type]
+    pat_num = office.next_num(office.patients)
     patient = Patient.model_validate(
         {
             "PatNum": pat_num,
@@ -221,8 +221,8 @@ def _validated_fields(office: Office, body: Body) -> dict[str, object]:
     if body.has("Zip") and fields["Zip"] and not _ZIP.match(str(fields["Zip"])):
         raise bad_request("Zip is invalid")
     for name in ("Guarantor", "PriProv", "SecProv", "ClinicNum"):
-        if (value := body.int(name)) is not None:
-            fields[name] = value
+        if (number := body.int(name)) is not None:
+            fields[name] = number
     if "Guarantor" in fields and fields["Guarantor"] not in office.patients:
         raise bad_request("Guarantor is invalid")
     if fields.get("PriProv") and fields["PriProv"] not in office.providers:

@@ -3,7 +3,9 @@ schedules. Read-only here, as they are for a booking integration."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import time
+from typing import TypeVar
 
 from aiohttp import web
 
@@ -13,13 +15,14 @@ from od_adapter.sandbox.keys import OFFICE_KEY, SANDBOX_KEY
 from od_adapter.sandbox.middleware import requires
 
 routes = web.RouteTableDef()
+Row = TypeVar("Row", bound=ODModel)
 
 
-def _paged(request: web.Request, rows: list[ODModel]) -> web.Response:
+def _paged(request: web.Request, rows: list[Row]) -> web.Response:
     return respond(page(request, rows, request.app[SANDBOX_KEY].settings.max_limit))
 
 
-def _one(table: dict[int, ODModel], request: web.Request, message: str) -> web.Response:
+def _one(table: Mapping[int, ODModel], request: web.Request, message: str) -> web.Response:
     row = table.get(int(request.match_info["num"]))
     if row is None:
         raise not_found(message)
@@ -53,7 +56,7 @@ async def list_providers(request: web.Request) -> web.Response:
 @routes.get(r"/api/v1/providers/{num:\d+}")
 @requires("read")
 async def get_provider(request: web.Request) -> web.Response:
-    return _one(request[OFFICE_KEY].providers, request, "Provider not found")  # type: ignore[arg-type]
+    return _one(request[OFFICE_KEY].providers, request, "Provider not found")
 
 
 @routes.get("/api/v1/operatories")
@@ -61,31 +64,31 @@ async def get_provider(request: web.Request) -> web.Response:
 async def list_operatories(request: web.Request) -> web.Response:
     clinic = Query(request).int("ClinicNum")
     rows = [o for o in request[OFFICE_KEY].operatories.values() if clinic is None or o.clinic_num == clinic]
-    return _paged(request, sorted(rows, key=lambda o: o.item_order))  # type: ignore[arg-type]
+    return _paged(request, sorted(rows, key=lambda o: o.item_order))
 
 
 @routes.get(r"/api/v1/operatories/{num:\d+}")
 @requires("read")
 async def get_operatory(request: web.Request) -> web.Response:
-    return _one(request[OFFICE_KEY].operatories, request, "Operatory not found")  # type: ignore[arg-type]
+    return _one(request[OFFICE_KEY].operatories, request, "Operatory not found")
 
 
 @routes.get("/api/v1/appointmenttypes")
 @requires("read")
 async def list_appointment_types(request: web.Request) -> web.Response:
-    return _paged(request, list(request[OFFICE_KEY].appointment_types.values()))  # type: ignore[arg-type]
+    return _paged(request, list(request[OFFICE_KEY].appointment_types.values()))
 
 
 @routes.get("/api/v1/clinics")
 @requires("read")
 async def list_clinics(request: web.Request) -> web.Response:
-    return _paged(request, [c for c in request[OFFICE_KEY].clinics.values() if not c.is_hidden])  # type: ignore[arg-type]
+    return _paged(request, [c for c in request[OFFICE_KEY].clinics.values() if not c.is_hidden])
 
 
 @routes.get(r"/api/v1/clinics/{num:\d+}")
 @requires("read")
 async def get_clinic(request: web.Request) -> web.Response:
-    return _one(request[OFFICE_KEY].clinics, request, "Clinic not found")  # type: ignore[arg-type]
+    return _one(request[OFFICE_KEY].clinics, request, "Clinic not found")
 
 
 @routes.get("/api/v1/definitions")
@@ -99,7 +102,7 @@ async def list_definitions(request: web.Request) -> web.Response:
         for d in request[OFFICE_KEY].definitions.values()
         if (category is None or d.category_num == category) and (include_hidden or not d.is_hidden)
     ]
-    return _paged(request, rows)  # type: ignore[arg-type]
+    return _paged(request, rows)
 
 
 @routes.get("/api/v1/preferences")
@@ -107,7 +110,7 @@ async def list_definitions(request: web.Request) -> web.Response:
 async def list_preferences(request: web.Request) -> web.Response:
     name = Query(request).text("PrefName")
     rows = [p for p in request[OFFICE_KEY].preferences.values() if name is None or p.pref_name == name]
-    return _paged(request, rows)  # type: ignore[arg-type]
+    return _paged(request, rows)
 
 
 @routes.get("/api/v1/schedules")
@@ -135,7 +138,7 @@ async def list_schedules(request: web.Request) -> web.Response:
         and all(value is None or getattr(s, name) == value for name, value in numbers.items())
     ]
     rows.sort(key=_schedule_order)
-    return _paged(request, rows)  # type: ignore[arg-type]
+    return _paged(request, rows)
 
 
 def _schedule_order(schedule: Schedule) -> tuple[object, time, int]:
@@ -145,4 +148,4 @@ def _schedule_order(schedule: Schedule) -> tuple[object, time, int]:
 @routes.get(r"/api/v1/schedules/{num:\d+}")
 @requires("read")
 async def get_schedule(request: web.Request) -> web.Response:
-    return _one(request[OFFICE_KEY].schedules, request, "Schedule not found")  # type: ignore[arg-type]
+    return _one(request[OFFICE_KEY].schedules, request, "Schedule not found")

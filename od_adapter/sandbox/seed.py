@@ -44,7 +44,10 @@ def default_seed_path() -> Path:
 
 
 def load_seed(path: Path | None = None) -> dict[str, Any]:
-    return json.loads((path or default_seed_path()).read_text(encoding="utf-8"))
+    seed = json.loads((path or default_seed_path()).read_text(encoding="utf-8"))
+    if not isinstance(seed, dict):
+        raise ValueError(f"{path or default_seed_path()}: a seed is a JSON object")
+    return seed
 
 
 def build_office(seed: dict[str, Any], *, clock: Clock = system_clock, name: str | None = None) -> Office:
@@ -144,7 +147,7 @@ def _add_schedule(
     operatories: list[int] | None = None,
     note: str = "",
 ) -> None:
-    num = office.next_num(office.schedules)  # type: ignore[arg-type]
+    num = office.next_num(office.schedules)
     blockout = office.definitions.get(blockout_type)
     office.schedules[num] = Schedule(
         schedule_num=num,
@@ -190,7 +193,7 @@ def _fill_book(office: Office, rng: random.Random, share: float, stamp: datetime
                 # On hygiene visits the patient's dentist is ProvNum (the exam) and the hygienist is ProvHyg.
                 dentist = patient.pri_prov if patient.pri_prov in dentists else dentists[0]
                 prov_num = dentist if provider.is_hygienist else provider.prov_num
-                num = office.next_num(office.appointments)  # type: ignore[arg-type]
+                num = office.next_num(office.appointments)
                 office.appointments[num] = Appointment(
                     apt_num=num,
                     pat_num=patient.pat_num,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import warnings
 from datetime import date, datetime, time
 from pathlib import Path
@@ -14,7 +15,21 @@ from flows.nlu.rules import understand
 from flows.nlu.understanding import Intent
 
 NOW = datetime(2019, 3, 1, 9, 0)  # a Friday, the SGD reference
-EVAL = Path(__file__).parents[3] / "shared" / "eval"
+
+
+def eval_data() -> Path:
+    """The external evaluation data lives outside the repository, so its place comes from EVAL_DATA_DIR.
+
+    Unset, the scorer test is skipped (a fresh clone elsewhere has no data); set, as .ci/run sets it, a missing
+    file is an error, so CI cannot pass without having scored the rules.
+    """
+    where = os.environ.get("EVAL_DATA_DIR")
+    if not where:
+        pytest.skip(
+            "EVAL_DATA_DIR is not set: point it at the project's shared eval/ folder (sgd_dentist.jsonl,"
+            " recognizers_datetime.jsonl), e.g. EVAL_DATA_DIR=$(cd .. && pwd)/shared/eval; see docs/understanding.md"
+        )
+    return Path(where)
 
 
 @pytest.mark.parametrize(
@@ -270,15 +285,16 @@ def test_intents_answers_and_choices_in_every_language(
 
 
 def test_the_scorer_on_the_shared_data_never_crashes_and_reports_counts() -> None:
-    sgd = evaluate_sgd(json.loads(line) for line in (EVAL / "sgd_dentist.jsonl").read_text().splitlines())
+    data = eval_data()
+    sgd = evaluate_sgd(json.loads(line) for line in (data / "sgd_dentist.jsonl").read_text().splitlines())
     assert sgd["date"]["total"] == 344 and sgd["time"]["total"] == 676 and sgd["act"]["total"] > 2000
     assert sgd["date"]["accuracy"] >= 95 and sgd["time"]["accuracy"] >= 95 and sgd["act"]["accuracy"] >= 90
     recognizers = evaluate_recognizers(
-        json.loads(line) for line in (EVAL / "recognizers_datetime.jsonl").read_text().splitlines()
+        json.loads(line) for line in (data / "recognizers_datetime.jsonl").read_text().splitlines()
     )
     assert set(recognizers["per_language"]) >= {"en", "es", "pt", "fr", "de", "ar", "hi"}
     assert recognizers["per_language"]["en"]["total"] > 100
-    # The targets the offline rules must hold (README), so a change that loses a class of forms fails here.
+    # The targets the offline rules must hold (docs/understanding.md), so a change that loses a class of forms fails here.
     floors = {"en": 90, "es": 90, "pt": 90, "fr": 90, "de": 90, "ar": 80, "hi": 80}
     assert {
         lang: recognizers["per_language"][lang]["accuracy"] >= floor for lang, floor in floors.items()
