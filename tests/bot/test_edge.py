@@ -403,6 +403,8 @@ def worker_process(edge: Edge, redis_url: str, **env: str) -> asyncio.subprocess
         "DATA_ENCRYPTION_KEYS": settings.encryption_keys[0],
         "CONVERSATION_KEY": DEMO_CONVERSATION_KEY,
         "CONSOLE_SECRET": "console-secret",
+        "CHOICE_ID_SECRET": "test-choice-id-secret",
+        "METRICS_ADDRESS": "127.0.0.1:0",
         "GRAPH_API_BASE_URL": settings.graph_api_base_url,
         "CLAIM_IDLE_SECONDS": "1",
         "CONVERSATION_LOCK_SECONDS": "2",
