@@ -104,6 +104,7 @@ async def start_edge(
         "INBOUND_DEBOUNCE_SECONDS": 0.3,
         "CLAIM_IDLE_SECONDS": 1.0,
         "CONVERSATION_LOCK_SECONDS": 3.0,
+        "METRICS_ADDRESS": "127.0.0.1:0",  # any free port: tests run side by side
         **settings,
     }
     config = Settings(_env_file=None, REDIS_URL=redis_url, **values).with_demo_defaults(base)
