@@ -42,6 +42,14 @@ class PasswordHashing:
             max_workers=1, thread_name_prefix="argon2", initializer=_lower_priority
         )
 
+    @property
+    def full(self) -> bool:
+        """No room for another check now (a hint: the next call may still find room, or not)."""
+        if not self._slots.acquire(blocking=False):
+            return True
+        self._slots.release()
+        return False
+
     async def hash(self, password: str) -> str:
         return await self._run(self.hasher.hash, password)
 

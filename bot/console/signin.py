@@ -26,6 +26,7 @@ from typing import Literal
 
 from bot.console.access_log import AccessLog
 from bot.console.accounts import USERNAME, Accounts, Operator
+from bot.console.hashing import HashQueueFull
 from bot.storage import Storage
 
 logger = logging.getLogger(__name__)
@@ -132,6 +133,8 @@ class SignInGuard:
         self, username: str, password: str, address: str, device_cookie: str
     ) -> SignedIn | Wrong | Throttled:
         """Check the password unless a limit says wait; `HashQueueFull` passes through (the caller says 429)."""
+        if self.accounts.hashing.full:  # answered before any Redis round trip: a flood's retries cost little
+            raise HashQueueFull
         name = username.strip().lower()[:64]
         device = self.devices.read(device_cookie) if device_cookie else None
         trusted = device is not None and device[0] == name
