@@ -1,7 +1,8 @@
 """`create_app`: the one place where the process's parts are built and wired together.
 
 Resources are cleanup contexts, entered in dependency order and closed in reverse: Redis (when configured),
-the Open Dental rate limiter it backs, the inbound pipeline, and the worker that consumes it.
+the Open Dental rate limiter it backs, the inbound pipeline, the console, the worker that consumes the
+pipeline, and the separate `/metrics` listener (never a route of this public app).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import hashlib
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -17,7 +19,10 @@ from redis.exceptions import RedisError
 from bot import webhook
 from bot.console.access_log import AccessLog
 from bot.console.accounts import Accounts, Role
+from bot.console.hashing import PasswordHashing
 from bot.console.service import Console
+from bot.console.sessions import Sessions
+from bot.console.signin import Backoff, DeviceCookies, SignInGuard
 from bot.console.views import create_console
 from bot.conversation import build_conversation_handler
 from bot.keys import (
@@ -32,6 +37,7 @@ from bot.keys import (
     SETTINGS_KEY,
 )
 from bot.metrics import Metrics
+from bot.metrics_listener import metrics_listener_ctx
 from bot.pipeline import build_pipeline
 from bot.sandbox.phone import add_phone_simulator
 from bot.sandbox.whatsapp import add_whatsapp_sandbox
@@ -68,9 +74,9 @@ def create_app(
     app.cleanup_ctx.append(functools.partial(console_ctx, demo_operator=demo_operator))
     if run_worker:
         app.cleanup_ctx.append(worker_ctx)
+    app.cleanup_ctx.append(metrics_listener_ctx)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
-    app.router.add_get("/metrics", metrics)
     app.router.add_get("/webhook/whatsapp", webhook.verify)
     app.router.add_post("/webhook/whatsapp", webhook.receive)
     app.add_subapp("/console", create_console(settings))
@@ -116,19 +122,32 @@ async def console_ctx(
     app: web.Application, demo_operator: tuple[str, str] | None = None
 ) -> AsyncIterator[None]:
     pipeline, settings = app[PIPELINE_KEY], app[SETTINGS_KEY]
-    accounts = Accounts(pipeline.storage, pipeline.sealer)
+    session_seconds = settings.console_session_hours * 3600
+    hashing = PasswordHashing(queue=settings.password_hash_queue)
+    sessions = Sessions(pipeline.storage, pipeline.sealer, session_seconds)
+    accounts = Accounts(pipeline.storage, pipeline.sealer, hashing, sessions)
+    access = AccessLog(pipeline.storage, pipeline.sealer, pipeline.conversations.retention)
+    assert settings.console_secret is not None, "the CLI and the demo always provide one"
+    secret = settings.console_secret.get_secret_value()
     if demo_operator is not None:
         await accounts.add(*demo_operator, Role.ADMIN, [], replace=True)
     app[CONSOLE_KEY] = Console(
         accounts=accounts,
-        access=AccessLog(pipeline.storage, pipeline.sealer, pipeline.conversations.retention),
+        access=access,
         conversations=pipeline.conversations,
         outbox=pipeline.outbox,
         broker=pipeline.broker,
         practices=app[PRACTICES_KEY],
-        session_seconds=settings.console_session_hours * 3600,
+        session_seconds=session_seconds,
+        sessions=sessions,
+        guard=SignInGuard(accounts, Backoff(pipeline.storage), DeviceCookies(secret), access),
+        login_key=hashlib.sha256(f"console-login:{secret}".encode()).digest(),
+        device_seconds=settings.console_device_days * 24 * 3600,
     )
-    yield
+    try:
+        yield
+    finally:
+        hashing.close()
 
 
 async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -153,15 +172,6 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
         await task
     if conversation is not None:
         await conversation.aclose()
-
-
-async def metrics(request: web.Request) -> web.Response:
-    """Prometheus metrics; the queue backlog is read now, when Redis answers."""
-    registry = request.app[METRICS_KEY]
-    with contextlib.suppress(OSError, RedisError):
-        for kind, count in (await request.app[BROKER_KEY].backlog()).items():
-            registry.backlog.labels(kind).set(count)
-    return web.Response(body=registry.render(), content_type="text/plain", charset="utf-8")
 
 
 async def healthz(request: web.Request) -> web.Response:

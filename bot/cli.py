@@ -17,6 +17,8 @@ from bot.app import SANDBOX_OD_PREFIX, create_app
 from bot.chat import converse
 from bot.connection_check import check_practice, ping_practice
 from bot.console.accounts import AccountError, Accounts, Role
+from bot.console.hashing import PasswordHashing
+from bot.console.sessions import Sessions
 from bot.conversation import build_conversation_handler
 from bot.crypto import Sealer
 from bot.keys import LIMITER_KEY
@@ -60,7 +62,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     add.add_argument(
         "--practice", action="append", default=[], help="a phone_number_id the operator may see (repeat)"
     )
-    add.add_argument("--replace", action="store_true", help="replace an existing account (a password reset)")
+    add.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace an existing account (a password reset or a role change); its sessions end",
+    )
+    remove = actions.add_parser("remove", help="delete an account and end its sessions")
+    remove.add_argument("username")
     actions.add_parser("list", help="list the accounts")
     chat = commands.add_parser("chat", help="be a patient in the terminal, against the embedded demo")
     chat.add_argument("--phone", default="+15035551234", help="the patient's WhatsApp number")
@@ -226,11 +234,18 @@ async def manage_operators(settings: Settings, args: argparse.Namespace) -> int:
         raise ConfigError("missing environment variables: DATA_ENCRYPTION_KEYS")
     known = {p.phone_number_id for p in load_practices(settings.practices_file).practices}
     redis = settings.redis(socket_timeout=10)
-    accounts = Accounts(RedisStorage(redis), Sealer(settings.encryption_keys))
+    storage, sealer, hashing = RedisStorage(redis), Sealer(settings.encryption_keys), PasswordHashing()
+    accounts = Accounts(storage, sealer, hashing, Sessions(storage, sealer))
     try:
         if args.action == "list":
             for operator in await accounts.all():
                 print(f"{operator.username}\t{operator.role.value}\t{','.join(operator.practices) or '*'}")
+            return 0
+        if args.action == "remove":
+            if not await accounts.remove(args.username):
+                print(f"no operator {args.username.lower()!r}", file=sys.stderr)
+                return 1
+            print(f"operator {args.username.lower()} removed; their sessions ended")
             return 0
         if unknown := [p for p in args.practice if p not in known]:
             raise ConfigError(f"unknown practices {unknown}; the practices file has {sorted(known)}")
@@ -242,9 +257,11 @@ async def manage_operators(settings: Settings, args: argparse.Namespace) -> int:
         except AccountError as exc:
             print(f"not added: {exc}", file=sys.stderr)
             return 1
-        print(f"operator {operator.username} ({operator.role.value}) saved")
+        ended = " (every session it had is ended)" if args.replace else ""
+        print(f"operator {operator.username} ({operator.role.value}) saved{ended}")
         return 0
     finally:
+        hashing.close()
         await redis.aclose()
 
 

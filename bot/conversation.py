@@ -169,29 +169,31 @@ def build_conversation_handler(
     limiter: RateLimiter,
     redis: Redis | None,
     conversations: Conversations,
-    settings: Settings | None = None,
+    settings: Settings,
     metrics: Metrics | None = None,
 ) -> ConversationHandler:
     """One Open Dental client, book cache and booking guard per practice, sharing the store and the limiter."""
     storage, sealer = conversations.storage, conversations.sealer
+    assert settings.conversation_key is not None, "the CLI and the demo always provide one"
+    phi_key = settings.conversation_key.get_secret_value()
     plain: KeyValueStore = RedisStore(redis) if redis is not None else MemoryStore()
     store = SealedStore(plain, sealer)  # the book cache and booking records hold PHI too
     runtimes = {}
     for practice in practices.practices:
         client = OpenDentalClient.for_practice(practice.open_dental, limiter)
         cache = BookCache(client, store, practice.phone_number_id, practice.zone)
-        book = AppointmentBook(practice, client, cache, store)
+        book = AppointmentBook(practice, client, cache, store, option_keys=settings.choice_keys)
         runtimes[practice.phone_number_id] = PracticeRuntime(
-            practice, facts(practice), OdOffice(practice, book, storage, sealer), client
+            practice, facts(practice), OdOffice(practice, book, storage, sealer, phi_key), client
         )
     return ConversationHandler(
         runtimes, conversations, understand=understanding(settings, practices), metrics=metrics
     )
 
 
-def understanding(settings: Settings | None, practices: PracticesFile) -> Understand:
+def understanding(settings: Settings, practices: PracticesFile) -> Understand:
     """The LLM when an endpoint is configured, else the offline rules."""
-    if settings is None or settings.openai_api_key is None:
+    if settings.openai_api_key is None:
         return rules
     model = chat_model(
         api_key=settings.openai_api_key.get_secret_value(),

@@ -17,6 +17,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 # The embedded demo's fixed keys: they only ever protect sandbox data on the machine that runs the demo.
 DEMO_ENCRYPTION_KEY = base64.urlsafe_b64encode(hashlib.sha256(b"demo-encryption-key").digest()).decode()
 DEMO_CONVERSATION_KEY = "demo-conversation-key"
+DEMO_CHOICE_ID_SECRET = "demo-choice-id-secret"
 
 
 class SealError(ValueError):
@@ -47,6 +48,11 @@ def conversation_id(key: str, practice_id: str, user_key: str) -> str:
     """A stable, non-reversible id for one patient's conversation with one practice."""
     digest = hmac.new(key.encode(), f"{practice_id}:{user_key}".encode(), hashlib.sha256).hexdigest()
     return digest[:32]
+
+
+def keyed_hash(key: str, purpose: str, value: str, length: int = 24) -> str:
+    """A short keyed hash of a PHI value (a phone number) for use in a key name; `purpose` separates uses."""
+    return hmac.new(key.encode(), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()[:length]
 
 
 def new_key() -> str:

@@ -23,3 +23,6 @@ BROKER_KEY = web.AppKey("broker", Broker)  # type: ignore[type-abstract]
 SEALER_KEY = web.AppKey("sealer", Sealer)
 METRICS_KEY = web.AppKey("metrics", Metrics)
 CONSOLE_KEY = web.AppKey("console", Console)
+METRICS_URL_KEY = web.AppKey("metrics_url", str)
+"""Where the separate metrics listener answers ("" when it is off or could not bind)."""
+METRICS_TOKEN_KEY = web.AppKey("metrics_token", str)

@@ -1,17 +1,18 @@
 """The conversation's `Office` port over `od_adapter`: one practice's Open Dental, as ids and plain facts.
 
 Patients found on a phone are cached sealed (names and birthdates are PHI) for ten minutes, so a conversation
-costs one phone lookup, not one per turn.
+costs one phone lookup, not one per turn. The cache key carries an HMAC of the number under the conversation
+key, not a plain hash anyone could recompute from a phone number. Entries under the old plain-hash keys are
+never read again and expire on their own within those ten minutes, so no migration is needed.
 """
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 
 from pydantic import TypeAdapter
 
-from bot.crypto import Sealer
+from bot.crypto import Sealer, keyed_hash
 from bot.storage import Storage
 from flows.ports import AppointmentInfo, BookResult, OptionInfo, PatientInfo
 from od_adapter.availability import Preferences
@@ -36,8 +37,11 @@ def provider_name(provider: Provider | None) -> str:
 
 
 class OdOffice:
-    def __init__(self, practice: Practice, book: AppointmentBook, storage: Storage, sealer: Sealer) -> None:
+    def __init__(
+        self, practice: Practice, book: AppointmentBook, storage: Storage, sealer: Sealer, phi_key: str
+    ) -> None:
         self.practice = practice
+        self.phi_key = phi_key
         self.appointments = book
         self.storage = storage
         self.sealer = sealer
@@ -45,7 +49,7 @@ class OdOffice:
     # -- patients ---------------------------------------------------------------------------------------------
 
     def _family_key(self, user_key: str) -> str:
-        return f"family:{self.practice.phone_number_id}:{hashlib.sha256(user_key.encode()).hexdigest()[:24]}"
+        return f"family:{self.practice.phone_number_id}:{keyed_hash(self.phi_key, 'family', user_key)}"
 
     async def patients_on_phone(self, user_key: str) -> list[PatientInfo]:
         if not user_key.isdecimal():

@@ -9,7 +9,7 @@ from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from redis.asyncio import ConnectionPool, Redis
 
-from bot.crypto import DEMO_CONVERSATION_KEY, DEMO_ENCRYPTION_KEY
+from bot.crypto import DEMO_CHOICE_ID_SECRET, DEMO_CONVERSATION_KEY, DEMO_ENCRYPTION_KEY
 from od_adapter.config import ConfigError
 
 DEMO_APP_SECRET = "sandbox-secret"
@@ -47,7 +47,13 @@ class Settings(BaseSettings):
     data_encryption_keys: SecretStr | None = Field(default=None, validation_alias=env("DATA_ENCRYPTION_KEYS"))
     """Comma-separated Fernet keys; the first encrypts, all decrypt (rotation)."""
     conversation_key: SecretStr | None = Field(default=None, validation_alias=env("CONVERSATION_KEY"))
-    """HMAC key for conversation ids; changing it starts every conversation afresh."""
+    """HMAC key for conversation ids (and the family cache's keys); changing it starts every conversation afresh."""
+    choice_id_secret: SecretStr | None = Field(default=None, validation_alias=env("CHOICE_ID_SECRET"))
+    """Signs the ids of the choices offered to patients (option ids), so nobody can make one up."""
+    choice_id_secret_previous: SecretStr | None = Field(
+        default=None, validation_alias=env("CHOICE_ID_SECRET_PREVIOUS")
+    )
+    """Comma-separated keys that signed ids before the current one: still accepted while a rotation runs."""
     debounce_seconds: float = Field(default=1.5, ge=0, validation_alias=env("INBOUND_DEBOUNCE_SECONDS"))
     claim_idle_seconds: float = Field(default=30.0, gt=0, validation_alias=env("CLAIM_IDLE_SECONDS"))
     lock_ttl_seconds: float = Field(default=30.0, gt=0, validation_alias=env("CONVERSATION_LOCK_SECONDS"))
@@ -66,6 +72,23 @@ class Settings(BaseSettings):
     console_session_hours: float = Field(
         default=8, gt=0, le=72, validation_alias=env("CONSOLE_SESSION_HOURS")
     )
+    console_hsts_seconds: int = Field(default=31536000, ge=0, validation_alias=env("CONSOLE_HSTS_SECONDS"))
+    """The console's Strict-Transport-Security max-age; 0 sends no header."""
+    console_client_ip_header: str | None = Field(
+        default=None, validation_alias=env("CONSOLE_CLIENT_IP_HEADER")
+    )
+    """The header a trusted proxy puts the client's address in (e.g. X-Forwarded-For; its last entry counts).
+    Unset: the socket's peer address. Set it only when every request comes through that proxy."""
+    console_device_days: float = Field(default=90, gt=0, le=400, validation_alias=env("CONSOLE_DEVICE_DAYS"))
+    """How long the device cookie of a browser that signed in lasts."""
+    password_hash_queue: int = Field(default=8, ge=1, le=1000, validation_alias=env("PASSWORD_HASH_QUEUE"))
+    """Password checks waiting for the hashing thread; a sign-in beyond them is answered 429."""
+    metrics_address: str = Field(
+        default="127.0.0.1:9464", pattern=r"^(off|\S*:\d{1,5})?$", validation_alias=env("METRICS_ADDRESS")
+    )
+    """host:port of the separate /metrics listener (port 0: any free port); `off` or empty serves none."""
+    metrics_token: SecretStr | None = Field(default=None, validation_alias=env("METRICS_TOKEN"))
+    """When set, /metrics needs `Authorization: Bearer <token>`."""
 
     def redis(self, *, socket_timeout: float) -> Redis:
         """A client on REDIS_URL with REDIS_MAX_CONNECTIONS pooled connections."""
@@ -80,6 +103,14 @@ class Settings(BaseSettings):
         raw = self.data_encryption_keys.get_secret_value() if self.data_encryption_keys else ""
         return [key.strip() for key in raw.split(",") if key.strip()]
 
+    @property
+    def choice_keys(self) -> list[bytes]:
+        """The keys of choice ids: the current one first (it signs), then the previous ones (still accepted)."""
+        current = self.choice_id_secret.get_secret_value().strip() if self.choice_id_secret else ""
+        previous = self.choice_id_secret_previous.get_secret_value() if self.choice_id_secret_previous else ""
+        keys = [current, *(k.strip() for k in previous.split(","))]
+        return [key.encode() for key in keys if key]
+
     def require_secrets(self) -> None:
         """Outside the demo the process refuses to start without its secrets, naming every missing one."""
         missing = [
@@ -90,6 +121,7 @@ class Settings(BaseSettings):
                 ("WHATSAPP_TOKEN", self.whatsapp_token),
                 ("DATA_ENCRYPTION_KEYS", self.data_encryption_keys),
                 ("CONVERSATION_KEY", self.conversation_key),
+                ("CHOICE_ID_SECRET", self.choice_id_secret),
                 ("CONSOLE_SECRET", self.console_secret),
             )
             if value is None or not value.get_secret_value().strip()
@@ -105,6 +137,7 @@ class Settings(BaseSettings):
             "whatsapp_token": SecretStr(DEMO_WHATSAPP_TOKEN),
             "data_encryption_keys": SecretStr(DEMO_ENCRYPTION_KEY),
             "conversation_key": SecretStr(DEMO_CONVERSATION_KEY),
+            "choice_id_secret": SecretStr(DEMO_CHOICE_ID_SECRET),
             "console_secret": SecretStr(DEMO_CONSOLE_SECRET),
         }
         update: dict[str, object] = {

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -40,7 +40,7 @@ from od_adapter.models import (
     NewCommlog,
     SentOrReceived,
 )
-from od_adapter.options import Option, parse_option_id
+from od_adapter.options import Option, check_keys, parse_option_id
 from od_adapter.store import KeyValueStore
 
 logger = logging.getLogger(__name__)
@@ -105,15 +105,16 @@ class AppointmentBook:
         store: KeyValueStore,
         *,
         clock: Clock = utc_now,
-        option_secret: bytes = b"",
+        option_keys: Sequence[bytes],
     ) -> None:
+        """`option_keys` sign option ids: the first signs, every one is accepted (key rotation)."""
         self.practice = practice
         self.rules = practice.booking
         self.od = od
         self.cache = cache
         self.store = store
         self.clock = clock
-        self._secret = option_secret
+        self._keys = check_keys(option_keys)
         self.idempotency = Idempotency(store, f"booking:{practice.phone_number_id}")
 
     # -- options ----------------------------------------------------------------------------------------------
@@ -181,10 +182,10 @@ class AppointmentBook:
         )
 
     def option_id(self, option: Option) -> str:
-        return option.id_for(self.practice.phone_number_id, self._secret)
+        return option.id_for(self.practice.phone_number_id, self._keys[0])
 
     def parse(self, option_id: str) -> Option:
-        return parse_option_id(option_id, self.practice.phone_number_id, self._secret)
+        return parse_option_id(option_id, self.practice.phone_number_id, self._keys)
 
     # -- book and reschedule ----------------------------------------------------------------------------------
 

@@ -315,6 +315,8 @@ class Stack:
             "DATA_ENCRYPTION_KEYS": new_key(),
             "CONVERSATION_KEY": CONVERSATION_KEY,
             "CONSOLE_SECRET": "simulator-console-secret",
+            "CHOICE_ID_SECRET": "test-choice-id-secret",
+            "METRICS_ADDRESS": "127.0.0.1:0",
             "INBOUND_DEBOUNCE_SECONDS": str(self.debounce),
             "CONVERSATION_LOCK_SECONDS": str(self.recovery_seconds),
             "CLAIM_IDLE_SECONDS": str(self.recovery_seconds),

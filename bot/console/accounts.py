@@ -1,31 +1,29 @@
-"""Operator accounts: argon2 password hashes, two roles, and a lockout after repeated failed sign-ins.
+"""Operator accounts: argon2 password hashes (checked off the event loop) and two roles.
 
-Accounts are sealed in the bot's storage like every other record. A failed sign-in counts against the
-username whether or not it exists, and an unknown name still costs one hash check, so neither the answer nor
-its timing tells an attacker which usernames are real.
+Accounts are sealed in the bot's storage like every other record. An unknown name still costs one hash check,
+so neither the answer nor its timing tells an attacker which usernames are real. Replacing an account (a
+password reset, a role change) or removing it ends every console session it had. Throttling failed sign-ins
+is `bot.console.signin`'s job.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import time
 from enum import StrEnum
-from typing import Literal
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import BaseModel, Field
 
+from bot.console.hashing import PasswordHashing
+from bot.console.sessions import Sessions
 from bot.crypto import Sealer, SealError
 from bot.storage import Storage
 
 logger = logging.getLogger(__name__)
 ACCOUNT_TTL = 10 * 365 * 24 * 3600
-MAX_FAILURES = 5
-LOCKOUT_SECONDS = 15 * 60
 MIN_PASSWORD = 12
+MAX_PASSWORD = 1024  # longer is refused unhashed: nobody types it, and hashing it is work for an attacker
 USERNAME = r"^[a-z0-9][a-z0-9._-]{1,39}$"
 
 
@@ -48,36 +46,40 @@ class Operator(BaseModel):
         return self.role is Role.ADMIN or practice_id in self.practices
 
 
-SignIn = Literal["ok", "wrong", "locked"]
-
-
 class AccountError(ValueError):
     """An account cannot be created as asked; the message says why."""
 
 
 class Accounts:
-    def __init__(self, storage: Storage, sealer: Sealer, hasher: PasswordHasher | None = None) -> None:
+    def __init__(
+        self, storage: Storage, sealer: Sealer, hashing: PasswordHashing, sessions: Sessions
+    ) -> None:
         self.storage = storage
         self.sealer = sealer
-        self.hasher = hasher or PasswordHasher()
+        self.hashing = hashing
+        self.sessions = sessions
+        self._dummy = ""
 
-    @functools.cached_property
-    def _dummy(self) -> str:
+    async def _dummy_hash(self) -> str:
         """Checked against when the name is unknown; made on first need, not at start-up."""
-        return self.hasher.hash("not a real password, only spends the time a check takes")
+        if not self._dummy:
+            self._dummy = await self.hashing.hash("not a real password, only spends the time a check takes")
+        return self._dummy
 
     async def add(
         self, username: str, password: str, role: Role, practices: list[str], *, replace: bool = False
     ) -> Operator:
         if not re.match(USERNAME, username.lower()):
             raise AccountError("a username is 2 to 40 lowercase letters, digits, dots, dashes or underscores")
-        if len(password) < MIN_PASSWORD:
-            raise AccountError(f"the password needs at least {MIN_PASSWORD} characters")
+        if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+            raise AccountError(
+                f"the password needs at least {MIN_PASSWORD} characters (and at most {MAX_PASSWORD})"
+            )
         if role is Role.OPERATOR and not practices:
             raise AccountError("a practice operator needs at least one practice (--practice PHONE_NUMBER_ID)")
         operator = Operator(
             username=username.lower(),
-            password_hash=self.hasher.hash(password),
+            password_hash=await self.hashing.hash(password),
             role=role,
             practices=practices,
             created_at=time.time(),
@@ -85,6 +87,8 @@ class Accounts:
         sealed = self.sealer.seal(operator.model_dump_json().encode())
         if replace:
             await self.storage.set(_key(operator.username), sealed, ACCOUNT_TTL)
+            # A reset password or a changed role: whoever holds an old session must sign in again.
+            await self.sessions.end_all(operator.username)
         elif not await self.storage.claim(_key(operator.username), sealed, ACCOUNT_TTL):
             raise AccountError(f"operator {operator.username!r} exists already")
         await self.storage.index_add("operators", operator.username, operator.created_at)
@@ -105,25 +109,25 @@ class Accounts:
         found = [await self.get(name) for name in names]
         return [o for o in found if o is not None]
 
-    async def sign_in(self, username: str, password: str) -> tuple[SignIn, Operator | None]:
-        name = username.strip().lower()[:64]
-        failures_key = f"sign-in-failures:{name}"
-        if int(await self.storage.get(failures_key) or b"0") >= MAX_FAILURES:
-            return "locked", None
-        operator = await self.get(name)
-        if operator is not None and self._matches(operator.password_hash, password):
-            await self.storage.delete(failures_key)
-            return "ok", operator
-        if operator is None:
-            self._matches(self._dummy, password)
-        failures = await self.storage.incr(failures_key, LOCKOUT_SECONDS)
-        return ("locked" if failures >= MAX_FAILURES else "wrong"), None
+    async def remove(self, username: str) -> bool:
+        """Delete the account and end its sessions; False when there was none."""
+        name = username.lower()
+        existed = await self.storage.get(_key(name)) is not None
+        await self.storage.delete(_key(name))
+        await self.storage.index_remove("operators", name)
+        await self.sessions.end_all(name)
+        return existed
 
-    def _matches(self, password_hash: str, password: str) -> bool:
-        try:
-            return self.hasher.verify(password_hash, password)
-        except (VerificationError, InvalidHashError):
-            return False
+    async def check(self, username: str, password: str) -> Operator | None:
+        """The operator when the password is theirs, else None (one hash check either way)."""
+        name = username.strip().lower()[:64]
+        if len(password) > MAX_PASSWORD:
+            return None
+        operator = await self.get(name) if re.match(USERNAME, name) else None
+        if operator is None:
+            await self.hashing.verify(await self._dummy_hash(), password)
+            return None
+        return operator if await self.hashing.verify(operator.password_hash, password) else None
 
 
 def _key(username: str) -> str:

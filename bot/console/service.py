@@ -19,6 +19,8 @@ from pydantic import BaseModel
 from bot.broker import Broker
 from bot.console.access_log import AccessLog
 from bot.console.accounts import Accounts, Operator
+from bot.console.sessions import Sessions
+from bot.console.signin import SignInGuard
 from bot.conversations import ConversationRecord, Conversations, TranscriptEntry
 from bot.outbox import Outbox, OutboxRecord
 from bot.whatsapp import messages
@@ -73,6 +75,11 @@ class Console:
     broker: Broker
     practices: PracticesFile
     session_seconds: float
+    sessions: Sessions
+    guard: SignInGuard
+    login_key: bytes
+    """Signs the sign-in form's CSRF token (derived from CONSOLE_SECRET)."""
+    device_seconds: float
     by_id: dict[str, Practice] = field(init=False)
 
     def __post_init__(self) -> None:

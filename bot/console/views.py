@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,19 +13,26 @@ from zoneinfo import ZoneInfo
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
-from aiohttp_session import get_session
 
-from bot.console.accounts import AccountError, Role
+from bot.console.accounts import USERNAME, AccountError, Role
+from bot.console.hashing import HashQueueFull
 from bot.console.security import (
+    DEVICE_COOKIE,
     OPERATOR_KEY,
+    SESSION_COOKIE,
+    SESSION_KEY,
+    client_address,
     csrf,
     csrf_token,
-    headers,
+    form_limit,
+    read_form,
+    remember_device,
+    security_headers,
     signed_in,
     start_session,
-    use_sessions,
 )
 from bot.console.service import FILTERS, Busy, Query, trace_summary
+from bot.console.signin import SignedIn, Throttled
 from bot.keys import CONSOLE_KEY
 from bot.settings import Settings
 from flows.handoff import REASONS
@@ -34,15 +43,9 @@ HERE = Path(__file__).parent
 
 def create_console(settings: Settings) -> web.Application:
     """The `/console` sub-application; its dependencies come from the parent app's `CONSOLE_KEY`."""
-    app = web.Application(middlewares=[headers])
-    assert settings.console_secret is not None
-    use_sessions(
-        app,
-        settings.console_secret.get_secret_value(),
-        secure=settings.console_secure_cookies,
-        max_age_hours=settings.console_session_hours,
+    app = web.Application(
+        middlewares=[security_headers(settings.console_hsts_seconds), form_limit, signed_in, csrf]
     )
-    app.middlewares.extend([signed_in, csrf])
     env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(HERE / "templates"),
@@ -63,6 +66,9 @@ def create_console(settings: Settings) -> web.Application:
     app.router.add_post("/c/{conversation}/release", release)
     app.router.add_get("/operators", operators)
     app.router.add_post("/operators", add_operator)
+    app.router.add_post("/operators/remove", remove_operator)
+    app.router.add_get("/sessions", sessions)
+    app.router.add_post("/sessions/end", end_sessions)
     app.router.add_get("/access-log", access_log)
     return app
 
@@ -85,24 +91,47 @@ async def login_form(request: web.Request) -> web.Response:
 
 
 async def login(request: web.Request) -> web.Response:
-    form = await request.post()
-    result, operator = await request.config_dict[CONSOLE_KEY].accounts.sign_in(
-        str(form.get("username", "")), str(form.get("password", ""))
-    )
-    if result == "ok" and operator is not None:
-        await start_session(request, operator)
-        raise web.HTTPSeeOther("/console/")
-    error = (
-        "Too many failed attempts: this account is locked for 15 minutes."
-        if result == "locked"
-        else "Wrong username or password."
-    )
-    return aiohttp_jinja2.render_template("login.html", request, {"error": error}, status=401)
+    console = request.config_dict[CONSOLE_KEY]
+    form = await read_form(request)
+    address = client_address(request)
+    try:
+        outcome = await console.guard.sign_in(
+            str(form.get("username", "")),
+            str(form.get("password", "")),
+            address,
+            request.cookies.get(DEVICE_COOKIE, ""),
+        )
+    except HashQueueFull:
+        return _login_page(request, "The console is busy. Try again in a few seconds.", 429, retry_after=2)
+    if isinstance(outcome, SignedIn):
+        operator = outcome.operator
+        agent = request.headers.get("User-Agent", "")
+        session_id, _ = await console.sessions.start(operator.username, operator.created_at, address, agent)
+        response = web.HTTPSeeOther("/console/")
+        start_session(request, response, session_id)
+        remember_device(request, response, console.guard.devices.issue(operator.username))
+        raise response
+    if isinstance(outcome, Throttled):
+        seconds = math.ceil(outcome.retry_after)
+        where = {"address": "from this address", "account": "for this account", "device": "from this browser"}
+        error = f"Too many failed sign-ins {where[outcome.scope]}. Try again in {seconds} seconds."
+        return _login_page(request, error, 429, retry_after=seconds)
+    return _login_page(request, "Wrong username or password.", 401)
+
+
+def _login_page(request: web.Request, error: str, status: int, retry_after: int = 0) -> web.Response:
+    response = aiohttp_jinja2.render_template("login.html", request, {"error": error}, status=status)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 async def logout(request: web.Request) -> web.Response:
-    (await get_session(request)).invalidate()
-    raise web.HTTPSeeOther("/console/login")
+    session = request[SESSION_KEY]
+    await request.config_dict[CONSOLE_KEY].sessions.end(session.username, session.handle)
+    response = web.HTTPSeeOther("/console/login")
+    response.del_cookie(SESSION_COOKIE, path="/console")
+    raise response
 
 
 # -- conversations ----------------------------------------------------------------------------------------------
@@ -182,7 +211,7 @@ async def take_over(request: web.Request) -> web.Response:
 
 async def reply(request: web.Request) -> web.Response:
     console, operator, record = await _acting(request)
-    text = str((await request.post()).get("text", "")).strip()
+    text = str((await read_form(request)).get("text", "")).strip()
     if not text:
         raise _back(record, "empty")
     if not console.window_open(record):
@@ -227,6 +256,7 @@ async def operators(request: web.Request, error: str = "", status: int = 200) ->
     console = _admin(request)
     context = {
         "operators": await console.accounts.all(),
+        "me": request[OPERATOR_KEY].username,
         "practices": console.practices.practices,
         "error": error,
         "roles": list(Role),
@@ -236,7 +266,7 @@ async def operators(request: web.Request, error: str = "", status: int = 200) ->
 
 async def add_operator(request: web.Request) -> web.Response:
     console = _admin(request)
-    form = await request.post()
+    form = await read_form(request)
     try:
         await console.accounts.add(
             str(form.get("username", "")),
@@ -246,7 +276,45 @@ async def add_operator(request: web.Request) -> web.Response:
         )
     except (AccountError, ValueError) as exc:
         return await operators(request, error=str(exc).splitlines()[0], status=400)
+    except HashQueueFull:
+        return await operators(request, error="The console is busy. Try again in a few seconds.", status=429)
     raise web.HTTPSeeOther("/console/operators")
+
+
+async def remove_operator(request: web.Request) -> web.Response:
+    """Delete an account; its sessions end with it."""
+    console = _admin(request)
+    username = str((await read_form(request)).get("username", "")).lower()
+    if username == request[OPERATOR_KEY].username:
+        return await operators(request, error="You cannot remove your own account.", status=400)
+    if not await console.accounts.remove(username):
+        return await operators(request, error="No such operator.", status=404)
+    await console.access.record(request[OPERATOR_KEY].username, "remove_operator", "", "", detail=username)
+    raise web.HTTPSeeOther("/console/operators")
+
+
+async def sessions(request: web.Request) -> web.Response:
+    """Every live console session, by operator, for an administrator to end."""
+    console = _admin(request)
+    found = [s for o in await console.accounts.all() for s in await console.sessions.of(o.username)]
+    found.sort(key=lambda s: s.last_seen, reverse=True)
+    context = {"sessions": found, "mine": request[SESSION_KEY].handle}
+    return aiohttp_jinja2.render_template("sessions.html", request, context)
+
+
+async def end_sessions(request: web.Request) -> web.Response:
+    """End one session (`handle`) or every session of `username` (no handle)."""
+    console = _admin(request)
+    form = await read_form(request)
+    username, handle = str(form.get("username", "")).lower(), str(form.get("handle", ""))
+    if not re.match(USERNAME, username):
+        raise web.HTTPBadRequest(text="No such operator.")
+    ended = (
+        await console.sessions.end(username, handle) if handle else await console.sessions.end_all(username)
+    )
+    detail = f"{username}: {'one session' if handle else 'every session'} ({int(ended)} ended)"
+    await console.access.record(request[OPERATOR_KEY].username, "end_session", "", "", detail=detail)
+    raise web.HTTPSeeOther("/console/sessions")
 
 
 async def access_log(request: web.Request) -> web.Response:

@@ -145,6 +145,7 @@ async def main() -> None:
                 od,
                 BookCache(od, MemoryStore(), practice.phone_number_id, practice.zone),
                 MemoryStore(),
+                option_keys=[b"bench-option-key"],
             )
             figures["options_cold"] = vars(
                 (await meter.run(lambda: cold_book.find_options(KIND, window())))[0]
@@ -159,6 +160,7 @@ async def main() -> None:
                 od,
                 BookCache(od, MemoryStore(), practice.phone_number_id, practice.zone),
                 MemoryStore(),
+                option_keys=[b"bench-option-key"],
             )
             office = OdOffice(practice, fresh_book, MemoryStorage(), Sealer([new_key()]))
             cold_phone = PHONES["cold"]

@@ -27,6 +27,7 @@ from bot.conversation import build_conversation_handler
 from bot.conversations import ConversationRecord, Conversations, TranscriptEntry
 from bot.crypto import Sealer, new_key
 from bot.events import InboundMessage
+from bot.settings import Settings
 from bot.storage import MemoryStorage, RedisStorage
 from bot.turns import Turn, TurnHandler
 from flows.session import Session
@@ -158,7 +159,11 @@ async def measure(conversations: int, redis_url: str) -> dict[str, Any]:
         os.environ.setdefault("DEMO_OD_DEVELOPER_KEY", DEVELOPER_KEY)
         os.environ.setdefault("DEMO_OD_CUSTOMER_KEY", "sandbox-customer")
         handler = build_conversation_handler(
-            practices, MemoryRateLimiter(), None, Conversations(MemoryStorage(), Sealer([new_key()]))
+            practices,
+            MemoryRateLimiter(),
+            None,
+            Conversations(MemoryStorage(), Sealer([new_key()])),
+            Settings(_env_file=None).with_demo_defaults("http://127.0.0.1"),
         )
         runtime = handler.practices[PRACTICE_ID]
         office = TimedOffice(runtime.office)

@@ -130,6 +130,8 @@ def main(requests: int) -> None:
         "DATA_ENCRYPTION_KEYS": new_key(),
         "CONVERSATION_KEY": "k",
         "CONSOLE_SECRET": "console-secret",
+        "CHOICE_ID_SECRET": "test-choice-id-secret",
+        "METRICS_ADDRESS": "127.0.0.1:0",
         "DEMO_OD_DEVELOPER_KEY": "d",
         "DEMO_OD_CUSTOMER_KEY": "c",
         "LOG_LEVEL": "WARNING",

@@ -122,6 +122,8 @@ SECRETS = {
     "DATA_ENCRYPTION_KEYS": new_key(),
     "CONVERSATION_KEY": "k",
     "CONSOLE_SECRET": "console-secret",
+    "CHOICE_ID_SECRET": "test-choice-id-secret",
+    "METRICS_ADDRESS": "127.0.0.1:0",
 }
 
 

@@ -105,6 +105,7 @@ async def start_edge(
         "INBOUND_DEBOUNCE_SECONDS": 0.3,
         "CLAIM_IDLE_SECONDS": 1.0,
         "CONVERSATION_LOCK_SECONDS": 3.0,
+        "METRICS_ADDRESS": "127.0.0.1:0",  # any free port: tests run side by side
         **settings,
     }
     config = Settings(_env_file=None, REDIS_URL=redis_url, **values).with_demo_defaults(base)
@@ -404,6 +405,8 @@ def worker_process(edge: Edge, redis_url: str, **env: str) -> asyncio.subprocess
         "DATA_ENCRYPTION_KEYS": settings.encryption_keys[0],
         "CONVERSATION_KEY": DEMO_CONVERSATION_KEY,
         "CONSOLE_SECRET": "console-secret",
+        "CHOICE_ID_SECRET": "test-choice-id-secret",
+        "METRICS_ADDRESS": "127.0.0.1:0",
         "GRAPH_API_BASE_URL": settings.graph_api_base_url,
         "CLAIM_IDLE_SECONDS": "1",
         "CONVERSATION_LOCK_SECONDS": "2",

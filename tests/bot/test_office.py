@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 from aiohttp.test_utils import TestServer
@@ -17,6 +18,8 @@ from od_adapter.client import OpenDentalClient
 from od_adapter.store import RedisStore
 from tests.od_adapter.test_booking import demo_practice
 
+PHI_KEY = "test-phi-key"
+
 
 async def test_the_family_on_a_phone_is_looked_up_once_and_after_a_new_patient_again(
     sandbox: TestServer, od: OpenDentalClient, redis: Redis
@@ -24,8 +27,9 @@ async def test_the_family_on_a_phone_is_looked_up_once_and_after_a_new_patient_a
     practice = demo_practice(sandbox)
     sealer = Sealer([new_key()])
     store = SealedStore(RedisStore(redis), sealer)
-    book = AppointmentBook(practice, od, BookCache(od, store, practice.phone_number_id, practice.zone), store)
-    office = OdOffice(practice, book, RedisStorage(redis), sealer)
+    cache = BookCache(od, store, practice.phone_number_id, practice.zone)
+    book = AppointmentBook(practice, od, cache, store, option_keys=[b"k"])
+    office = OdOffice(practice, book, RedisStorage(redis), sealer, PHI_KEY)
     family = await office.patients_on_phone("15035552000")
     assert sorted(p.first_name for p in family) == ["María", "Mateo", "Sofía"]
     assert {p.dentist for p in family} == {2} and {p.guarantor for p in family} == {2}
@@ -50,7 +54,29 @@ async def test_a_user_without_a_number_has_no_family_on_file(
     practice = demo_practice(sandbox)
     sealer = Sealer([new_key()])
     book = AppointmentBook(
-        practice, od, BookCache(od, SealedStore(MemoryStorage(), sealer), "p", practice.zone), MemoryStorage()
+        practice,
+        od,
+        BookCache(od, SealedStore(MemoryStorage(), sealer), "p", practice.zone),
+        MemoryStorage(),
+        option_keys=[b"k"],
     )
-    office = OdOffice(practice, book, MemoryStorage(), sealer)
+    office = OdOffice(practice, book, MemoryStorage(), sealer, PHI_KEY)
     assert await office.patients_on_phone("US.13491208655302741918") == []
+
+
+async def test_the_family_cache_key_is_keyed_not_a_plain_hash_of_the_number(
+    sandbox: TestServer, od: OpenDentalClient, redis: Redis
+) -> None:
+    practice = demo_practice(sandbox)
+    sealer = Sealer([new_key()])
+    store = SealedStore(RedisStore(redis), sealer)
+    book = AppointmentBook(
+        practice, od, BookCache(od, store, practice.phone_number_id, practice.zone), store, option_keys=[b"k"]
+    )
+    await OdOffice(practice, book, RedisStorage(redis), sealer, PHI_KEY).patients_on_phone("15035552000")
+    keys = [k.decode() async for k in redis.scan_iter(match="*family*")]
+    assert len(keys) == 1
+    plain = hashlib.sha256(b"15035552000").hexdigest()[:24]
+    assert plain not in keys[0], "anyone with a phone number could recompute a plain hash and find the key"
+    other = OdOffice(practice, book, RedisStorage(redis), sealer, "another-key")
+    assert other._family_key("15035552000") not in keys[0], "the key name depends on the server's key"

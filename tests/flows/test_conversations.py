@@ -21,6 +21,7 @@ from aiohttp.test_utils import TestServer
 
 from bot.app import create_app
 from bot.cli import point_at_demo_sandbox
+from bot.keys import METRICS_URL_KEY
 from bot.sandbox.whatsapp import GRAPH_FAKE_KEY, GraphFake
 from bot.settings import DEMO_APP_SECRET, Settings
 from bot.webhook import sign
@@ -163,6 +164,7 @@ async def open_clinic(
             for p in demo.practices
         ]
     )
+    settings = {"METRICS_ADDRESS": "127.0.0.1:0", **settings}  # any free port: tests run side by side
     config = Settings(_env_file=None, INBOUND_DEBOUNCE_SECONDS=0.15, **settings).with_demo_defaults(base)
     app = create_app(config, practices, od_sandbox=SandboxSettings(throttle_seconds=0), whatsapp_sandbox=True)
     server = TestServer(app, host="127.0.0.1", port=port)
@@ -531,7 +533,8 @@ async def test_metrics_count_what_happened(clinic: Clinic) -> None:
     await jane.tap(jane.rows[0]["id"])
     await jane.tap("yes")
     async with httpx.AsyncClient() as client:
-        scrape = (await client.get(f"{clinic.base}/metrics")).text
+        assert (await client.get(f"{clinic.base}/metrics")).status_code == 404, "not on the public port"
+        scrape = (await client.get(clinic.app[METRICS_URL_KEY])).text
     assert 'booking_actions_total{action="booked"} 1.0' in scrape
     assert 'wa_inbound_messages_total{type="text"} 1.0' in scrape
     assert 'wa_inbound_messages_total{type="interactive"} 2.0' in scrape

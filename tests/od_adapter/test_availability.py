@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -30,6 +33,7 @@ from od_adapter.models import (
 from od_adapter.options import InvalidOption, Option, parse_option_id
 
 ZONE = ZoneInfo("America/New_York")
+KEY = b"test-choice-id-secret"
 MONDAY = date(2030, 3, 4)
 NOW = datetime(2030, 3, 1, 9, 0, tzinfo=ZONE)
 EXAM = AppointmentTypeRule(name="Exam", kind="checkup")
@@ -323,13 +327,37 @@ def test_openings_from_slots_for_single_provider_offices() -> None:
 
 def test_option_ids_round_trip_and_belong_to_one_practice() -> None:
     option = openings([provider_day(3, [3], "09:00", "10:00")], type_rule=CLEANING)[0]
-    option_id = option.id_for("100000000000001")
+    option_id = option.id_for("100000000000001", KEY)
     assert len(option_id) < 200 and "." in option_id
-    assert parse_option_id(option_id, "100000000000001") == option
+    assert parse_option_id(option_id, "100000000000001", [KEY]) == option
     with pytest.raises(InvalidOption):
-        parse_option_id(option_id, "100000000000002")
+        parse_option_id(option_id, "100000000000002", [KEY])
     tampered = option_id.replace(".3.3.", ".1.1.")
     with pytest.raises(InvalidOption):
-        parse_option_id(tampered, "100000000000001")
+        parse_option_id(tampered, "100000000000001", [KEY])
     with pytest.raises(InvalidOption):
-        parse_option_id("book me at 9", "100000000000001")
+        parse_option_id("book me at 9", "100000000000001", [KEY])
+
+
+def test_an_option_id_signed_with_only_the_public_practice_id_is_refused() -> None:
+    """The old ids were MAC'd with the phone_number_id alone: anyone who knew the number could make one."""
+    option = openings([provider_day(3, [3], "09:00", "10:00")], type_rule=CLEANING)[0]
+    practice = "100000000000001"
+    payload = option.id_for(practice, KEY).rsplit(".", 1)[0].removeprefix("o1.")
+    for forged_key, message in ((practice.encode(), payload), (practice.encode(), f"{practice}:{payload}")):
+        digest = hmac.new(forged_key, message.encode(), hashlib.sha256).digest()
+        forged = f"o1.{payload}.{base64.urlsafe_b64encode(digest[:9]).decode()}"
+        with pytest.raises(InvalidOption):
+            parse_option_id(forged, practice, [KEY])
+    with pytest.raises(InvalidOption):
+        parse_option_id(option.id_for(practice, b"a guess"), practice, [KEY])
+    with pytest.raises(ValueError, match="non-empty key"):
+        parse_option_id(option.id_for(practice, KEY), practice, [b""])
+
+
+def test_option_ids_signed_with_the_previous_key_are_accepted_while_it_is_configured() -> None:
+    option = openings([provider_day(3, [3], "09:00", "10:00")], type_rule=CLEANING)[0]
+    old_id = option.id_for("100000000000001", b"old key")
+    assert parse_option_id(old_id, "100000000000001", [KEY, b"old key"]) == option, "during the rotation"
+    with pytest.raises(InvalidOption):
+        parse_option_id(old_id, "100000000000001", [KEY])  # the window closed: the old key was dropped

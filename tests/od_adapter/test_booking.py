@@ -28,6 +28,7 @@ from tests.conftest import SandboxFactory, api_url, make_client
 ROOT = Path(__file__).parents[2]
 DEMO_PRACTICES = ROOT / "od_adapter/sandbox/data/demo_practices.toml"
 JANE = PatientRef(pat_num=1, dentist=1)
+OPTION_KEYS = [b"test-option-key"]
 HEADERS = {"Authorization": "ODFHIR sandbox-dev/sandbox-customer", "Content-Type": "application/json"}
 
 
@@ -49,7 +50,7 @@ def make_book(
 ) -> AppointmentBook:
     practice = demo_practice(server, **booking)
     cache = BookCache(od, store, practice.phone_number_id, practice.zone, cache_settings)
-    return AppointmentBook(practice, od, cache, store)
+    return AppointmentBook(practice, od, cache, store, option_keys=OPTION_KEYS)
 
 
 @pytest.fixture(name="store", params=["memory", "redis"])
@@ -278,7 +279,8 @@ RACER = textwrap.dedent(
         store = RedisStore(redis)
         keys = (SecretStr("sandbox-dev"), SecretStr("sandbox-customer"))
         async with OpenDentalClient.for_practice(practice.open_dental, MemoryRateLimiter(), keys=keys) as od:
-            book = AppointmentBook(practice, od, BookCache(od, store, practice.phone_number_id, practice.zone), store)
+            cache = BookCache(od, store, practice.phone_number_id, practice.zone)
+            book = AppointmentBook(practice, od, cache, store, option_keys=[b"test-option-key"])
             results = await asyncio.gather(*(
                 book.book(option_id, PatientRef(pat_num=n), f"proc-{n}") for n in range(first, first + count)
             ))
@@ -301,7 +303,7 @@ async def test_twenty_attempts_from_two_processes_produce_one_appointment(
         httpx.AsyncClient(base_url=api_url(server) + "/", headers=HEADERS) as raw,
     ):
         option = (await make_book(server, od, MemoryStore()).find_options("consultation", two_weeks()))[0]
-        option_id = option.id_for(practice.phone_number_id)
+        option_id = option.id_for(practice.phone_number_id, OPTION_KEYS[0])
         practice_json = json.dumps({"practices": [json.loads(practice.model_dump_json())]})
         processes = [
             await asyncio.create_subprocess_exec(
@@ -438,7 +440,8 @@ async def test_practices_using_web_sched_get_its_slots(
     practice = practice.model_copy(
         update={"booking": practice.booking.model_copy(update={"appointment_types": rules})}
     )
-    book = AppointmentBook(practice, od, BookCache(od, store, practice.phone_number_id, practice.zone), store)
+    cache = BookCache(od, store, practice.phone_number_id, practice.zone)
+    book = AppointmentBook(practice, od, cache, store, option_keys=OPTION_KEYS)
     options = await book.find_options("cleaning", two_weeks())
     assert options and all(o.prov_num == 3 and o.op == 3 and o.minutes == 60 for o in options)
     assert od.stats.by_endpoint["GET /appointments/SlotsWebSched"] == 1
