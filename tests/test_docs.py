@@ -121,3 +121,11 @@ def test_every_relative_link_resolves(page: Path, target: str) -> None:
 
 def test_the_link_check_sees_the_readmes_links() -> None:
     assert "docs/operations.md" in {target for page, target in links() if page.name == "README.md"}
+
+
+def test_the_graph_drawing_in_the_architecture_page_is_the_code() -> None:
+    from flows.graph import build_graph
+
+    page = (ROOT / "docs" / "architecture.md").read_text()
+    drawn = page.split("## The conversation graph", 1)[1].split("```mermaid\n", 1)[1].split("\n```", 1)[0]
+    assert drawn == build_graph().get_graph().draw_mermaid().rstrip("\n"), "rerun `python -m flows draw`"
