@@ -13,26 +13,22 @@ from collections.abc import Sequence
 from aiohttp import web
 from redis.exceptions import RedisError
 
-from bot.app import SANDBOX_OD_PREFIX, create_app
-from bot.chat import converse
-from bot.connection_check import check_practice, ping_practice
+from bot.app import create_app
 from bot.console.accounts import AccountError, Accounts, Role
 from bot.console.hashing import PasswordHashing
 from bot.console.sessions import Sessions
-from bot.conversation import build_conversation_handler
-from bot.crypto import Sealer
 from bot.keys import LIMITER_KEY
-from bot.logs import configure_logging
-from bot.pipeline import build_pipeline
+from bot.monitoring.checks import check_practice, ping_practice
+from bot.monitoring.logs import configure_logging
+from bot.records.crypto import Sealer
+from bot.records.storage import RedisStorage
+from bot.sandbox.chat import converse
+from bot.sandbox.demo import DEMO_OPERATOR, SANDBOX_OD_PREFIX, create_demo_app, point_at_demo_sandbox
 from bot.settings import Settings
-from bot.storage import RedisStorage
+from bot.wiring import WORKER_TASK_KEY, create_worker, open_redis
 from od_adapter.config import ConfigError, PracticesFile, load_practices
-from od_adapter.ratelimit import MemoryRateLimiter, RedisRateLimiter
-from od_adapter.sandbox import DEVELOPER_KEY, SandboxSettings
-
-DEMO_SANDBOX_URL = "http://127.0.0.1:8080/sandbox/od/api/v1"
-DEMO_OPERATOR = ("demo", "bright-smile-demo")
-DEMO_KEYS = {"DEMO_OD_DEVELOPER_KEY": DEVELOPER_KEY, "DEMO_OD_CUSTOMER_KEY": "sandbox-customer"}
+from od_adapter.ratelimit import MemoryRateLimiter
+from od_adapter.sandbox import DEVELOPER_KEY
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -102,36 +98,24 @@ def main(argv: Sequence[str] | None = None) -> None:
         pass
 
 
-def point_at_demo_sandbox(practices: PracticesFile, host: str, port: int) -> PracticesFile:
-    """Practices configured for the demo sandbox follow the host and port the demo really listens on."""
-    url = f"http://{host}:{port}{SANDBOX_OD_PREFIX}/api/v1"
-    entries = []
+def load_checked(settings: Settings) -> PracticesFile:
+    """The practices file, with every practice's Open Dental keys present (or a ConfigError naming the variable)."""
+    practices = load_practices(settings.practices_file)
     for practice in practices.practices:
-        if practice.open_dental.base_url == DEMO_SANDBOX_URL:
-            connection = practice.open_dental.model_copy(update={"base_url": url})
-            practice = practice.model_copy(update={"open_dental": connection})
-        entries.append(practice)
-    return PracticesFile(practices=entries)
+        settings.open_dental_keys(practice.open_dental)  # fail now, naming the variable, not on a request
+    return practices
 
 
-def demo_app(settings: Settings, host: str, port: int) -> tuple[web.Application, PracticesFile]:
+def demo_app(settings: Settings, host: str, port: int) -> tuple[web.Application, PracticesFile, Settings]:
     """The embedded demo: the assistant, both sandboxes, the demo practice pointed at this process."""
-    for name, value in DEMO_KEYS.items():
-        if not os.environ.get(name):
-            os.environ[name] = value
-    practices = point_at_demo_sandbox(load_practices(settings.practices_file), host, port)
-    for practice in practices.practices:
-        practice.open_dental.keys()  # fail now, naming the variable, rather than on the first request
     settings = settings.with_demo_defaults(f"http://{host}:{port}")
-    app = create_app(
-        settings, practices, od_sandbox=SandboxSettings(), whatsapp_sandbox=True, demo_operator=DEMO_OPERATOR
-    )
-    return app, practices
+    practices = point_at_demo_sandbox(load_checked(settings), host, port)
+    return create_demo_app(settings, practices), practices, settings
 
 
 async def run_chat(settings: Settings, phone: str, port: int) -> None:
     host, port = "127.0.0.1", port or free_port()
-    app, practices = demo_app(settings, host, port)
+    app, practices, _ = demo_app(settings, host, port)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     try:
@@ -151,7 +135,7 @@ def free_port() -> int:
 
 
 async def run_demo(settings: Settings, host: str, port: int, *, check_only: bool = False) -> None:
-    app, practices = demo_app(settings, host, port)
+    app, practices, settings = demo_app(settings, host, port)
     base = f"http://{host}:{port}"
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
@@ -177,7 +161,8 @@ async def run_demo(settings: Settings, host: str, port: int, *, check_only: bool
             print(f"  practice {practice.name!r}: WhatsApp phone_number_id {practice.phone_number_id}")
         print("Checking each practice's Open Dental connection at the real throttle (1 request/s)...")
         for practice in practices.practices:
-            report = await check_practice(practice, app[LIMITER_KEY])
+            keys = settings.open_dental_keys(practice.open_dental)
+            report = await check_practice(practice, app[LIMITER_KEY], keys)
             print("\n".join(report.lines()), flush=True)
         if not check_only:
             print("Press Ctrl-C to stop.", flush=True)
@@ -188,9 +173,7 @@ async def run_demo(settings: Settings, host: str, port: int, *, check_only: bool
 
 async def run_serve(settings: Settings, host: str, port: int, *, with_worker: bool) -> None:
     settings.require_secrets()
-    practices = load_practices(settings.practices_file)
-    for practice in practices.practices:
-        practice.open_dental.keys()
+    practices = load_checked(settings)
     runner = web.AppRunner(create_app(settings, practices, run_worker=with_worker), access_log=None)
     await runner.setup()
     try:
@@ -206,22 +189,14 @@ async def run_worker(settings: Settings) -> None:
     settings.require_secrets()
     if not settings.redis_url:
         raise ConfigError("python -m bot worker needs REDIS_URL: workers share the queue through Redis")
-    practices = load_practices(settings.practices_file)
-    for practice in practices.practices:
-        practice.open_dental.keys()
-    redis = settings.redis(socket_timeout=10)
-    pipeline = build_pipeline(settings, redis)
-    handler = build_conversation_handler(
-        practices, RedisRateLimiter(redis), redis, pipeline.conversations, settings, pipeline.metrics
-    )
-    worker = pipeline.worker(settings, handler)
-    print(f"Worker {worker.consumer} consuming the inbound queue", flush=True)
+    app = create_worker(settings, load_checked(settings))
+    app.freeze()
+    await app.startup()  # enters the same cleanup contexts as the web process's worker
     try:
-        await worker.run()
+        print("Worker consuming the inbound queue", flush=True)
+        await app[WORKER_TASK_KEY]
     finally:
-        await handler.aclose()
-        await pipeline.aclose()
-        await redis.aclose()
+        await app.cleanup()
 
 
 async def manage_operators(settings: Settings, args: argparse.Namespace) -> int:
@@ -233,36 +208,41 @@ async def manage_operators(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.encryption_keys:
         raise ConfigError("missing environment variables: DATA_ENCRYPTION_KEYS")
     known = {p.phone_number_id for p in load_practices(settings.practices_file).practices}
-    redis = settings.redis(socket_timeout=10)
-    storage, sealer, hashing = RedisStorage(redis), Sealer(settings.encryption_keys), PasswordHashing()
-    accounts = Accounts(storage, sealer, hashing, Sessions(storage, sealer))
-    try:
-        if args.action == "list":
-            for operator in await accounts.all():
-                print(f"{operator.username}\t{operator.role.value}\t{','.join(operator.practices) or '*'}")
-            return 0
-        if args.action == "remove":
-            if not await accounts.remove(args.username):
-                print(f"no operator {args.username.lower()!r}", file=sys.stderr)
-                return 1
-            print(f"operator {args.username.lower()} removed; their sessions ended")
-            return 0
-        if unknown := [p for p in args.practice if p not in known]:
-            raise ConfigError(f"unknown practices {unknown}; the practices file has {sorted(known)}")
-        password = os.environ.get("OPERATOR_PASSWORD") or _ask_password()
+    hashing = PasswordHashing()
+    async with open_redis(settings) as redis:
+        storage, sealer = RedisStorage(redis), Sealer(settings.encryption_keys)
         try:
-            operator = await accounts.add(
-                args.username, password, Role(args.role), args.practice, replace=args.replace
+            return await _operators(
+                Accounts(storage, sealer, hashing, Sessions(storage, sealer)), args, known
             )
-        except AccountError as exc:
-            print(f"not added: {exc}", file=sys.stderr)
-            return 1
-        ended = " (every session it had is ended)" if args.replace else ""
-        print(f"operator {operator.username} ({operator.role.value}) saved{ended}")
+        finally:
+            hashing.close()
+
+
+async def _operators(accounts: Accounts, args: argparse.Namespace, known: set[str]) -> int:
+    if args.action == "list":
+        for operator in await accounts.all():
+            print(f"{operator.username}\t{operator.role.value}\t{','.join(operator.practices) or '*'}")
         return 0
-    finally:
-        hashing.close()
-        await redis.aclose()
+    if args.action == "remove":
+        if not await accounts.remove(args.username):
+            print(f"no operator {args.username.lower()!r}", file=sys.stderr)
+            return 1
+        print(f"operator {args.username.lower()} removed; their sessions ended")
+        return 0
+    if unknown := [p for p in args.practice if p not in known]:
+        raise ConfigError(f"unknown practices {unknown}; the practices file has {sorted(known)}")
+    password = os.environ.get("OPERATOR_PASSWORD") or _ask_password()
+    try:
+        operator = await accounts.add(
+            args.username, password, Role(args.role), args.practice, replace=args.replace
+        )
+    except AccountError as exc:
+        print(f"not added: {exc}", file=sys.stderr)
+        return 1
+    ended = " (every session it had is ended)" if args.replace else ""
+    print(f"operator {operator.username} ({operator.role.value}) saved{ended}")
+    return 0
 
 
 def _ask_password() -> str:
@@ -279,17 +259,15 @@ async def check_config(settings: Settings) -> int:
     failures = 0
     limiter = MemoryRateLimiter()
     for practice in practices.practices:
-        report = await ping_practice(practice, limiter)
+        report = await ping_practice(practice, limiter, settings.open_dental_keys(practice.open_dental))
         failures += not report.ok
         print("\n".join(report.lines()))
     if settings.redis_url:
-        redis = settings.redis(socket_timeout=5)
-        try:
-            await redis.ping()
-            print("OK  Redis")
-        except (RedisError, OSError) as exc:
-            failures += 1
-            print(f"FAIL Redis: {type(exc).__name__}")
-        finally:
-            await redis.aclose()
+        async with open_redis(settings, socket_timeout=5) as redis:
+            try:
+                await redis.ping()
+                print("OK  Redis")
+            except (RedisError, OSError) as exc:
+                failures += 1
+                print(f"FAIL Redis: {type(exc).__name__}")
     return 1 if failures else 0

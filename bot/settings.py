@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from importlib import resources
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, PrivateAttr, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from redis.asyncio import ConnectionPool, Redis
 
-from bot.crypto import DEMO_CHOICE_ID_SECRET, DEMO_CONVERSATION_KEY, DEMO_ENCRYPTION_KEY
-from od_adapter.config import ConfigError
+from bot.records.crypto import DEMO_CHOICE_ID_SECRET, DEMO_CONVERSATION_KEY, DEMO_ENCRYPTION_KEY
+from od_adapter.config import ConfigError, OpenDentalConnection
+from od_adapter.sandbox import DEVELOPER_KEY
 
 DEMO_APP_SECRET = "sandbox-secret"
 DEMO_VERIFY_TOKEN = "sandbox-verify"
 DEMO_WHATSAPP_TOKEN = "sandbox-token"
 DEMO_CONSOLE_SECRET = "demo-console-secret"
+DEMO_OD_KEYS = {"DEMO_OD_DEVELOPER_KEY": DEVELOPER_KEY, "DEMO_OD_CUSTOMER_KEY": "sandbox-customer"}
+"""The demo practice's Open Dental keys (the sandbox's), used where the environment sets none."""
 
 
 def demo_practices_file() -> Path:
@@ -90,13 +93,12 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = Field(default=None, validation_alias=env("METRICS_TOKEN"))
     """When set, /metrics needs `Authorization: Bearer <token>`."""
 
-    def redis(self, *, socket_timeout: float) -> Redis:
-        """A client on REDIS_URL with REDIS_MAX_CONNECTIONS pooled connections."""
-        assert self.redis_url, "only called when REDIS_URL is set"
-        pool = ConnectionPool.from_url(
-            self.redis_url, max_connections=self.redis_max_connections, socket_timeout=socket_timeout
-        )
-        return Redis.from_pool(pool)  # the client owns the pool and closes it with itself
+    _key_defaults: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    def open_dental_keys(self, connection: OpenDentalConnection) -> tuple[SecretStr, SecretStr]:
+        """A practice's keys from the environment variables it names (the demo's sandbox keys where unset)."""
+        set_here = {name: value for name, value in os.environ.items() if value.strip()}
+        return connection.keys({**self._key_defaults, **set_here})
 
     @property
     def encryption_keys(self) -> list[str]:
@@ -146,4 +148,6 @@ class Settings(BaseSettings):
         if "console_secure_cookies" not in self.model_fields_set:
             update["console_secure_cookies"] = False  # the demo serves plain HTTP on the loopback
         update["graph_api_base_url"] = f"{base_url}/sandbox/graph"
-        return self.model_copy(update=update)
+        demo = self.model_copy(update=update)
+        demo._key_defaults = dict(DEMO_OD_KEYS)
+        return demo

@@ -33,9 +33,10 @@ import httpx
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.crypto import conversation_id, new_key
-from bot.sandbox.whatsapp import GRAPH_FAKE_KEY, GraphFake, SentMessage, add_whatsapp_sandbox, status_payload
-from bot.webhook import SIGNATURE_HEADER, sign
+from bot.keys import GRAPH_FAKE_KEY
+from bot.records.crypto import conversation_id, new_key
+from bot.sandbox.whatsapp import GraphFake, SentMessage, add_whatsapp_sandbox, status_payload
+from bot.whatsapp.webhook import SIGNATURE_HEADER, sign
 from locales.catalog import RLM, message
 from locales.messages import SOURCES
 from od_adapter.models import AptStatus

@@ -135,3 +135,38 @@ def test_only_the_identify_step_looks_up_the_patients_on_a_phone() -> None:
         if "patients_on_phone(" in path.read_text() and "def patients_on_phone" not in path.read_text()
     ]
     assert callers == ["flows/steps/identify.py"]
+
+
+def _source_of(package: str) -> list[tuple[Path, str]]:
+    return [(path, path.read_text()) for path in modules(package)]
+
+
+def test_only_the_composition_root_builds_a_redis_client() -> None:
+    builders = ("Redis(", "Redis.from_url", "Redis.from_pool", "ConnectionPool.from_url", "ConnectionPool(")
+    found = [
+        path.relative_to(ROOT).as_posix()
+        for package in PACKAGES
+        for path, text in _source_of(package)
+        if any(b in text for b in builders)
+    ]
+    assert found == ["bot/wiring.py"]
+
+
+def test_no_module_writes_the_process_environment() -> None:
+    writes = ("os.environ[", "os.environ.setdefault", "os.environ.update", "os.putenv")
+    found = [
+        path.relative_to(ROOT).as_posix()
+        for package in PACKAGES
+        for path, text in _source_of(package)
+        if any(w in text.replace("os.environ.get(", "") for w in writes)
+    ]
+    assert found == []
+
+
+def test_every_bot_app_key_is_in_bot_keys() -> None:
+    found = [
+        path.relative_to(ROOT).as_posix()
+        for path, text in _source_of("bot")
+        if ("web.AppKey(" in text or "web.RequestKey(" in text) and path.name != "keys.py"
+    ]
+    assert found == []

@@ -7,8 +7,8 @@ import time
 
 from pydantic import BaseModel
 
-from bot.crypto import Sealer
-from bot.storage import Storage
+from bot.records.crypto import Sealer
+from bot.records.storage import Storage
 
 logger = logging.getLogger(__name__)
 KEY = "console-access-log"

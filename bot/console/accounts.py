@@ -17,8 +17,8 @@ from pydantic import BaseModel, Field
 
 from bot.console.hashing import PasswordHashing
 from bot.console.sessions import Sessions
-from bot.crypto import Sealer, SealError
-from bot.storage import Storage
+from bot.records.crypto import Sealer, SealError
+from bot.records.storage import Storage
 
 logger = logging.getLogger(__name__)
 ACCOUNT_TTL = 10 * 365 * 24 * 3600

@@ -22,13 +22,10 @@ from multidict import MultiDictProxy
 
 from bot.console.accounts import Operator
 from bot.console.sessions import ConsoleSession
-from bot.keys import CONSOLE_KEY, SETTINGS_KEY
+from bot.keys import CONSOLE_KEY, LOGIN_TOKEN_KEY, OPERATOR_KEY, SESSION_KEY, SETTINGS_KEY
 
 logger = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-OPERATOR_KEY = web.RequestKey("operator", Operator)
-SESSION_KEY = web.RequestKey("console_session", ConsoleSession)
-LOGIN_TOKEN_KEY = web.RequestKey("console_login_token", str)
 SESSION_COOKIE = "console_session"
 LOGIN_COOKIE = "console_login"
 DEVICE_COOKIE = "console_device"

@@ -16,13 +16,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bot.broker import Broker
 from bot.console.access_log import AccessLog
 from bot.console.accounts import Accounts, Operator
 from bot.console.sessions import Sessions
 from bot.console.signin import SignInGuard
-from bot.conversations import ConversationRecord, Conversations, TranscriptEntry
-from bot.outbox import Outbox, OutboxRecord
+from bot.queue.broker import Broker
+from bot.records.conversations import ConversationRecord, Conversations, TranscriptEntry
+from bot.records.outbox import Outbox, OutboxRecord
 from bot.whatsapp import messages
 from flows.session import HandoffStatus
 from od_adapter.config import Practice, PracticesFile

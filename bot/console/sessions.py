@@ -17,8 +17,8 @@ import time
 
 from pydantic import BaseModel, ValidationError
 
-from bot.crypto import Sealer, SealError
-from bot.storage import Storage
+from bot.records.crypto import Sealer, SealError
+from bot.records.storage import Storage
 
 logger = logging.getLogger(__name__)
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)

@@ -27,7 +27,7 @@ from typing import Literal
 from bot.console.access_log import AccessLog
 from bot.console.accounts import USERNAME, Accounts, Operator
 from bot.console.hashing import HashQueueFull
-from bot.storage import Storage
+from bot.records.storage import Storage
 
 logger = logging.getLogger(__name__)
 Scope = Literal["address", "account", "device"]

@@ -18,9 +18,7 @@ from bot.console.accounts import USERNAME, AccountError, Role
 from bot.console.hashing import HashQueueFull
 from bot.console.security import (
     DEVICE_COOKIE,
-    OPERATOR_KEY,
     SESSION_COOKIE,
-    SESSION_KEY,
     client_address,
     csrf,
     csrf_token,
@@ -33,7 +31,7 @@ from bot.console.security import (
 )
 from bot.console.service import FILTERS, Busy, Query, trace_summary
 from bot.console.signin import SignedIn, Throttled
-from bot.keys import CONSOLE_KEY
+from bot.keys import CONSOLE_KEY, OPERATOR_KEY, SESSION_KEY
 from bot.settings import Settings
 from flows.handoff import REASONS
 from od_adapter.config import LANGUAGES

@@ -11,6 +11,7 @@ import json
 
 from aiohttp import web
 
+from bot.keys import PHONE_PRACTICES_KEY
 from od_adapter.config import PracticesFile
 
 DEMO_PATIENTS = [
@@ -20,7 +21,6 @@ DEMO_PATIENTS = [
     ("+15035554000", "Johnson family phone"),
     ("+15035550777", "A new patient"),
 ]
-PRACTICES_FOR_PHONE = web.AppKey("phone_practices", PracticesFile)
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -97,12 +97,12 @@ setInterval(poll, 700); setInterval(book, 3000); poll(); book();
 
 
 def add_phone_simulator(app: web.Application, practices: PracticesFile) -> None:
-    app[PRACTICES_FOR_PHONE] = practices
+    app[PHONE_PRACTICES_KEY] = practices
     app.router.add_get("/sandbox/phone", phone_page)
 
 
 async def phone_page(request: web.Request) -> web.Response:
-    practice = request.app[PRACTICES_FOR_PHONE].practices[0]
+    practice = request.app[PHONE_PRACTICES_KEY].practices[0]
     options = "".join(f'<option value="{phone}">{label}</option>' for phone, label in DEMO_PATIENTS)
     html = (
         PAGE.replace("__PRACTICE__", practice.name)

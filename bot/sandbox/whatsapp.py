@@ -20,8 +20,9 @@ from typing import Any
 import httpx
 from aiohttp import web
 
-from bot.webhook import SIGNATURE_HEADER, sign
+from bot.keys import GRAPH_FAKE_KEY, WEBHOOK_SECRET_KEY
 from bot.whatsapp import messages as limits
+from bot.whatsapp.webhook import SIGNATURE_HEADER, sign
 
 DEFAULT_WABA = "sandbox-waba"
 
@@ -48,10 +49,6 @@ class GraphFake:
         return next(
             (m for m in reversed(self.sent) if m.to == to and m.body.get("type") == "interactive"), None
         )
-
-
-GRAPH_FAKE_KEY = web.AppKey("graph_fake", GraphFake)
-WEBHOOK_SECRET_KEY = web.AppKey("sandbox_webhook_secret", str)
 
 
 def add_whatsapp_sandbox(app: web.Application, app_secret: str) -> None:

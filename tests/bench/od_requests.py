@@ -24,9 +24,9 @@ from typing import Any
 from aiohttp.test_utils import TestServer
 from pydantic import SecretStr
 
-from bot.crypto import Sealer, new_key
-from bot.office import OdOffice
-from bot.storage import MemoryStorage
+from bot.conversation.office import OdOffice
+from bot.records.crypto import Sealer, new_key
+from bot.records.storage import MemoryStorage
 from od_adapter.availability import Book, Preferences, conflicts, openings_from_slots
 from od_adapter.book_cache import BookCache
 from od_adapter.booking import AppointmentBook, Booked, PatientRef

@@ -30,8 +30,8 @@ from typing import Any
 
 import aiohttp
 
-from bot.crypto import new_key
-from bot.webhook import sign
+from bot.records.crypto import new_key
+from bot.whatsapp.webhook import sign
 from tests.bench.webhook import SECRET, delivery, free_port, wait_for_port
 from tests.redis_server import start_redis
 

@@ -23,13 +23,13 @@ from typing import Any
 from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
 
-from bot.conversation import build_conversation_handler
-from bot.conversations import ConversationRecord, Conversations, TranscriptEntry
-from bot.crypto import Sealer, new_key
-from bot.events import InboundMessage
+from bot.conversation.handler import build_conversation_handler
+from bot.queue.turns import Turn, TurnHandler
+from bot.records.conversations import ConversationRecord, Conversations, TranscriptEntry
+from bot.records.crypto import Sealer, new_key
+from bot.records.storage import MemoryStorage, RedisStorage
 from bot.settings import Settings
-from bot.storage import MemoryStorage, RedisStorage
-from bot.turns import Turn, TurnHandler
+from bot.whatsapp.events import InboundMessage
 from flows.session import Session
 from od_adapter.config import PracticesFile, load_practices
 from od_adapter.ratelimit import MemoryRateLimiter

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.crypto import new_key
-from bot.webhook import sign
+from bot.records.crypto import new_key
+from bot.whatsapp.webhook import sign
 from tests.deliveries import text_delivery
 from tests.redis_server import start_redis
 

@@ -13,7 +13,7 @@ import httpx
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import create_app
-from bot.crypto import new_key
+from bot.records.crypto import new_key
 from bot.settings import Settings
 from od_adapter.config import load_practices
 from tests.conftest import free_port

@@ -19,10 +19,10 @@ from redis.asyncio import Redis
 
 from bot.console.accounts import Role
 from bot.console.hashing import HashQueueFull, PasswordHashing
-from bot.crypto import DEMO_ENCRYPTION_KEY
 from bot.keys import CONSOLE_KEY, METRICS_URL_KEY
+from bot.records.crypto import DEMO_ENCRYPTION_KEY
 from bot.settings import DEMO_APP_SECRET, Settings
-from bot.webhook import sign
+from bot.whatsapp.webhook import sign
 from od_adapter.config import ConfigError
 from tests.bot.test_console import PASSWORD, browser, csrf_in, handed_off, sign_in
 from tests.deliveries import text_delivery

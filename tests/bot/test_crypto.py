@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from bot.crypto import Sealer, SealError, conversation_id, new_key
+from bot.records.crypto import Sealer, SealError, conversation_id, new_key
 
 
 def test_keys_rotate_by_putting_the_new_one_first() -> None:

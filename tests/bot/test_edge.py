@@ -18,16 +18,16 @@ import pytest
 from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
 
-from bot.app import create_app
-from bot.crypto import DEMO_CONVERSATION_KEY, conversation_id
-from bot.events import events_from
-from bot.keys import PIPELINE_KEY
-from bot.pipeline import Pipeline
-from bot.sandbox.whatsapp import GRAPH_FAKE_KEY, GraphFake
+from bot.keys import GRAPH_FAKE_KEY, PIPELINE_KEY
+from bot.queue.pipeline import Pipeline
+from bot.queue.turns import Turn, TurnResult
+from bot.records.crypto import DEMO_CONVERSATION_KEY, conversation_id
+from bot.sandbox.demo import create_demo_app
+from bot.sandbox.whatsapp import GraphFake
 from bot.settings import DEMO_APP_SECRET, DEMO_VERIFY_TOKEN, Settings
-from bot.turns import Turn, TurnResult
-from bot.webhook import sign
+from bot.whatsapp.events import events_from
 from bot.whatsapp.payloads import Envelope
+from bot.whatsapp.webhook import sign
 from od_adapter.config import load_practices
 from tests.conftest import FIXTURES, free_port
 from tests.deliveries import text_delivery
@@ -110,7 +110,7 @@ async def start_edge(
     }
     config = Settings(_env_file=None, REDIS_URL=redis_url, **values).with_demo_defaults(base)
     handler = RecordingHandler()
-    app = create_app(config, PRACTICES, whatsapp_sandbox=True, run_worker=run_worker, handler=handler)
+    app = create_demo_app(config, PRACTICES, operator=None, run_worker=run_worker, handler=handler)
     server = TestServer(app, host="127.0.0.1", port=port)
     await server.start_server()
     return server, Edge(server, base, handler, config)

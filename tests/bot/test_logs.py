@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import logging
 
-from bot.logs import CONVERSATION, JsonFormatter
+from bot.monitoring.logs import CONVERSATION, JsonFormatter
 
 
 def test_json_log_lines_carry_the_conversation_id() -> None:
     record = logging.LogRecord(
-        "bot.worker", logging.WARNING, __file__, 1, "turn failed: %s", ("OdUnavailable",), None
+        "bot.queue.worker", logging.WARNING, __file__, 1, "turn failed: %s", ("OdUnavailable",), None
     )
     token = CONVERSATION.set("3f2a9c")
     try:
@@ -18,5 +18,5 @@ def test_json_log_lines_carry_the_conversation_id() -> None:
     finally:
         CONVERSATION.reset(token)
     assert (line["level"], line["logger"], line["message"], line["conversation"]) == (
-        "WARNING", "bot.worker", "turn failed: OdUnavailable", "3f2a9c",
+        "WARNING", "bot.queue.worker", "turn failed: OdUnavailable", "3f2a9c",
     )  # fmt: skip

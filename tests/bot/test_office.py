@@ -8,9 +8,9 @@ from datetime import date
 from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
 
-from bot.crypto import Sealer, new_key
-from bot.office import OdOffice
-from bot.storage import MemoryStorage, RedisStorage, SealedStore
+from bot.conversation.office import OdOffice
+from bot.records.crypto import Sealer, new_key
+from bot.records.storage import MemoryStorage, RedisStorage, SealedStore
 from od_adapter.availability import Preferences
 from od_adapter.book_cache import BookCache
 from od_adapter.booking import AppointmentBook

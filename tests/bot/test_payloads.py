@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from bot.events import EVENT, InboundMessage, StatusEvent, events_from
 from bot.whatsapp import messages
+from bot.whatsapp.events import EVENT, InboundMessage, StatusEvent, events_from
 from bot.whatsapp.payloads import Envelope
 from tests.conftest import FIXTURES
 

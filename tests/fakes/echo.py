@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.turns import Turn, TurnResult
+from bot.queue.turns import Turn, TurnResult
 from bot.whatsapp import messages
 
 UNSUPPORTED_REPLY = (

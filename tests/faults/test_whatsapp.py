@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from bot.keys import CONSOLE_KEY
-from bot.outbox import OutboxRecord
+from bot.records.outbox import OutboxRecord
 from tests.flows.test_conversations import (
     PRACTICE_ID,
     Clinic,
@@ -87,7 +87,7 @@ async def interrupted_send(clinic: Clinic, record_id: str, *, confirmed: bool) -
     await outbox.record([record])
     record.sending_since, record.attempts = time.time(), 1
     await outbox._save(record)
-    await outbox.graph.send(PRACTICE_ID, {**body, "biz_opaque_callback_data": f"outbox:{record_id}"})
+    await outbox.cloud_api.send(PRACTICE_ID, {**body, "biz_opaque_callback_data": f"outbox:{record_id}"})
     if confirmed:
         async with httpx.AsyncClient() as client:
             await client.post(f"{clinic.base}/sandbox/whatsapp/status", json={"wamid": clinic.fake.sent[-1].wamid, "status": "sent"})  # fmt: skip

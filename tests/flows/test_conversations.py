@@ -19,12 +19,11 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.app import create_app
-from bot.cli import point_at_demo_sandbox
-from bot.keys import METRICS_URL_KEY
-from bot.sandbox.whatsapp import GRAPH_FAKE_KEY, GraphFake
+from bot.keys import GRAPH_FAKE_KEY, METRICS_URL_KEY
+from bot.sandbox.demo import create_demo_app, point_at_demo_sandbox
+from bot.sandbox.whatsapp import GraphFake
 from bot.settings import DEMO_APP_SECRET, Settings
-from bot.webhook import sign
+from bot.whatsapp.webhook import sign
 from od_adapter.config import PracticesFile, load_practices
 from od_adapter.sandbox import SandboxSettings
 from tests.conftest import FIXTURES, free_port
@@ -166,7 +165,7 @@ async def open_clinic(
     )
     settings = {"METRICS_ADDRESS": "127.0.0.1:0", **settings}  # any free port: tests run side by side
     config = Settings(_env_file=None, INBOUND_DEBOUNCE_SECONDS=0.15, **settings).with_demo_defaults(base)
-    app = create_app(config, practices, od_sandbox=SandboxSettings(throttle_seconds=0), whatsapp_sandbox=True)
+    app = create_demo_app(config, practices, od_sandbox=SandboxSettings(throttle_seconds=0), operator=None)
     server = TestServer(app, host="127.0.0.1", port=port)
     await server.start_server(access_log=None)  # as `python -m bot` runs it: URLs carry phone digits
     try:

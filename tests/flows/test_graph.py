@@ -384,7 +384,7 @@ async def test_a_version_1_session_waiting_for_details_continues() -> None:
 
 
 def test_a_stored_record_in_the_old_shape_loads() -> None:
-    from bot.conversations import ConversationRecord
+    from bot.records.conversations import ConversationRecord
 
     record = ConversationRecord.model_validate({"conversation": "c", "practice_id": "p", "user_key": "1", "state": VERSION_1})  # fmt: skip
     assert record.session.conversation.offered == [OFFERED]

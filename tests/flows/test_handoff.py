@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from bot.console.accounts import Operator, Role
-from bot.crypto import conversation_id
 from bot.keys import CONSOLE_KEY, SETTINGS_KEY
+from bot.records.crypto import conversation_id
 from flows.handoff import note_for_chart
 from flows.nlu.rules import understand
 from flows.nlu.understanding import Intent, When

@@ -9,7 +9,7 @@ import logging
 import pytest
 
 from bot.keys import CONSOLE_KEY
-from bot.logs import configure_logging
+from bot.monitoring.logs import configure_logging
 from tests.flows.test_conversations import open_clinic
 from tests.flows.test_handoff import ADMIN, conversation_of, handoff, post_quietly
 

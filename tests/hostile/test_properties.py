@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from bot.events import events_from
+from bot.whatsapp.events import events_from
 from bot.whatsapp.payloads import Envelope
 from flows.nlu.rules import understand
 from flows.nlu.understanding import Understanding

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import webhook
-from bot.webhook import sign, signature_valid
+from bot.whatsapp import webhook
+from bot.whatsapp.webhook import sign, signature_valid
 
 SECRET = "app-secret"
 

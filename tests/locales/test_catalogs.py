@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po, write_po
 
-from bot.render import render
+from bot.conversation.render import render
 from flows.replies import Choice, Reply, text
 from locales import checks
 from locales.catalog import FSI, LANGUAGES, PDI, RLM, message, po_path, when

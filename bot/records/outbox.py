@@ -19,12 +19,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from bot.conversations import Conversations, TranscriptEntry
-from bot.crypto import Sealer
-from bot.events import StatusEvent
-from bot.metrics import Metrics
-from bot.storage import Storage
-from bot.whatsapp.graph import GraphClient, GraphError
+from bot.monitoring.metrics import Metrics
+from bot.records.conversations import Conversations, TranscriptEntry
+from bot.records.crypto import Sealer
+from bot.records.storage import Storage
+from bot.whatsapp.cloud_api import CloudApiClient, CloudApiError
+from bot.whatsapp.events import StatusEvent
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class Outbox:
         self,
         storage: Storage,
         sealer: Sealer,
-        graph: GraphClient,
+        cloud_api: CloudApiClient,
         conversations: Conversations,
         *,
         max_attempts: int = 6,
@@ -70,7 +70,7 @@ class Outbox:
     ) -> None:
         self.storage = storage
         self.sealer = sealer
-        self.graph = graph
+        self.cloud_api = cloud_api
         self.conversations = conversations
         self.max_attempts = max_attempts
         self.base_backoff = base_backoff
@@ -140,8 +140,8 @@ class Outbox:
         await self._save(record)
         body = {**record.body, "biz_opaque_callback_data": f"{CALLBACK_PREFIX}{record.id}"}
         try:
-            record.wamid = await self.graph.send(record.practice_id, body)
-        except GraphError as exc:
+            record.wamid = await self.cloud_api.send(record.practice_id, body)
+        except CloudApiError as exc:
             record.error_code, record.sending_since = exc.code, 0.0
             if self.metrics is not None:
                 self.metrics.sends.labels("error", str(exc.code)).inc()

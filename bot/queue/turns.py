@@ -6,7 +6,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
-from bot.events import InboundMessage
+from bot.whatsapp.events import InboundMessage
 from flows.session import Session
 
 

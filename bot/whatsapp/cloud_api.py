@@ -17,7 +17,7 @@ RETRYABLE = {130429, 131056, 80007, 4, 1, 2, 131000, 131016, 131057}
 FINAL = {131047, 131026, 131051, 368, 190, 131031, 130497, 131050}
 
 
-class GraphError(Exception):
+class CloudApiError(Exception):
     def __init__(self, code: int, details: str, *, http_status: int) -> None:
         super().__init__(f"WhatsApp error {code} (HTTP {http_status}): {details}")
         self.code = code
@@ -31,7 +31,7 @@ class GraphError(Exception):
         return self.code in RETRYABLE or self.http_status >= 500 or self.http_status == 0
 
 
-class GraphClient:
+class CloudApiClient:
     def __init__(
         self,
         *,
@@ -57,7 +57,7 @@ class GraphClient:
         try:
             response = await self._client.post(f"{self.version}/{phone_number_id}/messages", json=body)
         except httpx.TransportError as exc:
-            raise GraphError(0, f"network error ({type(exc).__name__})", http_status=0) from exc
+            raise CloudApiError(0, f"network error ({type(exc).__name__})", http_status=0) from exc
         try:
             data = response.json()
         except ValueError:
@@ -67,6 +67,6 @@ class GraphClient:
             details = (
                 (error.get("error_data") or {}).get("details") or error.get("message") or response.text[:200]
             )
-            raise GraphError(int(error.get("code") or 0), str(details), http_status=response.status_code)
+            raise CloudApiError(int(error.get("code") or 0), str(details), http_status=response.status_code)
         messages = data.get("messages") or [{}]
         return str(messages[0].get("id", ""))

@@ -14,8 +14,8 @@ import logging
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.events import InboundMessage, events_from
 from bot.keys import BROKER_KEY, METRICS_KEY, PRACTICES_KEY, SEALER_KEY, SETTINGS_KEY
+from bot.whatsapp.events import InboundMessage, events_from
 from bot.whatsapp.payloads import Envelope
 
 logger = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from redis.asyncio import Redis
 
-from bot.crypto import Sealer
+from bot.records.crypto import Sealer
 from od_adapter.store import KeyValueStore, MemoryStore, RedisStore
 
 

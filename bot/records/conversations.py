@@ -13,8 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from bot.crypto import Sealer
-from bot.storage import Storage
+from bot.records.crypto import Sealer
+from bot.records.storage import Storage
 from flows.session import Session
 
 RETENTION_SECONDS = 30 * 24 * 3600

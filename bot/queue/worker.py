@@ -22,16 +22,16 @@ import uuid
 from pydantic import ValidationError
 from redis.exceptions import RedisError
 
-from bot.broker import Broker, Entry, entry_order
-from bot.conversations import ConversationRecord, Conversations, TranscriptEntry
-from bot.crypto import Sealer, SealError, conversation_id
-from bot.events import EVENT, InboundMessage, StatusEvent
-from bot.logs import CONVERSATION
-from bot.metrics import Metrics
-from bot.outbox import Outbox, OutboxRecord
-from bot.turns import Turn, TurnHandler, TurnResult
+from bot.monitoring.logs import CONVERSATION
+from bot.monitoring.metrics import Metrics
+from bot.queue.broker import Broker, Entry, entry_order
+from bot.queue.turns import Turn, TurnHandler, TurnResult
+from bot.records.conversations import ConversationRecord, Conversations, TranscriptEntry
+from bot.records.crypto import Sealer, SealError, conversation_id
+from bot.records.outbox import Outbox, OutboxRecord
 from bot.whatsapp import messages
-from bot.whatsapp.graph import GraphError
+from bot.whatsapp.cloud_api import CloudApiError
+from bot.whatsapp.events import EVENT, InboundMessage, StatusEvent
 from od_adapter.http import TURN_WAIT, TurnWait
 
 logger = logging.getLogger(__name__)
@@ -299,8 +299,8 @@ class Worker:
 
     async def _mark_read(self, event: InboundMessage) -> None:
         """Blue ticks and the typing indicator while the turn runs; a failure here changes nothing."""
-        with contextlib.suppress(GraphError):
-            await self.outbox.graph.send(event.practice_id, messages.mark_read(event.wamid))
+        with contextlib.suppress(CloudApiError):
+            await self.outbox.cloud_api.send(event.practice_id, messages.mark_read(event.wamid))
 
     async def _sweep(self) -> None:
         while True:

@@ -12,8 +12,8 @@ from datetime import date
 
 from pydantic import TypeAdapter
 
-from bot.crypto import Sealer, keyed_hash
-from bot.storage import Storage
+from bot.records.crypto import Sealer, keyed_hash
+from bot.records.storage import Storage
 from flows.ports import AppointmentInfo, BookResult, OptionInfo, PatientInfo
 from od_adapter.availability import Preferences
 from od_adapter.booking import AppointmentBook, Booked, Changed, PatientRef

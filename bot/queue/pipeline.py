@@ -7,16 +7,16 @@ from dataclasses import dataclass
 from pydantic import SecretStr
 from redis.asyncio import Redis
 
-from bot.broker import Broker, MemoryBroker, RedisBroker
-from bot.conversations import Conversations
-from bot.crypto import Sealer
-from bot.metrics import Metrics
-from bot.outbox import Outbox
+from bot.monitoring.metrics import Metrics
+from bot.queue.broker import Broker, MemoryBroker, RedisBroker
+from bot.queue.turns import TurnHandler
+from bot.queue.worker import Worker
+from bot.records.conversations import Conversations
+from bot.records.crypto import Sealer
+from bot.records.outbox import Outbox
+from bot.records.storage import MemoryStorage, RedisStorage, Storage
 from bot.settings import Settings
-from bot.storage import MemoryStorage, RedisStorage, Storage
-from bot.turns import TurnHandler
-from bot.whatsapp.graph import GraphClient
-from bot.worker import Worker
+from bot.whatsapp.cloud_api import CloudApiClient
 
 
 @dataclass
@@ -25,7 +25,7 @@ class Pipeline:
     storage: Storage
     sealer: Sealer
     conversations: Conversations
-    graph: GraphClient
+    cloud_api: CloudApiClient
     outbox: Outbox
     metrics: Metrics | None = None
 
@@ -46,7 +46,7 @@ class Pipeline:
         )
 
     async def aclose(self) -> None:
-        await self.graph.aclose()
+        await self.cloud_api.aclose()
 
 
 def build_pipeline(settings: Settings, redis: Redis | None, metrics: Metrics | None = None) -> Pipeline:
@@ -54,12 +54,12 @@ def build_pipeline(settings: Settings, redis: Redis | None, metrics: Metrics | N
     storage: Storage = RedisStorage(redis) if redis is not None else MemoryStorage()
     broker: Broker = RedisBroker(redis) if redis is not None else MemoryBroker()
     conversations = Conversations(storage, sealer, settings.transcript_retention_days * 24 * 3600)
-    graph = GraphClient(
+    cloud_api = CloudApiClient(
         base_url=settings.graph_api_base_url,
         version=settings.graph_api_version,
         token=settings.whatsapp_token or SecretStr(""),
     )
     outbox = Outbox(
-        storage, sealer, graph, conversations, metrics=metrics, sending_claim=settings.lock_ttl_seconds
+        storage, sealer, cloud_api, conversations, metrics=metrics, sending_claim=settings.lock_ttl_seconds
     )
-    return Pipeline(broker, storage, sealer, conversations, graph, outbox, metrics)
+    return Pipeline(broker, storage, sealer, conversations, cloud_api, outbox, metrics)

@@ -6,6 +6,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from pydantic import SecretStr
+
 from od_adapter.client import OpenDentalClient
 from od_adapter.config import ConfigError, Practice
 from od_adapter.errors import OpenDentalError
@@ -27,11 +29,13 @@ class PracticeReport:
         return [head, *(f"     {fact}" for fact in self.facts), *(f"   ! {p}" for p in self.problems)]
 
 
-async def check_practice(practice: Practice, limiter: RateLimiter) -> PracticeReport:
+async def check_practice(
+    practice: Practice, limiter: RateLimiter, keys: tuple[SecretStr, SecretStr]
+) -> PracticeReport:
     """Read the practice's set-up and the coming week's book; report what is missing or wrong."""
     report = PracticeReport(practice.name)
     try:
-        async with OpenDentalClient.for_practice(practice.open_dental, limiter) as od:
+        async with OpenDentalClient.for_practice(practice.open_dental, limiter, keys=keys) as od:
             try:
                 await _inspect(practice, od, report)
             finally:
@@ -68,12 +72,14 @@ async def _inspect(practice: Practice, od: OpenDentalClient, report: PracticeRep
     report.facts.append(f"{len(week)} appointments in the next 7 days")
 
 
-async def ping_practice(practice: Practice, limiter: RateLimiter) -> PracticeReport:
+async def ping_practice(
+    practice: Practice, limiter: RateLimiter, keys: tuple[SecretStr, SecretStr]
+) -> PracticeReport:
     """One cheap request (the practice's title preference) that proves keys, permissions and the route work."""
     report = PracticeReport(practice.name)
     started = time.perf_counter()
     try:
-        async with OpenDentalClient.for_practice(practice.open_dental, limiter) as od:
+        async with OpenDentalClient.for_practice(practice.open_dental, limiter, keys=keys) as od:
             try:
                 [title] = await od.preferences("PracticeTitle") or [None]
             finally:

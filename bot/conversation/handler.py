@@ -15,13 +15,13 @@ from typing import Any
 from langgraph.graph.state import CompiledStateGraph
 from redis.asyncio import Redis
 
-from bot.conversations import Conversations
-from bot.metrics import Metrics
-from bot.office import OdOffice
-from bot.render import render
+from bot.conversation.office import OdOffice
+from bot.conversation.render import render
+from bot.monitoring.metrics import Metrics
+from bot.queue.turns import Turn, TurnResult
+from bot.records.conversations import Conversations
+from bot.records.storage import SealedStore
 from bot.settings import Settings
-from bot.storage import SealedStore
-from bot.turns import Turn, TurnResult
 from bot.whatsapp import messages
 from flows.context import Deps, Line, Understand
 from flows.graph import TurnRun, build_graph, run_turn
@@ -180,7 +180,8 @@ def build_conversation_handler(
     store = SealedStore(plain, sealer)  # the book cache and booking records hold PHI too
     runtimes = {}
     for practice in practices.practices:
-        client = OpenDentalClient.for_practice(practice.open_dental, limiter)
+        keys = settings.open_dental_keys(practice.open_dental)
+        client = OpenDentalClient.for_practice(practice.open_dental, limiter, keys=keys)
         cache = BookCache(client, store, practice.phone_number_id, practice.zone)
         book = AppointmentBook(practice, client, cache, store, option_keys=settings.choice_keys)
         runtimes[practice.phone_number_id] = PracticeRuntime(

@@ -1,0 +1,192 @@
+"""The composition root: every long-lived part of a process, as aiohttp cleanup contexts in dependency order.
+
+Redis (the only place a client is built), the Open Dental limiter it backs, the inbound pipeline, the console,
+the conversation handler, the worker and the metrics listener. `serve`, `worker`, `demo` and `chat` all enter
+these same contexts: the web process through `bot.app.create_app`, a worker process through `create_worker`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+from collections.abc import AsyncIterator, Callable
+
+from aiohttp import web
+from redis.asyncio import ConnectionPool, Redis
+from redis.exceptions import RedisError
+
+from bot.console.access_log import AccessLog
+from bot.console.accounts import Accounts, Role
+from bot.console.hashing import PasswordHashing
+from bot.console.service import Console
+from bot.console.sessions import Sessions
+from bot.console.signin import Backoff, DeviceCookies, SignInGuard
+from bot.conversation.handler import build_conversation_handler
+from bot.keys import (
+    BROKER_KEY,
+    CONSOLE_KEY,
+    CONVERSATION_KEY,
+    DEMO_OPERATOR_KEY,
+    LIMITER_KEY,
+    METRICS_KEY,
+    PIPELINE_KEY,
+    PRACTICES_KEY,
+    REDIS_KEY,
+    SEALER_KEY,
+    SETTINGS_KEY,
+    TURN_HANDLER_KEY,
+    WORKER_TASK_KEY,
+)
+from bot.monitoring.listener import metrics_listener_ctx
+from bot.monitoring.metrics import Metrics
+from bot.queue.pipeline import build_pipeline
+from bot.queue.turns import TurnHandler
+from bot.settings import Settings
+from od_adapter.config import PracticesFile
+from od_adapter.ratelimit import MemoryRateLimiter, RedisRateLimiter
+
+Context = Callable[[web.Application], AsyncIterator[None]]
+
+
+def redis_client(settings: Settings, *, socket_timeout: float) -> Redis:
+    """A client on REDIS_URL with REDIS_MAX_CONNECTIONS pooled connections (it owns the pool and closes it)."""
+    assert settings.redis_url, "only called when REDIS_URL is set"
+    pool = ConnectionPool.from_url(
+        settings.redis_url, max_connections=settings.redis_max_connections, socket_timeout=socket_timeout
+    )
+    return Redis.from_pool(pool)
+
+
+@contextlib.asynccontextmanager
+async def open_redis(settings: Settings, *, socket_timeout: float = 10) -> AsyncIterator[Redis]:
+    """Redis for a one-off command (operators, check-config)."""
+    client = redis_client(settings, socket_timeout=socket_timeout)
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+def configure(
+    app: web.Application,
+    settings: Settings,
+    practices: PracticesFile,
+    *,
+    handler: TurnHandler | None = None,
+    demo_operator: tuple[str, str] | None = None,
+) -> None:
+    """The app's configuration, set once before its contexts run."""
+    app[SETTINGS_KEY] = settings
+    app[PRACTICES_KEY] = practices
+    app[TURN_HANDLER_KEY] = handler
+    app[DEMO_OPERATOR_KEY] = demo_operator
+    app[METRICS_KEY] = Metrics()
+
+
+def contexts(*, web_process: bool, worker: bool) -> list[Context]:
+    """The contexts a process enters: a web process needs the console, a worker the conversation."""
+    chosen: list[Context] = [redis_ctx, limiter_ctx, pipeline_ctx]
+    if worker:
+        chosen.append(conversation_ctx)
+    if web_process:
+        chosen.append(console_ctx)
+    if worker:
+        chosen.append(worker_ctx)
+    chosen.append(metrics_listener_ctx)
+    return chosen
+
+
+def create_worker(settings: Settings, practices: PracticesFile) -> web.Application:
+    """A worker process: the same contexts as the web process's worker, with no routes to serve."""
+    app = web.Application()
+    configure(app, settings, practices)
+    app.cleanup_ctx.extend(contexts(web_process=False, worker=True))
+    return app
+
+
+async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS_KEY]
+    client = redis_client(settings, socket_timeout=5) if settings.redis_url else None
+    app[REDIS_KEY] = client
+    yield
+    if client is not None:
+        await client.aclose()
+
+
+async def limiter_ctx(app: web.Application) -> AsyncIterator[None]:
+    redis = app[REDIS_KEY]
+    app[LIMITER_KEY] = RedisRateLimiter(redis) if redis is not None else MemoryRateLimiter()
+    yield
+
+
+async def pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
+    pipeline = build_pipeline(app[SETTINGS_KEY], app[REDIS_KEY], app[METRICS_KEY])
+    app[PIPELINE_KEY] = pipeline
+    app[BROKER_KEY] = pipeline.broker
+    app[SEALER_KEY] = pipeline.sealer
+    if app[REDIS_KEY] is not None:
+        # Redis down at start: /readyz says so and the webhook answers 503 until it is back.
+        with contextlib.suppress(OSError, RedisError):
+            await pipeline.broker.setup()
+    yield
+    await pipeline.aclose()
+
+
+async def console_ctx(app: web.Application) -> AsyncIterator[None]:
+    pipeline, settings = app[PIPELINE_KEY], app[SETTINGS_KEY]
+    session_seconds = settings.console_session_hours * 3600
+    hashing = PasswordHashing(queue=settings.password_hash_queue)
+    sessions = Sessions(pipeline.storage, pipeline.sealer, session_seconds)
+    accounts = Accounts(pipeline.storage, pipeline.sealer, hashing, sessions)
+    access = AccessLog(pipeline.storage, pipeline.sealer, pipeline.conversations.retention)
+    assert settings.console_secret is not None, "the CLI and the demo always provide one"
+    secret = settings.console_secret.get_secret_value()
+    if (demo := app[DEMO_OPERATOR_KEY]) is not None:
+        await accounts.add(*demo, Role.ADMIN, [], replace=True)
+    app[CONSOLE_KEY] = Console(
+        accounts=accounts,
+        access=access,
+        conversations=pipeline.conversations,
+        outbox=pipeline.outbox,
+        broker=pipeline.broker,
+        practices=app[PRACTICES_KEY],
+        session_seconds=session_seconds,
+        sessions=sessions,
+        guard=SignInGuard(accounts, Backoff(pipeline.storage), DeviceCookies(secret), access),
+        login_key=hashlib.sha256(f"console-login:{secret}".encode()).digest(),
+        device_seconds=settings.console_device_days * 24 * 3600,
+    )
+    try:
+        yield
+    finally:
+        hashing.close()
+
+
+async def conversation_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The graph-backed turn handler: one Open Dental client, cache and guard per practice."""
+    if app[TURN_HANDLER_KEY] is not None:  # a test of the pipeline brings its own
+        yield
+        return
+    handler = build_conversation_handler(
+        app[PRACTICES_KEY],
+        app[LIMITER_KEY],
+        app[REDIS_KEY],
+        app[PIPELINE_KEY].conversations,
+        app[SETTINGS_KEY],
+        app[METRICS_KEY],
+    )
+    app[CONVERSATION_KEY] = handler
+    yield
+    await handler.aclose()
+
+
+async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
+    handler: TurnHandler = app[TURN_HANDLER_KEY] or app[CONVERSATION_KEY]
+    worker = app[PIPELINE_KEY].worker(app[SETTINGS_KEY], handler)
+    task = asyncio.create_task(worker.run(), name="worker")
+    app[WORKER_TASK_KEY] = task
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
