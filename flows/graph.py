@@ -8,9 +8,9 @@ is caught here: the session stays as it was, and the patient gets an apology and
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
@@ -27,6 +27,8 @@ from flows.steps import change, confirm, entry, handoff, identify, offer, talk
 logger = logging.getLogger(__name__)
 
 Node = Callable[..., Any]
+Graph = CompiledStateGraph[TurnState, Deps, TurnState, TurnState]
+"""The compiled graph: the turn's state in and out, the run's `Deps` as its context."""
 
 DECIDING: dict[str, Node] = {
     "gate": entry.gate,
@@ -73,7 +75,7 @@ ENDS_TURN = ("unsupported", "acknowledge", "greet", "info", "reset", "present", 
 """Steps that return a plain update: the turn ends after them."""
 
 
-def build_graph() -> CompiledStateGraph:
+def build_graph() -> Graph:
     """Wire the steps; the only place edges are defined (the others are the steps' typed `Command`s)."""
     builder = StateGraph(TurnState, context_schema=Deps)
     for name, node in STEPS.items():
@@ -101,7 +103,7 @@ class TurnRun:
 
 
 async def run_turn(
-    graph: CompiledStateGraph,
+    graph: Graph,
     session: Session,
     texts: list[str],
     choice_id: str | None,
@@ -125,7 +127,12 @@ async def run_turn(
     actions: list[ActionTaken] = []
     result: dict[str, Any] = {}
     try:
-        async for mode, chunk in graph.astream(start, context=deps, stream_mode=["updates", "values"]):
+        # With a list of modes each item is a (mode, chunk) pair; LangGraph's overloads type it as a bare chunk.
+        stream = cast(
+            AsyncIterator[tuple[str, dict[str, Any]]],
+            graph.astream(start, context=deps, stream_mode=["updates", "values"]),
+        )
+        async for mode, chunk in stream:
             if mode == "updates":
                 path.extend(chunk)
                 for update in chunk.values():

@@ -37,7 +37,7 @@ def note_for_chart(reason: str, conv: ConversationState, recent: list[Line]) -> 
 
 
 def _wanted(conv: ConversationState) -> str:
-    parts = [conv.intent or ""]
+    parts: list[str] = [conv.intent or ""]
     if conv.kind:
         parts.append(conv.kind.replace("_", " "))
     wanted = conv.wanted

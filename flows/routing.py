@@ -5,7 +5,7 @@ Safety first, then a tap, then the question we are waiting on, then what the pat
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from flows.choices import Tap
 from flows.context import TurnState
@@ -16,7 +16,7 @@ Route = Literal[
     "emergency", "staff_request", "reset", "greet", "info", "offer", "who", "details", "read_back",
     "choose_time", "consent", "change", "upcoming", "fallback", "acknowledge",
 ]  # fmt: skip
-ROUTES: tuple[Route, ...] = Route.__args__  # type: ignore[attr-defined]
+ROUTES: tuple[Route, ...] = get_args(Route)
 
 SWITCHING = (Intent.BOOK, Intent.RESCHEDULE, Intent.CANCEL, Intent.CONFIRM, Intent.INFO)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import cache
+from functools import cache, partial
 
 from flows.nlu import holidays
 from flows.nlu.lexicon import LEXICONS, Lexicon
@@ -268,7 +268,7 @@ def _numbers(t: str, lexicon: Lexicon, ordinal: str = "") -> str:
     for word in sorted((w for w in words if w in t), key=len, reverse=True):  # only the words the text holds
         t = re.sub(
             rf"(?<!{LETTER}){re.escape(word)}{ordinal}(?!{LETTER})",
-            lambda m, n=words[word]: _digits(n, m.group(0), lexicon),
+            partial(_match_digits, words[word], lexicon),
             t,
         )
     return re.sub(r"(?<=\d)\.(?=\s*[/-]\s*\d)", "", t)  # "dritter/11." is "3/11."
@@ -342,6 +342,10 @@ def _two_digits(words: str) -> int:
 def _digits(number: int, written: str, lexicon: Lexicon) -> str:
     """A number word as digits; an ordinal ("siebten") keeps its dot where the language writes one ("7.")."""
     return f"{number}." if lexicon.ordinal_dot and re.search(r"te[nrs]?$", written) else str(number)
+
+
+def _match_digits(number: int, lexicon: Lexicon, match: re.Match[str]) -> str:
+    return _digits(number, match.group(0), lexicon)
 
 
 def _clock_idioms(t: str, language: str, lexicon: Lexicon) -> str:

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 from flows.nlu.rules import understand
 from flows.nlu.understanding import Intent, Understanding
@@ -59,6 +59,31 @@ ANYTHING_ELSE = re.compile(
     re.I,
 )
 BOOKING_TYPES = {"datetimeV2.date", "datetimeV2.time", "datetimeV2.datetime"}
+# A spoken intent that maps to a label of its own when nothing else decided.
+INTENT_LABELS: dict[Intent | None, str] = {Intent.INFO: "info", Intent.THANKS: "close"}
+
+Failures = dict[str, list[tuple[str, int]]]
+"""The commonest failure classes per group (a slot, or a language), with their counts."""
+
+
+class Score(TypedDict):
+    correct: int
+    total: int
+    accuracy: float | None
+    """A percentage to one decimal; None when there was nothing to score."""
+
+
+class SgdReport(TypedDict):
+    date: Score
+    time: Score
+    act: Score
+    top_failures: Failures
+
+
+class RecognizersReport(TypedDict):
+    per_language: dict[str, Score]
+    overall: Score
+    top_failures: Failures
 
 
 def predicted_label(
@@ -106,7 +131,7 @@ def predicted_label(
         return "yes"
     if u.intent is None and (u.has_when or u.kind):
         return "book"  # "Try March 10th": the graph offers times for it, as for a request to book
-    return {Intent.INFO: "info", Intent.THANKS: "close"}.get(u.intent)  # type: ignore[arg-type]
+    return INTENT_LABELS.get(u.intent)
 
 
 def expected_label(actions: list[dict[str, Any]]) -> str | None:
@@ -121,7 +146,7 @@ def failure_class(text: str) -> str:
     return re.sub(r"\s+", " ", folded).strip()
 
 
-def score(correct: int, total: int) -> dict[str, Any]:
+def score(correct: int, total: int) -> Score:
     return {
         "correct": correct,
         "total": total,
@@ -129,7 +154,7 @@ def score(correct: int, total: int) -> dict[str, Any]:
     }
 
 
-def evaluate_sgd(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
+def evaluate_sgd(rows: Iterable[dict[str, Any]]) -> SgdReport:
     dates = times = acts = 0
     dates_ok = times_ok = acts_ok = 0
     failures: dict[str, Counter[str]] = {"date": Counter(), "time": Counter(), "act": Counter()}
@@ -202,7 +227,7 @@ def _moment(u: Understanding) -> time | None:
     return u.at if u.at is not None or not u.late else time(23, 59, 59)
 
 
-def evaluate_recognizers(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
+def evaluate_recognizers(rows: Iterable[dict[str, Any]]) -> RecognizersReport:
     per_language: dict[str, list[int]] = {}
     failures: dict[str, Counter[str]] = {}
     for row in rows:
@@ -234,6 +259,6 @@ def evaluate_recognizers(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def evaluate_file(path: Path, kind: str) -> dict[str, Any]:
+def evaluate_file(path: Path, kind: Literal["sgd", "recognizers"]) -> SgdReport | RecognizersReport:
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return evaluate_sgd(rows) if kind == "sgd" else evaluate_recognizers(rows)

@@ -15,7 +15,9 @@ from datetime import date, timedelta
 from functools import cache
 
 import holidays as calendars
-from dateutil.easter import easter
+
+# python-dateutil ships no type hints (no py.typed), and its stubs (types-python-dateutil) are not in the lock.
+from dateutil.easter import easter  # type: ignore[import-untyped]
 
 from flows.nlu.lexicon import fold
 from flows.nlu.matching import pattern

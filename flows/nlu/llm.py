@@ -47,9 +47,8 @@ class LlmUnderstanding:
             return rules
         try:
             async with asyncio.timeout(self.timeout):
-                reading: Any = await self.structured.ainvoke(self._messages(words, now, state))
-            if not isinstance(reading, Understanding):
-                reading = Understanding.model_validate(reading)
+                raw = await self.structured.ainvoke(self._messages(words, now, state))
+            reading = raw if isinstance(raw, Understanding) else Understanding.model_validate(raw)
         except (
             Exception
         ) as exc:  # a timeout, an invalid reading, any client error: the rules are always there
@@ -84,4 +83,4 @@ def chat_model(*, api_key: str, base_url: str | None, model: str, timeout: float
 
     return ChatOpenAI(
         api_key=api_key, base_url=base_url, model=model, timeout=timeout, max_retries=0, temperature=0
-    )  # type: ignore[arg-type]
+    )

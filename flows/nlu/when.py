@@ -292,6 +292,7 @@ def _weekdays(t: str, today: date, when: When, *, language: str) -> None:
     if not found:
         return
     if len(found) == 1 and when.start is None:
+        day: date | None  # `_weekday_on` may find no such day
         if re.search(rf"\b(?:past|this last)\s+{WEEKDAY_NAMES[found[0]]}\b", t):  # "this past Wednesday"
             day = today - timedelta(days=(today.weekday() - found[0]) % 7 or 7)
         elif re.search(rf"\bthis (?:next|coming)\s+{WEEKDAY_NAMES[found[0]]}\b", t):  # "este próximo viernes"
@@ -432,9 +433,11 @@ def _month_name_date(t: str, today: date) -> date | None:
                 (match.group(1), match.group(2)) if n == 0 else (match.group(2), match.group(1))
             )
             if match.group("year"):  # a date with its year is that date, past or future ("23 novembro 82")
-                year = int(match.group("year"))
+                written = int(match.group("year"))
                 try:
-                    return date(year + 1900 if year < 100 else year, MONTH_WORDS[month_text], int(day_text))
+                    return date(
+                        written + 1900 if written < 100 else written, MONTH_WORDS[month_text], int(day_text)
+                    )
                 except ValueError:
                     return None
             return _future(today, MONTH_WORDS[month_text], int(day_text))

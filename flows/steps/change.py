@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Literal
 
-from langgraph.graph import END
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
@@ -17,6 +16,7 @@ from flows.ports import AppointmentInfo
 from flows.questions import row
 from flows.replies import Reply, text
 from flows.state import Action, ConversationState, Wanted
+from flows.steps import END
 from flows.steps.trouble import OpenDentalTrouble, after_trouble
 
 MENU_INTENTS: dict[str, Action] = {"reschedule": "reschedule", "cancel": "cancel"}
@@ -52,7 +52,7 @@ async def upcoming(
     try:
         visits = await deps.office.upcoming(conv.family) if conv.family else []
     except OpenDentalTrouble as exc:
-        return after_trouble(state, exc)
+        return Command(**after_trouble(state, exc))
     return Command(goto="pick", update={"visits": visits})
 
 
@@ -125,7 +125,7 @@ async def confirm_visit(state: TurnState, runtime: Runtime[Deps]) -> Command[Lit
             chosen.apt_num, conv.family, f"{deps.conversation}:confirm:{chosen.apt_num}"
         )
     except OpenDentalTrouble as exc:
-        return after_trouble(state, exc)
+        return Command(**after_trouble(state, exc))
     taken = ActionTaken(
         action="confirm",
         apt_num=confirmed.apt_num,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from langgraph.graph import END
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
@@ -18,6 +17,7 @@ from flows.ports import BookResult, PatientInfo
 from flows.questions import cancel_question, confirm_question
 from flows.replies import Reply, text
 from flows.state import ConversationState
+from flows.steps import END
 from flows.steps.trouble import OpenDentalTrouble, after_trouble
 
 
@@ -64,7 +64,7 @@ async def book(
     try:
         result = await deps.office.book(conv.pending, patient, _key(deps, conv), new_patient=conv.new_patient)
     except OpenDentalTrouble as exc:
-        return after_trouble(state, exc)
+        return Command(**after_trouble(state, exc))
     return _settled(conv, result)
 
 
@@ -76,7 +76,7 @@ async def reschedule(
     try:
         result = await deps.office.reschedule(conv.target, conv.pending, conv.family, _key(deps, conv))
     except OpenDentalTrouble as exc:
-        return after_trouble(state, exc)
+        return Command(**after_trouble(state, exc))
     return _settled(conv, result)
 
 
@@ -115,7 +115,7 @@ async def cancel(state: TurnState, runtime: Runtime[Deps]) -> Command[Literal["o
     try:
         cancelled = await deps.office.cancel(conv.target, conv.family, _key(deps, conv))
     except OpenDentalTrouble as exc:
-        return after_trouble(state, exc)
+        return Command(**after_trouble(state, exc))
     taken = ActionTaken(
         action="cancel",
         apt_num=cancelled.apt_num,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from langgraph.graph import END
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
@@ -14,6 +13,7 @@ from flows.nlu.lexicon import fold
 from flows.nlu.matching import has
 from flows.replies import text
 from flows.session import HandoffStatus
+from flows.steps import END
 
 ERRORS_BEFORE_HANDOFF = 2
 """Turns in a row that failed inside the graph before the next one goes to staff."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from typing import Literal
 
-from langgraph.graph import END
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
@@ -18,6 +17,7 @@ from flows.handoff import REASONS, RECENT_LINES, note_for_chart
 from flows.questions import handoff_reply
 from flows.replies import text
 from flows.session import HandoffStatus
+from flows.steps import END
 from od_adapter.errors import OpenDentalError
 
 logger = logging.getLogger(__name__)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from langgraph.graph import END
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
@@ -13,6 +12,7 @@ from flows.nlu.lexicon import fold
 from flows.questions import read_back_question
 from flows.replies import text
 from flows.state import Member, NewPatient
+from flows.steps import END
 from flows.steps.trouble import OpenDentalTrouble, after_trouble
 
 
@@ -26,7 +26,7 @@ async def identify(
     except OpenDentalTrouble as exc:
         if then == "hand_off":  # staff are told even when the chart cannot be found
             return Command(goto="hand_off")
-        return after_trouble(state, exc)
+        return Command(**after_trouble(state, exc))
     conv = state["conv"].model_copy(deep=True)
     conv.family = [p.pat_num for p in family]
     conv.members = [
@@ -109,7 +109,7 @@ async def create_patient(
             guarantor,
         )
     except OpenDentalTrouble as exc:
-        return after_trouble(state, exc)
+        return Command(**after_trouble(state, exc))
     conv.patient, conv.dentist, conv.new_patient, conv.awaiting = (
         patient.pat_num,
         patient.dentist,

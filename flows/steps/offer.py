@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Literal
 
-from langgraph.graph import END
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
@@ -15,6 +14,7 @@ from flows.ports import OptionInfo
 from flows.questions import kind_question, options_list
 from flows.replies import Reply, text
 from flows.state import ConversationState
+from flows.steps import END
 from flows.steps.trouble import OpenDentalTrouble, after_trouble
 from od_adapter.availability import PartOfDay, Preferences
 
@@ -70,7 +70,7 @@ async def search(
             replies.append(text("offer.exact_taken"))
             options = await _find(conv, deps)
     except OpenDentalTrouble as exc:
-        return after_trouble(state, exc)
+        return Command(**after_trouble(state, exc))
     return Command(goto="present", update={"conv": conv, "found": options, "replies": replies})
 
 

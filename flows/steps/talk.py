@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from langgraph.graph import END
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
@@ -12,6 +11,7 @@ from flows.context import Deps, TurnState
 from flows.nlu.understanding import Intent
 from flows.questions import menu
 from flows.replies import text
+from flows.steps import END
 
 
 def acknowledge(state: TurnState, runtime: Runtime[Deps]) -> TurnState:

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+import langgraph.graph
 import pytest
 
-from flows import choices
+from flows import choices, steps
 from flows.context import Deps, Line, TurnState
 from flows.graph import TurnRun, build_graph, run_turn
 from flows.nlu.language import LanguageDetector
@@ -106,6 +107,10 @@ EDGES = [
 def test_the_compiled_graph_has_the_conversations_edges() -> None:
     drawn = {(e.source, e.target) for e in GRAPH.get_graph().edges}
     assert [edge for edge in EDGES if edge not in drawn] == []
+
+
+def test_the_steps_end_is_langgraphs() -> None:
+    assert steps.END == langgraph.graph.END
 
 
 def test_writes_are_reached_only_from_the_patients_yes() -> None:
