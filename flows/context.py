@@ -66,6 +66,8 @@ class TurnState(TypedDict, total=False):
     """The button or list row the patient tapped, if any."""
     readable: bool
     """The turn had something to read: text or a tap (not only an image or a sticker)."""
+    silent: bool
+    """Nothing in the turn asks for an answer (reactions, edits, deleted messages, system notices)."""
     understood: Understanding
     """What the understanding node read from the texts."""
     language_switched: bool

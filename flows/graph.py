@@ -110,6 +110,7 @@ async def run_turn(
     deps: Deps,
     *,
     readable: bool = True,
+    silent: bool = False,
 ) -> TurnRun:
     """One turn (the session passed in is not modified)."""
     conv = session.conversation
@@ -122,6 +123,7 @@ async def run_turn(
         "texts": texts,
         "tap": choices.parse(choice_id),
         "readable": readable,
+        "silent": silent,
     }
     path: list[str] = []
     actions: list[ActionTaken] = []

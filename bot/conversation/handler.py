@@ -107,7 +107,13 @@ class ConversationHandler:
         choice = next((m.choice_id for m in reversed(readable) if m.choice_id), None)
         texts = [m.text for m in readable if m.text and not m.choice_id]
         run = await run_turn(
-            self.graph, turn.session, texts, choice, self._deps(turn, runtime), readable=bool(readable)
+            self.graph,
+            turn.session,
+            texts,
+            choice,
+            self._deps(turn, runtime),
+            readable=bool(readable),
+            silent=all(m.silent for m in turn.messages),
         )
         self._count(run)
         language = run.session.conversation.language or runtime.facts.default_language

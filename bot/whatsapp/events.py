@@ -6,13 +6,20 @@ and the raw message as Meta sent it. Events are PHI: they are encrypted before t
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from bot.whatsapp.payloads import Envelope, Message, Status, Value
 
-TEXT_TYPES = ("text",)
+logger = logging.getLogger(__name__)
+
+TEXT_TYPES = ("text", "image", "video", "document")
+"""Messages whose words we read: a text, or the caption of a photo, video or document."""
+SILENT_TYPES = ("reaction", "system", "edit", "revoke")
+"""Events that ask for no answer: a reaction, a system notice (a number change), an edit, a deleted message."""
 CHOICE_TYPES = ("interactive", "button")
 
 
@@ -40,6 +47,11 @@ class InboundMessage(BaseModel):
     def understood(self) -> bool:
         """Text we can read or a tap we can route; everything else gets a polite "text me instead"."""
         return (self.type in TEXT_TYPES and bool(self.text.strip())) or self.choice_id is not None
+
+    @property
+    def silent(self) -> bool:
+        """Nothing to answer: a 👍 to "Shall I book it?" books nothing and gets no "please type" either."""
+        return self.type in SILENT_TYPES
 
 
 class StatusEvent(BaseModel):
@@ -109,7 +121,7 @@ def events_from(envelope: Envelope) -> list[InboundMessage | StatusEvent]:
                         user_key=key,
                         wa_id=wa_id,
                         name=name,
-                        timestamp=int(message.timestamp or 0),
+                        timestamp=_seconds(message.timestamp),
                         type=message.type,
                         text=text,
                         choice_id=choice,
@@ -122,13 +134,21 @@ def events_from(envelope: Envelope) -> list[InboundMessage | StatusEvent]:
     return events
 
 
+def _seconds(raw: str | None) -> int:
+    """Meta's Unix time as a number; a value that is not one is read as now, so the delivery is still queued."""
+    if raw and raw.strip().isdecimal():
+        return int(raw)
+    logger.warning("a webhook event's timestamp is not a number; using the time it arrived")
+    return int(time.time())
+
+
 def _status_event(practice_id: str, status: Status) -> StatusEvent:
     return StatusEvent(
         practice_id=practice_id,
         wamid=status.id,
         status=status.status,
         user_key=status.recipient_id or status.recipient_user_id or "",
-        timestamp=int(status.timestamp or 0),
+        timestamp=_seconds(status.timestamp),
         error_codes=[e.code for e in status.errors],
         callback=status.biz_opaque_callback_data or "",
     )

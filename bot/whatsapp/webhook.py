@@ -13,6 +13,7 @@ import logging
 
 from aiohttp import web
 from pydantic import ValidationError
+from redis.exceptions import RedisError
 
 from bot.keys import BROKER_KEY, METRICS_KEY, PRACTICES_KEY, SEALER_KEY, SETTINGS_KEY
 from bot.whatsapp.events import InboundMessage, events_from
@@ -80,7 +81,7 @@ async def receive(request: web.Request) -> web.Response:
             dedupe = f"s:{event.wamid}:{event.status}"
         try:
             await broker.enqueue(dedupe, sealer.seal(event.model_dump_json().encode()))
-        except Exception as exc:  # Redis down: not acknowledged, so Meta retries; nothing is lost
+        except (RedisError, OSError) as exc:  # Redis down: not acknowledged, so Meta retries; nothing is lost
             logger.error("could not queue a webhook event: %s", type(exc).__name__)
             return web.Response(status=503, text="try again")
     return web.Response(text="ok")

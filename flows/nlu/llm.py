@@ -59,6 +59,8 @@ class LlmUnderstanding:
                 "emergency": reading.emergency or rules.emergency,
                 "out_of_scope": reading.out_of_scope or rules.out_of_scope,
                 "intent": Intent.HUMAN if rules.intent is Intent.HUMAN else reading.intent,
+                # Consent is never the model's to give: a yes comes from a tap or the rules reading one.
+                "yes": rules.yes,
             }
         )
 

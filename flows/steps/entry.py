@@ -36,7 +36,7 @@ def gate(
         note = f"Assistant resumed: no staff activity for {quiet / 60:g} minutes"
         update = {"handoff": HandoffStatus(), "notes": [note], "events": ["resumed"]}
     if not state.get("readable"):
-        return Command(goto="unsupported", update=update)
+        return Command(goto=END if state.get("silent") else "unsupported", update=update)
     if state.get("errors", 0) >= ERRORS_BEFORE_HANDOFF:
         # The last turns failed on our side: a person takes over rather than the patient retrying a bug.
         return Command(goto="escalate", update={**update, "reason": "assistant_error", "replies": [text("turn.sorry_staff")]})  # fmt: skip

@@ -476,21 +476,40 @@ async def test_never_mind_starts_over(clinic: Clinic) -> None:
     assert "start over" in await jane.say("never mind")
 
 
-async def test_unsupported_messages_get_a_polite_reply(clinic: Clinic) -> None:
-    delivery = json.loads(json.dumps(DELIVERIES["image"]))
-    delivery["entry"][0]["changes"][0]["value"]["messages"][0]["timestamp"] = str(int(time.time()))
+async def post_fixture(clinic: Clinic, name: str, wamid: str) -> None:
+    delivery = json.loads(json.dumps(DELIVERIES[name]))
+    message = delivery["entry"][0]["changes"][0]["value"]["messages"][0]
+    message["timestamp"], message["id"] = str(int(time.time())), wamid
     raw = json.dumps(delivery).encode()
     headers = {"X-Hub-Signature-256": sign(DEMO_APP_SECRET, raw), "Content-Type": "application/json"}
     async with httpx.AsyncClient() as client:
         assert (
             await client.post(f"{clinic.base}/webhook/whatsapp", content=raw, headers=headers)
         ).status_code == 200
+
+
+async def replies_to(clinic: Clinic, phone: str, count: int) -> list[dict[str, Any]]:
     deadline = time.monotonic() + 10
-    while not [m for m in clinic.fake.sent if m.to == "15035551234"]:
-        assert time.monotonic() < deadline
+    while len(sent := [m.body for m in clinic.fake.sent if m.to == phone]) < count:
+        assert time.monotonic() < deadline, "no reply"
         await asyncio.sleep(0.05)
-    [reply] = [m.body for m in clinic.fake.sent if m.to == "15035551234"]
+    return sent
+
+
+async def test_unsupported_messages_get_a_polite_reply(clinic: Clinic) -> None:
+    await post_fixture(clinic, "voice", "wamid.VOICE1")
+    [reply] = await replies_to(clinic, "15035551234", 1)
     assert "only read text" in reply["text"]["body"]
+
+
+async def test_reactions_edits_and_deletions_get_no_reply_and_a_caption_is_read(clinic: Clinic) -> None:
+    for n, name in enumerate(("reaction", "edit", "revoke", "system")):
+        await post_fixture(clinic, name, f"wamid.QUIET{n}")
+    await post_fixture(clinic, "image", "wamid.PHOTO1")  # "my tooth": read, not refused
+    [reply] = await replies_to(clinic, "15035551234", 1)
+    await asyncio.sleep(1.0)
+    assert len([m for m in clinic.fake.sent if m.to == "15035551234"]) == 1
+    assert "only read text" not in json.dumps(reply)
 
 
 # -- en español -------------------------------------------------------------------------------------------------

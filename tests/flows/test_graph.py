@@ -394,3 +394,17 @@ def test_a_stored_record_in_the_old_shape_loads() -> None:
     record = ConversationRecord.model_validate({"conversation": "c", "practice_id": "p", "user_key": "1", "state": VERSION_1})  # fmt: skip
     assert record.session.conversation.offered == [OFFERED]
     assert Session.load(record.session.model_dump(mode="json")) == record.session
+
+
+async def test_a_reaction_to_shall_i_book_it_books_nothing_and_says_nothing() -> None:
+    chat = Chat(office())
+    await chat.send("book a cleaning next week")
+    await chat.send(tap=chat.rows()[0])
+    before = chat.session
+
+    async def recent(count: int) -> list[Line]:
+        return []
+
+    deps = Deps(office=chat.office, practice=PRACTICE, now=NOW, user_key=PHONE, conversation="conv-1", understand=rules, languages=DETECTOR, recent=recent)  # fmt: skip
+    run = await run_turn(GRAPH, chat.session, [], None, deps, readable=False, silent=True)
+    assert run.replies == [] and "book" not in chat.office.calls and run.session == before
