@@ -9,8 +9,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.console.views import create_console
-from bot.keys import PRACTICES_KEY, REDIS_KEY
+from bot.keys import PRACTICES_KEY, REDIS_KEY, SETTINGS_KEY
 from bot.queue.turns import TurnHandler
+from bot.records.durability import durability
 from bot.settings import Settings
 from bot.whatsapp import webhook
 from bot.wiring import configure, contexts
@@ -43,14 +44,16 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """Ready when the practices are loaded and Redis, if configured, answers."""
+    """Ready when the practices are loaded and Redis, if configured, answers and keeps what it is given."""
     checks: dict[str, str] = {"practices": f"{len(request.app[PRACTICES_KEY].practices)} loaded"}
     redis = request.app[REDIS_KEY]
     ready = True
     if redis is not None:
         try:
-            await redis.ping()
+            found = await durability(redis, request.app[SETTINGS_KEY].redis_durability)
             checks["redis"] = "ok"
+            checks["redis_durability"] = found.said
+            ready = found.ok
         except Exception as exc:  # any failure to answer means not ready; the type is enough for the probe
             checks["redis"] = f"unreachable ({type(exc).__name__})"
             ready = False

@@ -21,6 +21,7 @@ from bot.keys import LIMITER_KEY
 from bot.monitoring.checks import check_practice, ping_practice
 from bot.monitoring.logs import configure_logging
 from bot.records.crypto import Sealer
+from bot.records.durability import durability
 from bot.records.storage import RedisStorage
 from bot.sandbox.chat import converse
 from bot.sandbox.demo import DEMO_OPERATOR, SANDBOX_OD_PREFIX, create_demo_app, point_at_demo_sandbox
@@ -171,9 +172,26 @@ async def run_demo(settings: Settings, host: str, port: int, *, check_only: bool
         await runner.cleanup()
 
 
+async def require_durable_redis(settings: Settings, command: str) -> None:
+    """Outside the demo a process keeps acknowledged messages in Redis, and that Redis must keep them."""
+    if not settings.redis_url:
+        raise ConfigError(
+            f"python -m bot {command} needs REDIS_URL: the in-memory store loses every acknowledged message "
+            "when the process exits (only the demo uses it)"
+        )
+    async with open_redis(settings, socket_timeout=5) as redis:
+        try:
+            found = await durability(redis, settings.redis_durability)
+        except (RedisError, OSError) as exc:
+            raise ConfigError(f"Redis at REDIS_URL does not answer ({type(exc).__name__})") from exc
+    if not found.ok:
+        raise ConfigError(f"Redis is not durable enough: {found.said}")
+
+
 async def run_serve(settings: Settings, host: str, port: int, *, with_worker: bool) -> None:
     settings.require_secrets()
     practices = load_checked(settings)
+    await require_durable_redis(settings, "serve")
     runner = web.AppRunner(create_app(settings, practices, run_worker=with_worker), access_log=None)
     await runner.setup()
     try:
@@ -189,7 +207,9 @@ async def run_worker(settings: Settings) -> None:
     settings.require_secrets()
     if not settings.redis_url:
         raise ConfigError("python -m bot worker needs REDIS_URL: workers share the queue through Redis")
-    app = create_worker(settings, load_checked(settings))
+    practices = load_checked(settings)
+    await require_durable_redis(settings, "worker")
+    app = create_worker(settings, practices)
     app.freeze()
     await app.startup()  # enters the same cleanup contexts as the web process's worker
     try:
@@ -265,8 +285,9 @@ async def check_config(settings: Settings) -> int:
     if settings.redis_url:
         async with open_redis(settings, socket_timeout=5) as redis:
             try:
-                await redis.ping()
-                print("OK  Redis")
+                found = await durability(redis, settings.redis_durability)
+                failures += not found.ok
+                print(f"{'OK ' if found.ok else 'FAIL'} Redis: {found.said}")
             except (RedisError, OSError) as exc:
                 failures += 1
                 print(f"FAIL Redis: {type(exc).__name__}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, PrivateAttr, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -36,6 +37,10 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(default=None, validation_alias=env("REDIS_URL"))
     redis_max_connections: int = Field(default=200, ge=4, validation_alias=env("REDIS_MAX_CONNECTIONS"))
     """Connections per process (redis-py's default is 100, which 40 busy conversations per practice exhausted)."""
+    redis_durability: Literal["enforce", "assume-durable", "off"] = Field(
+        default="enforce", validation_alias=env("REDIS_DURABILITY")
+    )
+    """`enforce`: refuse a Redis without AOF; `assume-durable`: accept one that cannot tell; `off`: never check."""
     log_level: str = Field(default="INFO", validation_alias=env("LOG_LEVEL"))
     log_format: str = Field(default="auto", pattern="^(auto|json|text)$", validation_alias=env("LOG_FORMAT"))
     whatsapp_app_secret: SecretStr | None = Field(default=None, validation_alias=env("WHATSAPP_APP_SECRET"))

@@ -41,7 +41,7 @@ def fixture_redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
     """A redis-server started for this test session only; never a server we did not start."""
     port = free_port()
     try:
-        process = start_redis(port, tmp_path_factory.mktemp("redis"))
+        process = start_redis(port, tmp_path_factory.mktemp("redis"), aof=True)
     except RuntimeError as exc:
         pytest.fail(str(exc))
     yield f"redis://127.0.0.1:{port}/0"

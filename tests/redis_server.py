@@ -10,7 +10,13 @@ from pathlib import Path
 
 
 def start_redis(
-    port: int, workdir: Path, *, timeout: float = 10.0, aof: bool = False
+    port: int,
+    workdir: Path,
+    *,
+    timeout: float = 10.0,
+    aof: bool = False,
+    fsync: str = "everysec",
+    extra: tuple[str, ...] = (),
 ) -> subprocess.Popen[bytes]:
     """Start redis-server and wait until it answers PING; raise if it does not.
 
@@ -29,9 +35,10 @@ def start_redis(
         "--appendonly",
         "yes" if aof else "no",
         "--appendfsync",
-        "everysec",
+        fsync,
         "--dir",
         str(workdir),
+        *extra,
     ]
     process = subprocess.Popen([binary, *options], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + timeout

@@ -253,7 +253,7 @@ class Stack:
     workers: int = 1
     od_throttle: float = 1.0
     debounce: float = 0.3
-    aof: bool = False
+    aof: bool = True
     recovery_seconds: float = 30.0
     """How soon a dead worker's locks expire and its entries are reclaimed (CONVERSATION_LOCK/CLAIM_IDLE)."""
     sink: GraphSink = field(default_factory=GraphSink)
@@ -323,6 +323,8 @@ class Stack:
             "CLAIM_IDLE_SECONDS": str(self.recovery_seconds),
             "LOG_LEVEL": "INFO",
             "LOG_FORMAT": "json",
+            # A stack without AOF exists only to measure what that loses; the start-up check would refuse it.
+            **({} if self.aof else {"REDIS_DURABILITY": "off"}),
         }
 
     def _spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
