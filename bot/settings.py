@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(default=None, validation_alias=env("REDIS_URL"))
     redis_max_connections: int = Field(default=200, ge=4, validation_alias=env("REDIS_MAX_CONNECTIONS"))
     """Connections per process (redis-py's default is 100, which 40 busy conversations per practice exhausted)."""
+    turn_max_attempts: int = Field(default=3, ge=1, le=20, validation_alias=env("TURN_MAX_ATTEMPTS"))
+    """Times a turn may raise before its messages go to the conversation's dead letters."""
     redis_durability: Literal["enforce", "assume-durable", "off"] = Field(
         default="enforce", validation_alias=env("REDIS_DURABILITY")
     )

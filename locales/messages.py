@@ -71,6 +71,7 @@ SOURCES: tuple[Source, ...] = (
     N_("turn.sorry", "Sorry, something went wrong on my side. Let's carry on from here:"),
     N_("turn.sorry_menu", "Sorry, something went wrong on my side. Please choose below, or ask for a person to reach our team."),
     N_("turn.sorry_after", "Sorry, something went wrong on my side after that. What else can I do for you?"),
+    N_("turn.sorry_retry", "Sorry, something went wrong on my side with your last message. Please send it again in a minute, or ask for a person to reach our team."),
     N_("turn.sorry_staff", "Sorry, something keeps going wrong on my side, so I've asked our team to help."),
     N_("language.switched", "Sure, I'll write in English from now on."),
     N_("button.book", "Book"),

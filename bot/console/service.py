@@ -133,6 +133,12 @@ class Console:
             await self._save(current, f"Released to the assistant by {operator.username}")
         await self.access.record(operator.username, "release", record.conversation, record.practice_id)
 
+    async def retry(self, operator: Operator, record: ConversationRecord) -> int:
+        """The conversation's dead letters go back on the queue; the access log says who did it."""
+        count = await self.broker.revive(record.conversation)
+        await self.access.record(operator.username, "retry", record.conversation, record.practice_id)
+        return count
+
     async def reply(self, operator: Operator, record: ConversationRecord, text: str) -> OutboxRecord:
         """Staff's own words, inside the 24-hour window; replying takes the conversation over."""
         to = messages.recipient(record.user_key)

@@ -62,6 +62,7 @@ def create_console(settings: Settings) -> web.Application:
     app.router.add_post("/c/{conversation}/reply", reply)
     app.router.add_post("/c/{conversation}/template", template)
     app.router.add_post("/c/{conversation}/release", release)
+    app.router.add_post("/c/{conversation}/retry", retry)
     app.router.add_get("/operators", operators)
     app.router.add_post("/operators", add_operator)
     app.router.add_post("/operators/remove", remove_operator)
@@ -178,6 +179,7 @@ async def conversation(request: web.Request) -> web.Response:
         "entries": [e for e in entries if e.direction != "status"],
         "delivery": delivery,
         "window_open": console.window_open(record),
+        "dead_letters": await console.broker.buried(record.conversation),
         "language": record.session.conversation.language or practice.default_language,
         "message": request.query.get("message", ""),
     }
@@ -239,6 +241,13 @@ async def release(request: web.Request) -> web.Response:
     except Busy:
         raise _back(record, "busy") from None
     raise _back(record, "released")
+
+
+async def retry(request: web.Request) -> web.Response:
+    """Queue again the messages that kept failing (after a fix, or when the cause has passed)."""
+    console, operator, record = await _acting(request)
+    await console.retry(operator, record)
+    raise _back(record, "retried")
 
 
 # -- administration ---------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 DEDUPE_TTL_SECONDS = 7 * 24 * 3600  # Meta retries for up to seven days
+DEAD_LETTER_TTL_SECONDS = 30 * 24 * 3600  # as long as the transcript that explains them
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,22 @@ class Broker(Protocol):
 
     async def backlog(self) -> dict[str, int]:
         """Entries in the stream and entries read but not yet acknowledged."""
+        ...
+
+    async def failed(self, ids: list[str]) -> int:
+        """Count one failed attempt at these entries; the most any of them has failed."""
+        ...
+
+    async def bury(self, conversation: str, entries: list[Entry]) -> None:
+        """Move entries that keep failing out of the queue into the conversation's dead letters."""
+        ...
+
+    async def buried(self, conversation: str) -> int:
+        """How many of the conversation's entries are dead letters."""
+        ...
+
+    async def revive(self, conversation: str) -> int:
+        """Queue the conversation's dead letters again (staff retry them); how many."""
         ...
 
 
@@ -151,6 +168,39 @@ class RedisBroker:
         pending = await self.redis.xpending(self.stream, self.group)
         return {"stream": int(length), "pending": int(pending["pending"])}
 
+    async def failed(self, ids: list[str]) -> int:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for entry_id in ids:
+                pipe.incr(f"wa:attempts:{entry_id}")
+                pipe.expire(f"wa:attempts:{entry_id}", DEDUPE_TTL_SECONDS)
+            counts = await pipe.execute()
+        return max(int(c) for c in counts[::2]) if ids else 0
+
+    async def bury(self, conversation: str, entries: list[Entry]) -> None:
+        if not entries:
+            return
+        ids = [e.id for e in entries]
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.rpush(f"wa:dead:{conversation}", *(e.payload for e in entries))
+            pipe.expire(f"wa:dead:{conversation}", DEAD_LETTER_TTL_SECONDS)
+            pipe.xack(self.stream, self.group, *ids)
+            pipe.xdel(self.stream, *ids)
+            pipe.srem(f"wa:waiting:{conversation}", *ids)
+            pipe.delete(*(f"wa:attempts:{i}" for i in ids))
+            await pipe.execute()
+
+    async def buried(self, conversation: str) -> int:
+        return int(await self.redis.llen(f"wa:dead:{conversation}"))
+
+    async def revive(self, conversation: str) -> int:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.lrange(f"wa:dead:{conversation}", 0, -1)
+            pipe.delete(f"wa:dead:{conversation}")
+            payloads, _ = await pipe.execute()
+        for payload in payloads:
+            await self.redis.xadd(self.stream, {"d": payload})
+        return len(payloads)
+
 
 def _entry(entry_id: bytes | str, fields: dict[bytes, bytes]) -> Entry:
     key = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
@@ -167,6 +217,8 @@ class MemoryBroker:
     _pending: dict[str, tuple[str, float]] = field(default_factory=dict)
     _waiting: dict[str, set[str]] = field(default_factory=dict)
     _locks: dict[str, tuple[str, float]] = field(default_factory=dict)
+    _attempts: dict[str, int] = field(default_factory=dict)
+    _dead: dict[str, list[bytes]] = field(default_factory=dict)
     _last_ms: int = 0
     _seq: int = 0
 
@@ -178,13 +230,16 @@ class MemoryBroker:
         if self._seen.get(dedupe_key, 0) > now:
             return False
         self._seen[dedupe_key] = now + DEDUPE_TTL_SECONDS
-        ms = int(now * 1000)
+        self._add(payload)
+        return True
+
+    def _add(self, payload: bytes) -> None:
+        ms = int(time.time() * 1000)
         self._seq = self._seq + 1 if ms <= self._last_ms else 0
         self._last_ms = max(ms, self._last_ms)
         entry_id = f"{self._last_ms}-{self._seq}"
         self._entries[entry_id] = payload
         self._new.put_nowait(entry_id)
-        return True
 
     async def read(self, consumer: str, count: int, block_ms: int) -> list[Entry]:
         ids: list[str] = []
@@ -244,3 +299,23 @@ class MemoryBroker:
 
     async def backlog(self) -> dict[str, int]:
         return {"stream": len(self._entries), "pending": len(self._pending)}
+
+    async def failed(self, ids: list[str]) -> int:
+        for entry_id in ids:
+            self._attempts[entry_id] = self._attempts.get(entry_id, 0) + 1
+        return max((self._attempts[i] for i in ids), default=0)
+
+    async def bury(self, conversation: str, entries: list[Entry]) -> None:
+        self._dead.setdefault(conversation, []).extend(e.payload for e in entries)
+        await self.ack(conversation, [e.id for e in entries])
+        for entry in entries:
+            self._attempts.pop(entry.id, None)
+
+    async def buried(self, conversation: str) -> int:
+        return len(self._dead.get(conversation, []))
+
+    async def revive(self, conversation: str) -> int:
+        payloads = self._dead.pop(conversation, [])
+        for payload in payloads:
+            self._add(payload)
+        return len(payloads)

@@ -42,6 +42,7 @@ class Pipeline:
             lock_ttl=settings.lock_ttl_seconds,
             claim_idle=settings.claim_idle_seconds,
             metrics=self.metrics,
+            max_attempts=settings.turn_max_attempts,
             **options,  # type: ignore[arg-type]
         )
 

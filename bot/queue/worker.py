@@ -22,16 +22,18 @@ import uuid
 from pydantic import ValidationError
 from redis.exceptions import RedisError
 
+from bot.conversation.render import render
 from bot.monitoring.logs import CONVERSATION
 from bot.monitoring.metrics import Metrics
 from bot.queue.broker import Broker, Entry, entry_order
 from bot.queue.turns import Turn, TurnHandler, TurnResult
-from bot.records.conversations import ConversationRecord, Conversations, TranscriptEntry
+from bot.records.conversations import ConversationRecord, Conversations, OwedTurn, TranscriptEntry
 from bot.records.crypto import Sealer, SealError, conversation_id
 from bot.records.outbox import Outbox, OutboxRecord
 from bot.whatsapp import messages
 from bot.whatsapp.cloud_api import CloudApiError
 from bot.whatsapp.events import EVENT, InboundMessage, StatusEvent
+from flows.replies import text
 from od_adapter.http import TURN_WAIT, TurnWait
 
 logger = logging.getLogger(__name__)
@@ -57,8 +59,10 @@ class Worker:
         block: float = 1.0,
         read_receipts: bool = True,
         metrics: Metrics | None = None,
+        max_attempts: int = 3,
     ) -> None:
         self.broker = broker
+        self.max_attempts = max_attempts
         self.sealer = sealer
         self.conversations = conversations
         self.outbox = outbox
@@ -164,7 +168,13 @@ class Worker:
         # Meta can deliver a burst out of order: read it in the order it was written (stable within a second).
         events.sort(key=lambda e: e.timestamp)
         if events:
-            await self._turn(conversation, events, ids)
+            try:
+                await self._turn(conversation, events, ids)
+            except (RedisError, OSError):
+                raise  # Redis away: not the turn's fault; the entries stay pending and are retried
+            except Exception as exc:
+                await self._failed(conversation, events, entries, exc)
+                return False
         else:
             await self.broker.ack(conversation, ids)
         if missing := [i for i in ids if i not in found]:
@@ -190,41 +200,97 @@ class Worker:
         record = await self.conversations.load(conversation) or ConversationRecord(
             conversation=conversation, practice_id=first.practice_id, user_key=first.user_key
         )
+        replies: list[OutboxRecord] = []
+        turn_id = hashlib.sha256(",".join(ids).encode()).hexdigest()[:24]
+        if record.owed is not None and record.owed.turn != turn_id:
+            # An earlier turn saved its state and crashed before recording its replies; this turn merged
+            # its messages with newer ones, so finish that one first: its replies still go out, in order.
+            replies += await self._finish(record)
         record.name = first.name or record.name
         fresh = [e for e in events if not record.handled(e.wamid)]
-        turn_id = hashlib.sha256(",".join(ids).encode()).hexdigest()[:24]
-        replies: list[OutboxRecord] = []
-        result = await self._stored_result(turn_id)
         if fresh:
             if self.read_receipts:
                 await self._mark_read(fresh[-1])
-            if result is None:
-                result = await self._run(turn_id, self._turn_of(record, fresh))
+            result = await self._stored_result(turn_id) or await self._run(
+                turn_id, self._turn_of(record, fresh)
+            )
             record.session = result.session
             record.remember([e.wamid for e in fresh])
             record.last_inbound_at = max(record.last_inbound_at, *(e.timestamp or time.time() for e in fresh))
             record.turns += 1
-            # The state is saved before any reply can go out, so a patient never answers a reply whose turn a
-            # crash could still undo; a crash from here on finds the stored result and finishes below.
+            record.owed = OwedTurn(
+                turn=turn_id,
+                replies=result.replies,
+                transcript=self._transcript(turn_id, fresh, result),
+                events=result.events,
+            )
+            # The state and the replies it owes are one write: a patient never answers a reply whose turn a
+            # crash could still undo, and a crash from here on finds the replies in the record.
             await self.conversations.save(record)
-        if result is not None:
-            replies = [
-                OutboxRecord(
-                    id=f"{turn_id}:{n}",
-                    conversation=conversation,
-                    practice_id=first.practice_id,
-                    body=body,
-                    window_until=record.window_open_until(),
-                )
-                for n, body in enumerate(result.replies)
-            ]
-            await self.outbox.record(replies)
-            await self._write_transcript(conversation, turn_id, fresh or events, result)
-            await self.conversations.touch(record, result.events, handed_off=record.session.handoff.active)
-            await self.outbox.storage.delete(f"turn-result:{turn_id}")
+        if record.owed is not None:
+            replies += await self._finish(record)
         await self.broker.ack(conversation, ids)
         for reply in replies:
             await self.outbox.deliver(reply.id)
+
+    async def _failed(
+        self, conversation: str, events: list[InboundMessage], entries: list[Entry], exc: Exception
+    ) -> None:
+        """A turn that raised: the patient hears from us the first time; after `max_attempts` the messages
+        go to the conversation's dead letters (staff retry them from the console), so later ones get through."""
+        attempts = await self.broker.failed([e.id for e in entries])
+        logger.error("turn failed (%s), attempt %d of %d", type(exc).__name__, attempts, self.max_attempts)
+        logger.debug("turn failure", exc_info=exc)
+        if self.metrics is not None:
+            self.metrics.turn_failures.inc()
+        record = await self.conversations.load(conversation)
+        turn_id = hashlib.sha256(",".join(e.id for e in entries).encode()).hexdigest()[:24]
+        if attempts == 1:
+            await self._apologise(conversation, events[0], record, turn_id)
+        if attempts >= self.max_attempts:
+            await self.broker.bury(conversation, entries)
+            now = time.time()
+            await self.conversations.flag(events[0].practice_id, conversation, "failed", now)
+            note = f"{len(entries)} messages could not be handled after {attempts} attempts; retry them from the console"
+            await self.conversations.add(conversation, [TranscriptEntry(at=now, direction="note", text=note)])
+            logger.error("moved %d entries to the dead letters after %d attempts", len(entries), attempts)
+
+    async def _apologise(
+        self, conversation: str, first: InboundMessage, record: ConversationRecord | None, turn_id: str
+    ) -> None:
+        language = (record.session.conversation.language if record else None) or "en"
+        window = record.window_open_until() if record else first.timestamp + 24 * 3600
+        reply = OutboxRecord(
+            id=f"apology:{turn_id}",
+            conversation=conversation,
+            practice_id=first.practice_id,
+            body=render([text("turn.sorry_retry")], language, messages.recipient(first.user_key))[0],
+            window_until=window,
+        )
+        await self.outbox.record([reply])
+        await self.outbox.deliver(reply.id)
+
+    async def _finish(self, record: ConversationRecord) -> list[OutboxRecord]:
+        """Put a saved turn's replies in the outbox and its lines in the transcript, then forget them."""
+        owed = record.owed
+        assert owed is not None
+        replies = [
+            OutboxRecord(
+                id=f"{owed.turn}:{n}",
+                conversation=record.conversation,
+                practice_id=record.practice_id,
+                body=body,
+                window_until=record.window_open_until(),
+            )
+            for n, body in enumerate(owed.replies)
+        ]
+        await self.outbox.record(replies)  # once per id: a replay records nothing twice
+        await self.conversations.add(record.conversation, owed.transcript, once=f"{owed.turn}:in")
+        await self.conversations.touch(record, owed.events, handed_off=record.session.handoff.active)
+        record.owed = None
+        await self.conversations.save(record)
+        await self.outbox.storage.delete(f"turn-result:{owed.turn}")
+        return replies
 
     def _turn_of(self, record: ConversationRecord, fresh: list[InboundMessage]) -> Turn:
         first = fresh[0]
@@ -237,10 +303,9 @@ class Worker:
             session=record.session,
         )
 
-    async def _write_transcript(
-        self, conversation: str, turn_id: str, events: list[InboundMessage], result: TurnResult
-    ) -> None:
-        inbound = [
+    @staticmethod
+    def _transcript(turn_id: str, events: list[InboundMessage], result: TurnResult) -> list[TranscriptEntry]:
+        lines = [
             TranscriptEntry(
                 at=float(e.timestamp),
                 direction="in",
@@ -252,11 +317,10 @@ class Worker:
         ]
         now = time.time()
         if result.trace is not None:
-            inbound.append(
+            lines.append(
                 TranscriptEntry(at=now, direction="turn", text=json.dumps(result.trace), turn=turn_id)
             )
-        inbound += [TranscriptEntry(at=now, direction="note", text=note) for note in result.notes]
-        await self.conversations.add(conversation, inbound, once=f"{turn_id}:in")
+        return lines + [TranscriptEntry(at=now, direction="note", text=note) for note in result.notes]
 
     async def _stored_result(self, turn_id: str) -> TurnResult | None:
         raw = await self.outbox.storage.get(f"turn-result:{turn_id}")

@@ -34,6 +34,7 @@ class ConversationRecord(BaseModel):
     """Recently handled wamids, oldest first."""
     last_inbound_at: float = 0.0
     turns: int = 0
+    owed: OwedTurn | None = None
     updated_at: float = 0.0
 
     @model_validator(mode="before")
@@ -66,6 +67,16 @@ class TranscriptEntry(BaseModel):
     turn: str = ""
     by: str = ""
     """For a message sent by staff: the operator."""
+
+
+class OwedTurn(BaseModel):
+    """A turn whose state is saved but whose replies are not yet in the outbox: saved in the same write as the
+    state, so a crash between the two cannot lose the replies, even when the next turn merges more messages."""
+
+    turn: str
+    replies: list[dict[str, Any]]
+    transcript: list[TranscriptEntry]
+    events: list[str] = Field(default_factory=list)
 
 
 class Conversations:
@@ -135,3 +146,6 @@ class Conversations:
 def _index(practice_id: str, index: str) -> str:
     assert index in INDEXES, index
     return f"console:{practice_id}:{index}"
+
+
+ConversationRecord.model_rebuild()

@@ -273,3 +273,34 @@ async def test_an_empty_reply_is_refused_with_a_reason(clinic: Clinic) -> None:
             in (await client.get(empty.headers["Location"].removeprefix("/console"))).text
         )
     assert len(clinic.fake.sent) == sent
+
+
+async def test_dead_letters_are_flagged_and_staff_retry_them(clinic: Clinic) -> None:
+    from bot.keys import PIPELINE_KEY
+    from bot.queue.broker import Entry
+    from bot.whatsapp.events import InboundMessage
+
+    jane = clinic.patient(JANE)
+    await jane.say("hello")
+    conversation = conversation_of(clinic, JANE)
+    pipeline = clinic.app[PIPELINE_KEY]
+    message = InboundMessage(practice_id=PRACTICE_ID, wamid="wamid.DEAD1", user_key=JANE, timestamp=int(__import__("time").time()), type="text", text="what are your opening hours?")  # fmt: skip
+    await pipeline.broker.bury(
+        conversation, [Entry("1-1", pipeline.sealer.seal(message.model_dump_json().encode()))]
+    )
+    async with browser(clinic) as client:
+        await sign_in(client, "maria")
+        page = await client.get(f"/c/{conversation}")
+        assert 'id="dead-letters"' in page.text and "could not be handled" in page.text
+        answered = len(jane._mine())
+        retried = await client.post(f"/c/{conversation}/retry", data={"csrf": csrf_in(page.text)})
+        assert retried.status_code == 303 and retried.headers["Location"].endswith("message=retried")
+        assert await pipeline.broker.buried(conversation) == 0
+    async with browser(clinic) as admin:
+        await sign_in(admin, "root")
+        assert "retry" in (await admin.get("/access-log")).text
+    for _ in range(100):  # the revived message is handled like any other
+        if len(jane._mine()) > answered:
+            break
+        await __import__("asyncio").sleep(0.1)
+    assert len(jane._mine()) > answered

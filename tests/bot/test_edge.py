@@ -49,6 +49,8 @@ class RecordingHandler:
 
     async def __call__(self, turn: Turn) -> TurnResult:
         self.turns.append([m.wamid for m in turn.messages])
+        if any(m.text == "poison" for m in turn.messages):
+            raise RuntimeError("a bug this message triggers")
         return await self.echo(turn)
 
 
@@ -206,6 +208,26 @@ async def test_bad_bodies_are_acknowledged_and_never_processed(edge: Edge) -> No
     assert (await edge.pipeline.broker.backlog())["stream"] == 0
     too_big = b'{"object": "whatsapp_business_account", "pad": "' + b"x" * (3 * 1024 * 1024) + b'"}'
     assert (await edge.post(raw=too_big)).status_code == 413
+
+
+async def test_a_poison_turn_apologises_goes_to_the_dead_letters_and_lets_later_messages_through(
+    edge: Edge,
+) -> None:
+    conversation = conversation_id(DEMO_CONVERSATION_KEY, PRACTICE_ID, PATIENT)
+    await edge.say(text="poison")
+    await eventually(lambda: any("went wrong on my side" in json.dumps(b) for b in edge.sent_to()), within=10)
+    await eventually(lambda: len(edge.handler.turns) >= 3, within=20)
+    broker = edge.pipeline.broker
+    await eventually(lambda: broker.buried(conversation), within=10)
+    assert len(edge.handler.turns) == 3 and await broker.buried(conversation) == 1
+    assert len([b for b in edge.sent_to() if "went wrong" in json.dumps(b)]) == 1, (
+        "one apology, not one per try"
+    )
+    await edge.say(text="hello again")
+    await eventually(lambda: any("You said: hello again" in json.dumps(b) for b in edge.sent_to()))
+    assert edge.handler.turns[-1] != edge.handler.turns[0], "the later message is not merged with the poison"
+    assert await broker.revive(conversation) == 1  # staff retry it: it is queued again, and fails again
+    await eventually(lambda: len(edge.handler.turns) >= 5, within=10)
 
 
 async def test_a_timestamp_that_is_not_a_number_is_still_queued(edge: Edge) -> None:
