@@ -40,15 +40,23 @@ PATIENT = "15035551234"
 DELIVERIES = json.loads((FIXTURES / "whatsapp" / "deliveries.json").read_text())
 
 
+class Crash(BaseException):
+    """A process dying: nothing in the worker catches it, so the turn stops where it is."""
+
+
 class RecordingHandler:
     """The echo handler, remembering every turn it was given."""
 
     def __init__(self) -> None:
         self.turns: list[list[str]] = []
         self.echo = EchoHandler()
+        self.crash_next = False
 
     async def __call__(self, turn: Turn) -> TurnResult:
         self.turns.append([m.wamid for m in turn.messages])
+        if self.crash_next:
+            self.crash_next = False
+            raise Crash("the process dies while the graph runs")
         if any(m.text == "poison" for m in turn.messages):
             raise RuntimeError("a bug this message triggers")
         return await self.echo(turn)
@@ -228,6 +236,45 @@ async def test_a_poison_turn_apologises_goes_to_the_dead_letters_and_lets_later_
     assert edge.handler.turns[-1] != edge.handler.turns[0], "the later message is not merged with the poison"
     assert await broker.revive(conversation) == 1  # staff retry it: it is queued again, and fails again
     await eventually(lambda: len(edge.handler.turns) >= 5, within=10)
+
+
+def crash_once(target: object, method: str) -> None:
+    """The next call of `target.method` kills the turn, as a SIGKILL between two of its steps would."""
+    original = getattr(target, method)
+
+    async def crashing(*args: Any, **kwargs: Any) -> Any:
+        setattr(target, method, original)
+        raise Crash(f"killed at {method}")
+
+    setattr(target, method, crashing)
+
+
+CRASH_POINTS = {
+    "after loading the state": lambda e: setattr(e.handler, "crash_next", True),
+    "after the graph": lambda e: crash_once(e.pipeline.conversations, "save"),
+    "after saving the state": lambda e: crash_once(e.pipeline.outbox, "record"),
+    "after recording the replies": lambda e: crash_once(e.pipeline.conversations, "add"),
+    "after the ack": lambda e: crash_once(e.pipeline.outbox, "deliver"),
+    "mid-send": lambda e: crash_once(e.pipeline.outbox.cloud_api, "send"),
+}
+
+
+@pytest.mark.parametrize("point", list(CRASH_POINTS))
+async def test_a_crash_at_each_step_of_a_turn_then_another_message_loses_and_doubles_nothing(
+    redis_edge: Edge, point: str
+) -> None:
+    edge = redis_edge
+    CRASH_POINTS[point](edge)
+    await edge.say(text="first words")
+    await asyncio.sleep(0.6)  # the turn has crashed; the patient writes again before the replay
+    await edge.say(text="second words")
+
+    def said(words: str) -> int:
+        return sum(json.dumps(body).count(words) for body in edge.sent_to())
+
+    await eventually(lambda: said("first words") >= 1 and said("second words") >= 1, within=20)
+    await asyncio.sleep(1.5)  # a double would have been sent by now
+    assert (said("first words"), said("second words")) == (1, 1), edge.sent_to()
 
 
 async def test_a_timestamp_that_is_not_a_number_is_still_queued(edge: Edge) -> None:
