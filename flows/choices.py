@@ -26,6 +26,15 @@ class Tap:
         return int(self.value) if self.kind == "visit" and self.value.isdecimal() else None
 
 
+def yes(nonce: str | None) -> str:
+    """The Yes of one confirmation question: a tap names the question it answers."""
+    return f"{YES}:{nonce}" if nonce else YES
+
+
+def no(nonce: str | None) -> str:
+    return f"{NO}:{nonce}" if nonce else NO
+
+
 def option(option_id: str) -> str:
     return f"opt:{option_id}"
 
@@ -51,8 +60,10 @@ def parse(choice_id: str | None) -> Tap | None:
     if not choice_id:
         return None
     if choice_id in _WORDS:
-        return Tap(_WORDS[choice_id])
+        return Tap(_WORDS[choice_id])  # typed, or a button sent before questions carried their nonce
     prefix, _, value = choice_id.partition(":")
+    if prefix in (YES, NO) and value:
+        return Tap(_WORDS[prefix], value)
     tap_kind = _PREFIXES.get(prefix)
     if tap_kind is None or not value or (tap_kind == "menu" and value not in MENU):
         return Tap("unknown", choice_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import operator
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -109,3 +110,10 @@ class Deps:
     languages: LanguageDetector
     recent: Callable[[int], Awaitable[list[Line]]]
     """The conversation's last lines, read only when a handoff note is written."""
+    turn: str = ""
+    """This turn's id, the same when it is replayed: confirmation nonces and write keys are made from it."""
+
+    def nonce(self, purpose: str) -> str:
+        """A nonce for one question asked this turn (stable if the turn is replayed after a crash)."""
+        seed = f"{self.conversation}:{self.turn or self.now.isoformat()}:{purpose}"
+        return hashlib.sha256(seed.encode()).hexdigest()[:12]

@@ -43,16 +43,19 @@ def kind_question(practice: PracticeFacts) -> Reply:
 def confirm_question(conv: ConversationState, option: OptionInfo) -> Reply:
     key = "confirm.reschedule" if conv.intent == "reschedule" else "confirm.book"
     buttons = [
-        Choice(id=choices.YES, key="button.yes"),
-        Choice(id=choices.NO, key="button.no"),
+        Choice(id=choices.yes(conv.nonce), key="button.yes"),
+        Choice(id=choices.no(conv.nonce), key="button.no"),
         Choice(id=choices.OTHER, key="button.other_times"),
     ]
     params = {"when": option.start, "provider": option.provider, "kind": f"kind.{conv.kind or 'visit'}"}
     return Reply(key=key, params=params, buttons=buttons)
 
 
-def cancel_question(when: datetime) -> Reply:
-    buttons = [Choice(id=choices.YES, key="button.yes_cancel"), Choice(id=choices.NO, key="button.no_keep")]
+def cancel_question(when: datetime, nonce: str | None) -> Reply:
+    buttons = [
+        Choice(id=choices.yes(nonce), key="button.yes_cancel"),
+        Choice(id=choices.no(nonce), key="button.no_keep"),
+    ]
     return Reply(key="cancel.ask", params={"when": when}, buttons=buttons)
 
 
@@ -60,8 +63,8 @@ def read_back_question(conv: ConversationState) -> Reply:
     details = conv.details
     assert details.first_name and details.last_name and details.birthdate
     buttons = [
-        Choice(id=choices.YES, key="button.details_right"),
-        Choice(id=choices.NO, key="button.details_fix"),
+        Choice(id=choices.yes(conv.nonce), key="button.details_right"),
+        Choice(id=choices.no(conv.nonce), key="button.details_fix"),
     ]
     name = f"{details.first_name} {details.last_name}"
     return Reply(

@@ -47,6 +47,16 @@ class NewPatient(BaseModel):
         return bool(self.first_name and self.last_name and self.birthdate)
 
 
+class Confirmation(BaseModel):
+    """A confirmation question the patient said yes to, and what that yes wrote: a second yes to the same
+    question replays that write (its key is the question's nonce), it never makes another."""
+
+    nonce: str
+    intent: Action
+    pending: str | None = None
+    target: int | None = None
+
+
 class ConversationState(BaseModel):
     version: int = STATE_VERSION
     language: str | None = None
@@ -72,13 +82,17 @@ class ConversationState(BaseModel):
     pending: str | None = None
     """The option id (book, reschedule) awaiting the patient's explicit yes."""
     awaiting: Awaiting = "nothing"
+    nonce: str | None = None
+    """The open confirmation question's nonce: its buttons carry it, and the write's idempotency key is made of it."""
+    confirmed: Confirmation | None = None
+    """The last question answered with a yes (kept when the flow ends)."""
     details: NewPatient = Field(default_factory=NewPatient)
     failures: int = 0
     """Messages in a row the assistant did not understand; enough of them hand the conversation to staff."""
 
     def finish_flow(self) -> None:
         """Forget the request, keep who the patient is and their language."""
-        keep = {"language", "language_run", "family", "members", "family_checked", "patient", "dentist", "new_patient"}  # fmt: skip
+        keep = {"language", "language_run", "family", "members", "family_checked", "patient", "dentist", "new_patient", "confirmed"}  # fmt: skip
         fresh = ConversationState()
         for name in type(self).model_fields:
             if name not in keep:

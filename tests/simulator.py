@@ -528,7 +528,8 @@ class SimPatient:
             row = self.rng.choice(options) if options else (kinds or rows)[0]
             return {"list_id": row["id"], "title": row["title"], "context": sent.wamid}
         buttons = {b["reply"]["id"]: b["reply"]["title"] for b in interactive["action"]["buttons"]}
-        wanted = "yes" if "yes" in buttons else f"menu:{'book' if self.goal == 'new' else self.goal}"
+        yes = next((b for b in buttons if b.split(":")[0] == "yes"), None)
+        wanted = yes or f"menu:{'book' if self.goal == 'new' else self.goal}"
         if wanted not in buttons:
             return None
         return {"button_id": wanted, "title": buttons[wanted], "context": sent.wamid}

@@ -136,6 +136,7 @@ class ConversationHandler:
             now=self.clock().astimezone(runtime.practice.zone),
             user_key=turn.user_key,
             conversation=turn.conversation,
+            turn=turn.id,
             understand=self.understand,
             languages=self.languages,
             recent=recent,

@@ -11,6 +11,8 @@ from flows.session import Session
 
 
 class Turn(BaseModel):
+    id: str = ""
+    """Names this turn's attempt (a hash of its queue entries): the same after a replay, new for each turn."""
     conversation: str
     practice_id: str
     user_key: str

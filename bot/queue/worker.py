@@ -212,7 +212,7 @@ class Worker:
             if self.read_receipts:
                 await self._mark_read(fresh[-1])
             result = await self._stored_result(turn_id) or await self._run(
-                turn_id, self._turn_of(record, fresh)
+                turn_id, self._turn_of(record, fresh, turn_id)
             )
             record.session = result.session
             record.remember([e.wamid for e in fresh])
@@ -292,9 +292,10 @@ class Worker:
         await self.outbox.storage.delete(f"turn-result:{owed.turn}")
         return replies
 
-    def _turn_of(self, record: ConversationRecord, fresh: list[InboundMessage]) -> Turn:
+    def _turn_of(self, record: ConversationRecord, fresh: list[InboundMessage], turn_id: str) -> Turn:
         first = fresh[0]
         return Turn(
+            id=turn_id,
             conversation=record.conversation,
             practice_id=first.practice_id,
             user_key=first.user_key,

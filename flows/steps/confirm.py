@@ -13,10 +13,10 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command
 
 from flows.context import ActionTaken, Deps, TurnState
-from flows.ports import BookResult, PatientInfo
-from flows.questions import cancel_question, confirm_question
+from flows.ports import BookResult, PatientInfo, PracticeFacts
+from flows.questions import cancel_question, confirm_question, menu, pending_question
 from flows.replies import Reply, text
-from flows.state import ConversationState
+from flows.state import Confirmation, ConversationState
 from flows.steps import END
 from flows.steps.trouble import OpenDentalTrouble, after_trouble
 
@@ -27,10 +27,13 @@ def consent(
     """Ask for the patient's yes to what is pending; with their answer, go to the write or back to the list."""
     conv = state["conv"].model_copy(deep=True)
     if state.get("asking"):
+        conv.nonce = runtime.context.nonce("consent")
         return Command(goto=END, update={"conv": conv, "asking": False, "replies": [_question(state, conv)]})
     tap, u = state.get("tap"), state["understood"]
+    if tap is not None and tap.value and tap.value != conv.nonce:
+        return _answered_before(conv, tap.kind == "yes", tap.value, runtime.context.practice)
     if not ((tap is not None and tap.kind == "yes") or (tap is None and u.yes is True)):
-        conv.pending = None
+        conv.pending, conv.nonce = None, None
         if conv.offered and conv.intent in ("book", "reschedule"):
             return Command(goto="present", update={"conv": conv, "found": conv.offered, "replies": [text("ok.other_time")]})  # fmt: skip
         return Command(goto=END, update={"conv": conv.finished(), "replies": [text("kept")]})
@@ -44,15 +47,46 @@ def consent(
     return Command(goto="book")
 
 
+def _answered_before(
+    conv: ConversationState, said_yes: bool, tapped: str, practice: PracticeFacts
+) -> Command[Literal["book", "reschedule", "cancel", "present", "fallback", "__end__"]]:
+    """A tap on an earlier question's button. A second yes to the question already confirmed replays its
+    write (same key: the guard tells what Open Dental shows now); any other stale tap writes nothing."""
+    done = conv.confirmed
+    if said_yes and done is not None and done.nonce == tapped and conv.awaiting == "nothing":
+        again = conv.model_copy(update={"intent": done.intent, "pending": done.pending, "target": done.target, "nonce": done.nonce})  # fmt: skip
+        if done.intent == "reschedule":
+            return Command(goto="reschedule", update={"conv": again})
+        return Command(goto="cancel" if done.intent == "cancel" else "book", update={"conv": again})
+    question = pending_question(conv, practice)
+    replies = (
+        [text("confirm.stale"), question] if question is not None else [menu("confirm.stale_menu", practice)]
+    )
+    return Command(goto=END, update={"replies": replies})
+
+
 def _question(state: TurnState, conv: ConversationState) -> Reply:
     if conv.intent == "cancel":
-        return cancel_question(state["chosen"].start)
+        return cancel_question(state["chosen"].start, conv.nonce)
     option = next(o for o in conv.offered if o.id == conv.pending)
     return confirm_question(conv, option)
 
 
 def _key(deps: Deps, conv: ConversationState) -> str:
-    return f"{deps.conversation}:{conv.intent}:{conv.target or ''}:{conv.pending or ''}"
+    """One attempt: the confirmation question's nonce (a question asked before nonces: the old key)."""
+    if conv.nonce is None:
+        return f"{deps.conversation}:{conv.intent}:{conv.target or ''}:{conv.pending or ''}"
+    return f"{deps.conversation}:{conv.intent}:{conv.nonce}"
+
+
+def _confirmed(conv: ConversationState) -> ConversationState:
+    """The flow is done; what the yes wrote is remembered, so the same yes again replays it."""
+    done = conv.finished()
+    if conv.nonce is not None and conv.intent is not None:
+        done.confirmed = Confirmation(
+            nonce=conv.nonce, intent=conv.intent, pending=conv.pending, target=conv.target
+        )
+    return done
 
 
 async def book(
@@ -105,7 +139,7 @@ def _settled(
     )
     return Command(
         goto=END,
-        update={"conv": conv.finished(), "actions": [taken], "replies": [reply], "events": ["booked"]},
+        update={"conv": _confirmed(conv), "actions": [taken], "replies": [reply], "events": ["booked"]},
     )
 
 
@@ -125,4 +159,4 @@ async def cancel(state: TurnState, runtime: Runtime[Deps]) -> Command[Literal["o
         commlog_num=cancelled.commlog_num,
     )
     reply = text("cancelled", when=cancelled.start)
-    return Command(goto=END, update={"conv": conv.finished(), "actions": [taken], "replies": [reply]})
+    return Command(goto=END, update={"conv": _confirmed(conv), "actions": [taken], "replies": [reply]})

@@ -79,11 +79,13 @@ def read_back(state: TurnState, runtime: Runtime[Deps]) -> Command[Literal["crea
     """Read the name and date of birth back; a chart is created only after the patient's yes."""
     conv = state["conv"].model_copy(deep=True)
     if state.get("asking"):
-        conv.awaiting = "read_back"
+        conv.awaiting, conv.nonce = "read_back", runtime.context.nonce("read_back")
         return Command(
             goto=END, update={"conv": conv, "asking": False, "replies": [read_back_question(conv)]}
         )
     tap, u = state.get("tap"), state["understood"]
+    if tap is not None and tap.value and tap.value != conv.nonce:  # a button of an earlier read-back
+        return Command(goto=END, update={"replies": [text("confirm.stale"), read_back_question(conv)]})
     if (tap is not None and tap.kind == "yes") or (tap is None and u.yes is True):
         return Command(goto="create_patient")
     conv.details, conv.awaiting = NewPatient(), "details"

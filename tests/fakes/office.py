@@ -21,6 +21,8 @@ class FakeOffice:
     calls: list[str] = field(default_factory=list)
     notes: list[tuple[int, str]] = field(default_factory=list)
     created: list[PatientInfo] = field(default_factory=list)
+    keys: dict[str, BookResult] = field(default_factory=dict)
+    """Outcomes by idempotency key: a second call with a key replays its outcome, like the booking guard."""
 
     def _call(self, name: str) -> None:
         self.calls.append(name)
@@ -83,7 +85,10 @@ class FakeOffice:
 
     async def book(self, option_id: str, patient: PatientInfo, key: str, *, new_patient: bool) -> BookResult:
         self._call("book")
-        return self._booked(option_id, patient.pat_num)
+        if key in self.keys:
+            return self.keys[key].model_copy(update={"replayed": True})
+        self.keys[key] = self._booked(option_id, patient.pat_num)
+        return self.keys[key]
 
     async def upcoming(self, pat_nums: list[int]) -> list[AppointmentInfo]:
         self._call("upcoming")
@@ -97,8 +102,11 @@ class FakeOffice:
 
     async def cancel(self, apt_num: int, allowed: list[int], key: str) -> AppointmentInfo:
         self._call("cancel")
+        if key in self.keys and self.keys[key].appointment is not None:
+            return self.keys[key].appointment  # type: ignore[return-value]
         visit = next(v for v in self.visits if v.apt_num == apt_num)
         self.visits.remove(visit)
+        self.keys[key] = BookResult(appointment=visit)
         return visit
 
     async def confirm(self, apt_num: int, allowed: list[int], key: str) -> AppointmentInfo:

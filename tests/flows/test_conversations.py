@@ -203,8 +203,8 @@ async def test_book_a_cleaning_by_tapping(clinic: Clinic) -> None:
     first = jane.rows[0]
     assert row_time(first) >= "14:00"
     assert "Shall I book it?" in await jane.tap(first["id"])
-    assert jane.buttons == ["yes", "no", "other"]
-    assert "Booked!" in await jane.tap("yes")
+    assert [b.split(":")[0] for b in jane.buttons] == ["yes", "no", "other"]
+    assert "Booked!" in await jane.tap(jane.buttons[0])
     new = [a for a in await clinic.appointments_of(1) if a["AptNum"] not in before]
     assert len(new) == 1 and (new[0]["AppointmentTypeNum"], new[0]["IsHygiene"], new[0]["ProvHyg"]) == (
         2,

@@ -57,11 +57,13 @@ class Chat:
     now: datetime = NOW
     session: Session = field(default_factory=Session)
     last: TurnRun | None = None
+    turns: int = 0
 
     async def send(self, text: str | None = None, tap: str | None = None) -> list[str]:
         async def recent(count: int) -> list[Line]:
             return []
 
+        self.turns += 1
         deps = Deps(
             office=self.office,
             practice=PRACTICE,
@@ -71,6 +73,7 @@ class Chat:
             understand=rules,
             languages=DETECTOR,
             recent=recent,
+            turn=f"turn-{self.turns}",
         )
         self.last = await run_turn(GRAPH, self.session, [text] if text else [], tap, deps)
         self.session = self.last.session
@@ -79,6 +82,10 @@ class Chat:
     @property
     def conv(self) -> ConversationState:
         return self.session.conversation
+
+    def buttons(self) -> list[str]:
+        assert self.last is not None
+        return [b.id for r in self.last.replies for b in r.buttons]
 
     def rows(self) -> list[str]:
         assert self.last is not None
@@ -408,3 +415,47 @@ async def test_a_reaction_to_shall_i_book_it_books_nothing_and_says_nothing() ->
     deps = Deps(office=chat.office, practice=PRACTICE, now=NOW, user_key=PHONE, conversation="conv-1", understand=rules, languages=DETECTOR, recent=recent)  # fmt: skip
     run = await run_turn(GRAPH, chat.session, [], None, deps, readable=False, silent=True)
     assert run.replies == [] and "book" not in chat.office.calls and run.session == before
+
+
+# -- one key per confirmation --------------------------------------------------------------------------------------
+
+
+async def test_a_yes_tapped_on_an_earlier_question_writes_nothing_and_shows_where_we_are() -> None:
+    chat = Chat(office())
+    await chat.send("book a cleaning next week")
+    first, second = chat.rows()[:2]
+    await chat.send(tap=first)
+    old_yes = chat.buttons()[0]
+    await chat.send("no")
+    await chat.send(tap=second)
+    new_yes = chat.buttons()[0]
+    assert old_yes != new_yes and old_yes.startswith("yes:")
+    assert await chat.send(tap=old_yes) == ["confirm.stale", "confirm.book"]
+    assert "book" not in chat.office.calls
+    assert await chat.send(tap=new_yes) == ["booked"]
+    assert chat.office.visits[0].start.strftime("%m%d%H") == second.removeprefix("opt:o")
+
+
+async def test_a_second_yes_to_the_same_question_replays_and_books_once() -> None:
+    chat = Chat(office())
+    await chat.send("book a cleaning next week")
+    await chat.send(tap=chat.rows()[0])
+    yes = chat.buttons()[0]
+    assert await chat.send(tap=yes) == ["booked"]
+    assert await chat.send(tap=yes) == ["booked"]
+    assert len(chat.office.visits) == 1 and len(chat.office.keys) == 1
+
+
+async def test_the_same_time_booked_again_after_a_cancellation_is_a_new_attempt() -> None:
+    chat = Chat(office())
+    await chat.send("book a cleaning next week")
+    option = chat.rows()[0]
+    await chat.send(tap=option)
+    await chat.send("yes")
+    await chat.send("cancel my appointment")
+    await chat.send("yes")
+    assert chat.office.visits == []
+    await chat.send("book a cleaning next week")
+    await chat.send(tap=option)
+    assert await chat.send("yes") == ["booked"]
+    assert len(chat.office.visits) == 1, "the second yes names a new question, so it books again"
