@@ -10,12 +10,12 @@ from aiohttp import web
 
 from bot.console.views import create_console
 from bot.keys import PRACTICES_KEY, REDIS_KEY, SETTINGS_KEY
+from bot.practices import PracticesFile
 from bot.queue.turns import TurnHandler
 from bot.records.durability import durability
 from bot.settings import Settings
 from bot.whatsapp import webhook
 from bot.wiring import configure, contexts
-from od_adapter.config import PracticesFile
 
 MAX_WEBHOOK_BYTES = 3 * 1024 * 1024  # Meta's largest payload
 

@@ -17,19 +17,19 @@ from bot.app import create_app
 from bot.console.accounts import AccountError, Accounts, Role
 from bot.console.hashing import PasswordHashing
 from bot.console.sessions import Sessions
+from bot.errors import ConfigError
 from bot.keys import LIMITER_KEY
 from bot.monitoring.checks import check_practice, ping_practice
 from bot.monitoring.logs import configure_logging
+from bot.practices import PracticesFile, load_practices
 from bot.records.crypto import Sealer
 from bot.records.durability import durability
 from bot.records.storage import RedisStorage
 from bot.sandbox.chat import converse
 from bot.sandbox.demo import DEMO_OPERATOR, SANDBOX_OD_PREFIX, create_demo_app, point_at_demo_sandbox
-from bot.settings import Settings
+from bot.settings import DEMO_OD_KEYS, Settings
 from bot.wiring import WORKER_TASK_KEY, create_worker, open_redis
-from od_adapter.config import ConfigError, PracticesFile, load_practices
-from od_adapter.ratelimit import MemoryRateLimiter
-from od_adapter.sandbox import DEVELOPER_KEY
+from od_adapter import MemoryRateLimiter
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -153,7 +153,8 @@ async def run_demo(settings: Settings, host: str, port: int, *, check_only: bool
         print(f"  Phone simulator: {base}/sandbox/phone")
         print(f"  Operator console: {base}/console/  (sign in as {DEMO_OPERATOR[0]} / {DEMO_OPERATOR[1]})")
         print(f"  Open Dental sandbox API: {base}{SANDBOX_OD_PREFIX}/api/v1/")
-        print(f"    Authorization: ODFHIR {DEVELOPER_KEY}/sandbox-customer  (Content-Type: application/json)")
+        od_keys = "/".join(DEMO_OD_KEYS.values())
+        print(f"    Authorization: ODFHIR {od_keys}  (Content-Type: application/json)")
         print(
             f"    request log: {base}{SANDBOX_OD_PREFIX}/_admin/requests   offices: {base}{SANDBOX_OD_PREFIX}/_admin/offices"
         )

@@ -19,14 +19,14 @@ if TYPE_CHECKING:
     from bot.console.sessions import ConsoleSession
     from bot.conversation.handler import ConversationHandler
     from bot.monitoring.metrics import Metrics
+    from bot.practices import PracticesFile
     from bot.queue.broker import Broker
     from bot.queue.pipeline import Pipeline
     from bot.queue.turns import TurnHandler
     from bot.records.crypto import Sealer
     from bot.sandbox.whatsapp import GraphFake
     from bot.settings import Settings
-    from od_adapter.config import PracticesFile
-    from od_adapter.ratelimit import RateLimiter
+    from od_adapter import RateLimiter
 
 SETTINGS_KEY: web.AppKey[Settings] = web.AppKey("settings")
 PRACTICES_KEY: web.AppKey[PracticesFile] = web.AppKey("practices")

@@ -10,8 +10,10 @@ from typing import Literal
 from pydantic import AliasChoices, Field, PrivateAttr, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.errors import ConfigError
 from bot.records.crypto import DEMO_CHOICE_ID_SECRET, DEMO_CONVERSATION_KEY, DEMO_ENCRYPTION_KEY
-from od_adapter.config import ConfigError, OpenDentalConnection
+from od_adapter import ConfigError as OdConfigError
+from od_adapter import OpenDentalConnection
 from od_adapter.sandbox import DEVELOPER_KEY
 
 DEMO_APP_SECRET = "sandbox-secret"
@@ -105,7 +107,10 @@ class Settings(BaseSettings):
     def open_dental_keys(self, connection: OpenDentalConnection) -> tuple[SecretStr, SecretStr]:
         """A practice's keys from the environment variables it names (the demo's sandbox keys where unset)."""
         set_here = {name: value for name, value in os.environ.items() if value.strip()}
-        return connection.keys({**self._key_defaults, **set_here})
+        try:
+            return connection.keys({**self._key_defaults, **set_here})
+        except OdConfigError as exc:
+            raise ConfigError(str(exc)) from exc
 
     @property
     def encryption_keys(self) -> list[str]:

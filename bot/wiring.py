@@ -40,11 +40,11 @@ from bot.keys import (
 )
 from bot.monitoring.listener import metrics_listener_ctx
 from bot.monitoring.metrics import Metrics
+from bot.practices import PracticesFile
 from bot.queue.pipeline import build_pipeline
 from bot.queue.turns import TurnHandler
 from bot.settings import Settings
-from od_adapter.config import PracticesFile
-from od_adapter.ratelimit import MemoryRateLimiter, RedisRateLimiter
+from od_adapter import MemoryRateLimiter, RedisRateLimiter
 
 Context = Callable[[web.Application], AsyncIterator[None]]
 

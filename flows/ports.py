@@ -11,8 +11,8 @@ from typing import Protocol
 
 from pydantic import BaseModel, Field
 
-from od_adapter.availability import Preferences
-from od_adapter.config import BusinessHours
+from flows.hours import BusinessHours
+from od_adapter import Preferences
 
 
 class PatientInfo(BaseModel):

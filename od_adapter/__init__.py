@@ -1,0 +1,100 @@
+"""Open Dental for a booking assistant: the public face of the adapter, re-exported in one place.
+
+`bot` and `flows` import from here only (the sandbox, `od_adapter.sandbox`, is a product of its own). The
+modules behind it are the adapter's business and may move. The errors' tree is drawn in `od_adapter.errors`.
+"""
+
+from od_adapter.availability import PartOfDay, Preferences
+from od_adapter.book_cache import BookCache, CacheSettings
+from od_adapter.booking import AppointmentBook, Booked, Changed, Conflict, PatientRef
+from od_adapter.client import OpenDentalClient, iso639_1
+from od_adapter.config import (
+    ApiMode,
+    AppointmentTypeRule,
+    BookingRules,
+    CommlogSettings,
+    OdPractice,
+    OpenDentalConnection,
+    PermissionTier,
+    Region,
+    TimeZoneName,
+)
+from od_adapter.errors import (
+    AdapterError,
+    ConfigError,
+    InvalidOption,
+    NotAllowed,
+    NotYours,
+    OdBadRequest,
+    OdGone,
+    OdNotFound,
+    OdRateLimited,
+    OdRejected,
+    OdTimedOut,
+    OdUnauthorized,
+    OdUnavailable,
+    OpenDentalError,
+    OutcomeUnknown,
+    StillRunning,
+    UnknownAppointmentType,
+)
+from od_adapter.http import TURN_WAIT, RequestStats, TurnWait
+from od_adapter.models import Appointment, Patient, Provider
+from od_adapter.options import Option
+from od_adapter.patients import Patients
+from od_adapter.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from od_adapter.store import KeyValueStore, MemoryStore, RedisStore
+
+__all__ = [
+    "TURN_WAIT",
+    "AdapterError",
+    "ApiMode",
+    "Appointment",
+    "AppointmentBook",
+    "AppointmentTypeRule",
+    "BookCache",
+    "Booked",
+    "BookingRules",
+    "CacheSettings",
+    "Changed",
+    "CommlogSettings",
+    "ConfigError",
+    "Conflict",
+    "InvalidOption",
+    "KeyValueStore",
+    "MemoryRateLimiter",
+    "MemoryStore",
+    "NotAllowed",
+    "NotYours",
+    "OdBadRequest",
+    "OdGone",
+    "OdNotFound",
+    "OdPractice",
+    "OdRateLimited",
+    "OdRejected",
+    "OdTimedOut",
+    "OdUnauthorized",
+    "OdUnavailable",
+    "OpenDentalClient",
+    "OpenDentalConnection",
+    "OpenDentalError",
+    "Option",
+    "OutcomeUnknown",
+    "PartOfDay",
+    "Patient",
+    "PatientRef",
+    "Patients",
+    "PermissionTier",
+    "Preferences",
+    "Provider",
+    "RateLimiter",
+    "RedisRateLimiter",
+    "RedisStore",
+    "Region",
+    "RequestStats",
+    "StillRunning",
+    "TimeZoneName",
+    "TurnWait",
+    "UnknownAppointmentType",
+    "iso639_1",
+]

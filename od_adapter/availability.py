@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict
 
 from od_adapter.config import AppointmentTypeRule, BookingRules
+from od_adapter.errors import UnknownAppointmentType
 from od_adapter.models import Appointment, AppointmentType, Operatory, Provider, SchedType, Schedule, Slot
 from od_adapter.options import Option
 
@@ -59,10 +60,6 @@ class Preferences(BaseModel):
     """The earliest openings, without spreading them over days."""
     late: bool = False
     """Each day's latest openings first ("at the end of the day")."""
-
-
-class UnknownAppointmentType(LookupError):
-    """A configured appointment type is not in Open Dental."""
 
 
 @dataclass(frozen=True)

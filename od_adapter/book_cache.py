@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
 from od_adapter.availability import Book
 from od_adapter.client import OpenDentalClient
+from od_adapter.config import OdPractice
 from od_adapter.models import Appointment, AppointmentType, Operatory, Provider, Schedule
 from od_adapter.single_flight import SingleFlight
 from od_adapter.store import KeyValueStore
@@ -72,15 +72,14 @@ class BookCache:
         self,
         od: OpenDentalClient,
         store: KeyValueStore,
-        practice_id: str,
-        zone: ZoneInfo,
+        practice: OdPractice,
         settings: CacheSettings | None = None,
     ) -> None:
         self.od = od
         self.store = store
-        self.zone = zone
+        self.zone = practice.zone
         self.settings = settings or CacheSettings()
-        self._prefix = f"book:{practice_id}"
+        self._prefix = f"book:{practice.id}"
         self._flight = SingleFlight()
 
     # -- reading ----------------------------------------------------------------------------------------------

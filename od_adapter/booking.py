@@ -27,8 +27,8 @@ from od_adapter.availability import (
 )
 from od_adapter.book_cache import BookCache
 from od_adapter.client import OpenDentalClient
-from od_adapter.config import AppointmentTypeRule, Practice
-from od_adapter.errors import OdBadRequest, OpenDentalError
+from od_adapter.config import AppointmentTypeRule, OdPractice
+from od_adapter.errors import NotAllowed, NotYours, OdBadRequest, OpenDentalError, OutcomeUnknown
 from od_adapter.idempotency import Attempt, Idempotency
 from od_adapter.models import (
     Appointment,
@@ -38,7 +38,9 @@ from od_adapter.models import (
     CommMode,
     NewAppointment,
     NewCommlog,
+    Provider,
     SentOrReceived,
+    Slot,
 )
 from od_adapter.options import Option, check_keys, parse_option_id
 from od_adapter.store import KeyValueStore
@@ -46,6 +48,8 @@ from od_adapter.store import KeyValueStore
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+SlotsFetcher = Callable[[SearchWindow, AppointmentType], Awaitable[list[Slot]]]
+"""One of Open Dental's slot searches over a window, for an appointment type."""
 
 
 def utc_now() -> datetime:
@@ -82,24 +86,12 @@ class Conflict:
     alternatives: list[Option]
 
 
-class NotYours(PermissionError):
-    """The appointment belongs to nobody the asking patient has identified."""
-
-
-class NotAllowed(ValueError):
-    """The request does not fit the practice's rules (an appointment type it does not offer, a past visit)."""
-
-
-class OutcomeUnknown(RuntimeError):
-    """Open Dental may or may not have written; nothing is repeated until a replay can look it up."""
-
-
 class AppointmentBook:
     """What the conversation may do with one practice's book: options with ids, and guarded writes."""
 
     def __init__(
         self,
-        practice: Practice,
+        practice: OdPractice,
         od: OpenDentalClient,
         cache: BookCache,
         store: KeyValueStore,
@@ -115,7 +107,7 @@ class AppointmentBook:
         self.store = store
         self.clock = clock
         self._keys = check_keys(option_keys)
-        self.idempotency = Idempotency(store, f"booking:{practice.phone_number_id}")
+        self.idempotency = Idempotency(store, f"booking:{practice.id}")
 
     # -- options ----------------------------------------------------------------------------------------------
 
@@ -140,52 +132,78 @@ class AppointmentBook:
         if window.first_day > window.last_day:
             return []
         if self.rules.openings_source == "slots":
-            return await self._options_from_slots(rule, prefs, window, limit)
+            return await self._options_from(self._slots(rule, prefs), rule, prefs, window, limit)
         if self.rules.openings_source == "web_sched" and rule.web_sched_def_num is not None:
-            return await self._options_from_web_sched(rule, prefs, window, limit)
+            return await self._options_from(self._web_sched_slots(rule), rule, prefs, window, limit)
         book = await self.cache.book(window.first_day, window.last_day)
         return find_openings(book, self.rules, rule, prefs, now=now, zone=self.practice.zone, limit=limit)
 
-    async def _options_from_slots(
-        self, rule: AppointmentTypeRule, prefs: Preferences, window: SearchWindow, limit: int
+    async def reschedule_options(self, apt_num: int, prefs: Preferences, *, limit: int = 10) -> list[Option]:
+        """Openings for moving this appointment: its own visit type's, or the practice's first kind's."""
+        appointment = await self.od.get_appointment(apt_num)
+        reference = await self.cache.reference()
+        names = {t.appointment_type_num: t.appointment_type_name for t in reference.appointment_types}
+        type_name = names.get(appointment.appointment_type_num)
+        rule = next((r for r in self.rules.appointment_types if r.name == type_name), None)
+        if rule is None:  # a visit type the assistant does not book: offer the practice's first kind's times
+            rule = self.rules.appointment_types[0]
+        return await self.options_for(rule, prefs, limit=limit)
+
+    async def _options_from(
+        self,
+        fetch: SlotsFetcher,
+        rule: AppointmentTypeRule,
+        prefs: Preferences,
+        window: SearchWindow,
+        limit: int,
     ) -> list[Option]:
+        """Openings from one of Open Dental's own slot searches, on the practice's grid and within its rules."""
         reference = await self.cache.reference()
         apt_type = Book(
             reference.providers, reference.operatories, reference.appointment_types
         ).appointment_type(rule.name)
+        slots = await fetch(window, apt_type)
+        return openings_from_slots(
+            slots, self.rules, apt_type, rule, prefs, now=self.clock(), zone=self.practice.zone, limit=limit
+        )
+
+    def _slots(self, rule: AppointmentTypeRule, prefs: Preferences) -> SlotsFetcher:
+        """/appointments/Slots for the preferred (or only) provider and, when the rule names one, operatory."""
         prov = prefs.prov_num or (rule.providers[0] if rule.providers else None)
         op = rule.operatories[0] if len(rule.operatories) == 1 else None
-        slots = await self.od.slots(
-            window.first_day, window.last_day, prov_num=prov, op_num=op, length_minutes=apt_type.minutes
-        )
-        return openings_from_slots(
-            slots, self.rules, apt_type, rule, prefs, now=self.clock(), zone=self.practice.zone, limit=limit
-        )
 
-    async def _options_from_web_sched(
-        self, rule: AppointmentTypeRule, prefs: Preferences, window: SearchWindow, limit: int
-    ) -> list[Option]:
+        async def fetch(window: SearchWindow, apt_type: AppointmentType) -> list[Slot]:
+            return await self.od.slots(
+                window.first_day, window.last_day, prov_num=prov, op_num=op, length_minutes=apt_type.minutes
+            )
+
+        return fetch
+
+    def _web_sched_slots(self, rule: AppointmentTypeRule) -> SlotsFetcher:
+        """/appointments/SlotsWebSched for the rule's Web Sched definition."""
         assert rule.web_sched_def_num is not None
-        reference = await self.cache.reference()
-        apt_type = Book(
-            reference.providers, reference.operatories, reference.appointment_types
-        ).appointment_type(rule.name)
-        slots = await self.od.web_sched_slots(
-            window.first_day,
-            window.last_day,
-            def_num=rule.web_sched_def_num,
-            new_patient=rule.new_patient and not rule.existing_patient,
-            clinic_num=self.practice.clinic_num or None,
-        )
-        return openings_from_slots(
-            slots, self.rules, apt_type, rule, prefs, now=self.clock(), zone=self.practice.zone, limit=limit
-        )
+        def_num = rule.web_sched_def_num
+
+        async def fetch(window: SearchWindow, apt_type: AppointmentType) -> list[Slot]:
+            return await self.od.web_sched_slots(
+                window.first_day,
+                window.last_day,
+                def_num=def_num,
+                new_patient=rule.new_patient and not rule.existing_patient,
+                clinic_num=self.practice.clinic_num or None,
+            )
+
+        return fetch
+
+    async def providers(self) -> dict[int, Provider]:
+        """The practice's providers by ProvNum, from the cached set-up."""
+        return {p.prov_num: p for p in (await self.cache.reference()).providers}
 
     def option_id(self, option: Option) -> str:
-        return option.id_for(self.practice.phone_number_id, self._keys[0])
+        return option.id_for(self.practice.id, self._keys[0])
 
     def parse(self, option_id: str) -> Option:
-        return parse_option_id(option_id, self.practice.phone_number_id, self._keys)
+        return parse_option_id(option_id, self.practice.id, self._keys)
 
     # -- book and reschedule ----------------------------------------------------------------------------------
 
@@ -434,22 +452,26 @@ class AppointmentBook:
                 return appointment
         return None
 
+    async def note(self, pat_num: int, note: str, *, comm_type: str | None = None) -> int:
+        """Leave a received text commlog on the chart (the only place the adapter builds one); its CommlogNum."""
+        commlog = await self.od.create_commlog(
+            NewCommlog(
+                pat_num=pat_num,
+                note=note,
+                comm_type_name=comm_type or self.practice.commlog.comm_type,
+                mode=CommMode.TEXT,
+                sent_or_received=SentOrReceived.RECEIVED,
+            )
+        )
+        return commlog.commlog_num
+
     async def _commlog(self, pat_num: int, note: str, appointment: Appointment) -> int | None:
         """The audit line staff read on the chart; a failure is logged, never undoes the booking."""
         try:
-            commlog = await self.od.create_commlog(
-                NewCommlog(
-                    pat_num=pat_num,
-                    note=f"{note} (AptNum {appointment.apt_num}).",
-                    comm_type_name=self.practice.commlog.comm_type,
-                    mode=CommMode.TEXT,
-                    sent_or_received=SentOrReceived.RECEIVED,
-                )
-            )
+            return await self.note(pat_num, f"{note} (AptNum {appointment.apt_num}).")
         except OpenDentalError as exc:
             logger.warning("commlog for AptNum %s failed: %s", appointment.apt_num, type(exc).__name__)
             return None
-        return commlog.commlog_num
 
     def _describe(self, option: Option) -> str:
         return f"{option.minutes} min on {option.start:%a %Y-%m-%d %H:%M}, operatory {option.op}, provider {option.prov_num}"

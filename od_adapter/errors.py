@@ -1,8 +1,28 @@
-"""Typed Open Dental errors, split by what the caller can do about them.
+"""Every error `od_adapter` raises, under one root and split by what the caller can do about them.
 
-`OdUnavailable` and its subclasses are transient: retry later. `OdRejected` and its subclasses mean the request
-itself was refused: retrying the same request will not help. Messages are Open Dental's own short texts (such as
-"Patient not found"); they never carry request bodies, so they are safe to log.
+    AdapterError                    anything od_adapter raises on purpose
+    ├── OpenDentalError             Open Dental itself failed or refused (HTTP level)
+    │   ├── OdUnavailable           transient: retry later
+    │   │   ├── OdTimedOut          a write may or may not have happened: look before retrying
+    │   │   ├── OdNotSent           the request never left (od_adapter.http): safe to retry
+    │   │   └── OdRateLimited       refused before it ran; `retry_after` seconds
+    │   └── OdRejected              refused as it stands: retrying will not help
+    │       ├── OdBadRequest        400 for a reason of ours
+    │       ├── OdUnauthorized      401
+    │       ├── OdNotFound          404
+    │       └── OdGone              410
+    ├── OutcomeUnknown              a booking's write may have happened; a replay looks it up
+    ├── StillRunning                another attempt with the same idempotency key holds the lock
+    ├── NotYours                    refusal: the appointment is not the asking patient's (a PermissionError)
+    ├── NotAllowed                  refusal: the practice's rules forbid it (a ValueError)
+    ├── InvalidOption               an option id was altered, made up or issued elsewhere (a ValueError)
+    ├── UnknownAppointmentType      a configured appointment type is not in Open Dental (a LookupError)
+    └── ConfigError                 a practice's Open Dental settings or keys are wrong
+
+The refusals sit beside `OpenDentalError`, not under it, so `except OpenDentalError` still means "Open Dental
+failed" and never swallows a rule the patient broke. Each keeps its builtin base too, so older `except
+ValueError` callers still catch it. Messages are Open Dental's own short texts (such as "Patient not found") or
+our own; they never carry request bodies, so they are safe to log.
 """
 
 from __future__ import annotations
@@ -11,8 +31,12 @@ import json
 from typing import Any
 
 
-class OpenDentalError(Exception):
-    """Root of every error the Open Dental client raises."""
+class AdapterError(Exception):
+    """Root of every error od_adapter raises on purpose."""
+
+
+class OpenDentalError(AdapterError):
+    """Open Dental failed or refused a request: the root of every error the client raises."""
 
     def __init__(self, message: str, *, status: int | None = None, method: str = "", path: str = "") -> None:
         super().__init__(message)
@@ -65,6 +89,34 @@ class OdNotFound(OdRejected):
 
 class OdGone(OdRejected):
     """410: the resource is deprecated."""
+
+
+class OutcomeUnknown(AdapterError, RuntimeError):
+    """Open Dental may or may not have written; nothing is repeated until a replay can look it up."""
+
+
+class StillRunning(AdapterError, RuntimeError):
+    """Another attempt with the same key holds the lock for longer than a booking takes."""
+
+
+class NotYours(AdapterError, PermissionError):
+    """The appointment belongs to nobody the asking patient has identified."""
+
+
+class NotAllowed(AdapterError, ValueError):
+    """The request does not fit the practice's rules (an appointment type it does not offer, a past visit)."""
+
+
+class InvalidOption(AdapterError, ValueError):
+    """The option id is malformed, was altered, or belongs to another practice."""
+
+
+class UnknownAppointmentType(AdapterError, LookupError):
+    """A configured appointment type is not in Open Dental."""
+
+
+class ConfigError(AdapterError):
+    """A practice's Open Dental settings or environment are wrong; the message names the field or variable."""
 
 
 # Open Dental answers 400 for failures on the office side too; these phrases mark them as transient.

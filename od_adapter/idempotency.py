@@ -17,6 +17,7 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel
 
+from od_adapter.errors import StillRunning
 from od_adapter.models import Appointment
 from od_adapter.store import KeyValueStore
 
@@ -24,10 +25,6 @@ T = TypeVar("T")
 RECORD_TTL = 7 * 24 * 3600  # as long as Meta may redeliver a message
 LOCK_TTL = 60.0
 FINAL = ("done", "conflict")
-
-
-class StillRunning(RuntimeError):
-    """Another attempt with the same key holds the lock for longer than a booking takes."""
 
 
 class Attempt(BaseModel):

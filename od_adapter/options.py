@@ -19,12 +19,10 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
+from od_adapter.errors import InvalidOption
+
 ID_PREFIX = "o1"
 _MAC_BYTES = 9
-
-
-class InvalidOption(ValueError):
-    """The option id is malformed, was altered, or belongs to another practice."""
 
 
 class Option(BaseModel):

@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 from pydantic import AliasChoices, BaseModel
 
-from bot.settings import Settings
-
 # The root of the practices file. Its models may move (say to bot/practices.py); only this import follows them.
-from od_adapter.config import PracticesFile as PracticesRoot
+from bot.practices import PracticesFile as PracticesRoot
+from bot.settings import Settings
 
 ROOT = Path(__file__).parents[1]
 OPERATIONS = ROOT / "docs" / "operations.md"

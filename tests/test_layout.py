@@ -42,6 +42,51 @@ def test_dependencies_point_one_way(package: str, forbidden: tuple[str, ...]) ->
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
+SANDBOX_USERS = ("bot/sandbox/", "bot/settings.py")
+"""Where the bot builds the demo: the only places (besides tests) that may import `od_adapter.sandbox`."""
+
+
+def test_bot_and_flows_import_only_the_adapters_public_face() -> None:
+    """`od_adapter` itself, never one of its modules (`from od_adapter import client` neither); the sandbox aside."""
+    submodules = {p.stem for p in (ROOT / "od_adapter").iterdir() if p.suffix == ".py" or p.is_dir()} - {
+        "__init__"
+    }
+    offenders: dict[str, list[str]] = {}
+    for package in ("bot", "flows"):
+        for path in modules(package):
+            where = path.relative_to(ROOT).as_posix()
+            may_use_sandbox = where.startswith(SANDBOX_USERS)
+            found = [n for n in project_imports(path) if n.startswith("od_adapter.")]
+            tree = ast.parse(path.read_text(), filename=str(path))
+            found += [
+                f"od_adapter.{alias.name}"
+                for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) and node.module == "od_adapter" and node.level == 0
+                for alias in node.names
+                if alias.name in submodules
+            ]
+            bad = sorted(
+                n for n in found if not (may_use_sandbox and n.split(".")[:2] == ["od_adapter", "sandbox"])
+            )
+            if bad:
+                offenders[where] = bad
+    assert offenders == {}
+
+
+def test_the_office_never_reaches_through_the_booking_guard() -> None:
+    """`OdOffice` maps; it asks the book and the patients, never the client or the cache behind the book."""
+    tree = ast.parse((ROOT / "bot" / "conversation" / "office.py").read_text())
+    reaches = [
+        f"{node.value.attr}.{node.attr}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Attribute)
+        and node.value.attr in ("appointments", "patients")
+        and node.attr in ("od", "cache", "store", "idempotency")
+    ]
+    assert reaches == []
+
+
 def test_the_sandbox_uses_only_the_shared_models_and_wire_format() -> None:
     allowed = ("od_adapter.models", "od_adapter.wire", "od_adapter.sandbox")
     offenders = {

@@ -20,12 +20,12 @@ from bot.console.access_log import AccessLog
 from bot.console.accounts import Accounts, Operator
 from bot.console.sessions import Sessions
 from bot.console.signin import SignInGuard
+from bot.practices import Practice, PracticesFile
 from bot.queue.broker import Broker
 from bot.records.conversations import ConversationRecord, Conversations, TranscriptEntry
 from bot.records.outbox import Outbox, OutboxRecord
 from bot.whatsapp import messages
 from flows.session import HandoffStatus
-from od_adapter.config import Practice, PracticesFile
 
 PAGE_SIZE = 25
 SCANNED = 500

@@ -34,7 +34,7 @@ from bot.console.signin import SignedIn, Throttled
 from bot.keys import CONSOLE_KEY, OPERATOR_KEY, SESSION_KEY
 from bot.settings import Settings
 from flows.handoff import REASONS
-from od_adapter.config import LANGUAGES
+from locales.catalog import LANGUAGES
 
 HERE = Path(__file__).parent
 

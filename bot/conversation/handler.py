@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from bot.conversation.office import OdOffice
 from bot.conversation.render import render
 from bot.monitoring.metrics import Metrics
+from bot.practices import Practice, PracticesFile
 from bot.queue.turns import Turn, TurnResult
 from bot.records.conversations import Conversations
 from bot.records.storage import SealedStore
@@ -32,12 +33,16 @@ from flows.nlu.rules import understand as rules_understand
 from flows.nlu.understanding import Understanding
 from flows.ports import PracticeFacts
 from flows.state import ConversationState
-from od_adapter.book_cache import BookCache
-from od_adapter.booking import AppointmentBook
-from od_adapter.client import OpenDentalClient
-from od_adapter.config import Practice, PracticesFile
-from od_adapter.ratelimit import RateLimiter
-from od_adapter.store import KeyValueStore, MemoryStore, RedisStore
+from od_adapter import (
+    AppointmentBook,
+    BookCache,
+    KeyValueStore,
+    MemoryStore,
+    OpenDentalClient,
+    Patients,
+    RateLimiter,
+    RedisStore,
+)
 
 OUTCOMES = {"book": "booked", "reschedule": "rescheduled", "cancel": "cancelled", "confirm": "confirmed"}
 """The metric label of each write the graph records."""
@@ -189,11 +194,10 @@ def build_conversation_handler(
     for practice in practices.practices:
         keys = settings.open_dental_keys(practice.open_dental)
         client = OpenDentalClient.for_practice(practice.open_dental, limiter, keys=keys)
-        cache = BookCache(client, store, practice.phone_number_id, practice.zone)
-        book = AppointmentBook(practice, client, cache, store, option_keys=settings.choice_keys)
-        runtimes[practice.phone_number_id] = PracticeRuntime(
-            practice, facts(practice), OdOffice(practice, book, storage, sealer, phi_key), client
-        )
+        cache = BookCache(client, store, practice.od)
+        book = AppointmentBook(practice.od, client, cache, store, option_keys=settings.choice_keys)
+        office = OdOffice(practice, book, Patients(practice.od, client), storage, sealer, phi_key)
+        runtimes[practice.phone_number_id] = PracticeRuntime(practice, facts(practice), office, client)
     return ConversationHandler(
         runtimes, conversations, understand=understanding(settings, practices), metrics=metrics
     )

@@ -12,16 +12,23 @@ from datetime import date
 
 from pydantic import TypeAdapter
 
+from bot.practices import Practice
 from bot.records.crypto import Sealer, keyed_hash
 from bot.records.storage import Storage
 from flows.ports import AppointmentInfo, BookResult, OptionInfo, PatientInfo
-from od_adapter.availability import Preferences
-from od_adapter.booking import AppointmentBook, Booked, Changed, PatientRef
-from od_adapter.client import iso639_1
-from od_adapter.config import Practice
-from od_adapter.errors import OdBadRequest, OdUnavailable
-from od_adapter.models import Appointment, CommMode, NewCommlog, Patient, Provider, SentOrReceived
-from od_adapter.options import Option
+from od_adapter import (
+    Appointment,
+    AppointmentBook,
+    Booked,
+    Changed,
+    Option,
+    Patient,
+    PatientRef,
+    Patients,
+    Preferences,
+    Provider,
+    iso639_1,
+)
 
 FAMILY_TTL = 600.0
 _FAMILY = TypeAdapter(list[PatientInfo])
@@ -37,12 +44,21 @@ def provider_name(provider: Provider | None) -> str:
 
 
 class OdOffice:
+    """Maps the conversation's questions onto the adapter's book and patients, and their answers back."""
+
     def __init__(
-        self, practice: Practice, book: AppointmentBook, storage: Storage, sealer: Sealer, phi_key: str
+        self,
+        practice: Practice,
+        book: AppointmentBook,
+        patients: Patients,
+        storage: Storage,
+        sealer: Sealer,
+        phi_key: str,
     ) -> None:
         self.practice = practice
         self.phi_key = phi_key
         self.appointments = book
+        self.patients = patients
         self.storage = storage
         self.sealer = sealer
 
@@ -57,8 +73,7 @@ class OdOffice:
         raw = await self.storage.get(self._family_key(user_key))
         if raw is not None:
             return _FAMILY.validate_json(self.sealer.open(raw))
-        found = await self.appointments.od.find_patients_by_phone(user_key, self.practice.region)
-        family = [_patient(await self.appointments.od.get_patient(p.pat_num)) for p in found]
+        family = [_patient(p) for p in await self.patients.on_phone(user_key)]
         await self.storage.set(
             self._family_key(user_key), self.sealer.seal(_FAMILY.dump_json(family)), FAMILY_TTL
         )
@@ -74,46 +89,9 @@ class OdOffice:
         guarantor: int | None,
     ) -> PatientInfo:
         phone = user_key if user_key.isdecimal() else None
-        if phone is None:
-            # Meta gave no number: the patient is who their name and date of birth say, if the chart exists.
-            known = await self.appointments.od.search_patients(
-                last_name=last_name, first_name=first_name, birthdate=birthdate
-            )
-            exact = [
-                p
-                for p in known
-                if p.l_name.lower() == last_name.lower() and p.f_name.lower() == first_name.lower()
-            ]
-            if len(exact) == 1:
-                return _patient(exact[0])
-        try:
-            created = await self.appointments.od.create_patient(
-                first_name=first_name,
-                last_name=last_name,
-                birthdate=birthdate,
-                wa_id=phone,
-                region=self.practice.region,
-                language=language,
-                guarantor=guarantor,
-            )
-        except (OdBadRequest, OdUnavailable) as exc:
-            # A turn replayed after a crash, or a create whose answer was lost: the chart may exist already
-            # (Open Dental refuses a second one with the same name, birthdate and phone).
-            existing = await self._created_before(first_name, last_name, birthdate, phone) if phone else None
-            if existing is None or not (isinstance(exc, OdBadRequest) or exc.outcome_unknown):
-                raise
-            created = existing
-        await self.storage.delete(self._family_key(user_key))
+        created = await self.patients.create(first_name, last_name, birthdate, phone, language, guarantor)
+        await self.storage.delete(self._family_key(user_key))  # the family on this phone has grown
         return _patient(created)
-
-    async def _created_before(self, first: str, last: str, birthdate: date, phone: str) -> Patient | None:
-        on_phone = await self.appointments.od.find_patients_by_phone(phone, self.practice.region)
-        for summary in on_phone:
-            patient = await self.appointments.od.get_patient(summary.pat_num)
-            same_name = (patient.f_name.lower(), patient.l_name.lower()) == (first.lower(), last.lower())
-            if same_name and patient.birthdate == birthdate:
-                return patient
-        return None
 
     # -- options and bookings ---------------------------------------------------------------------------------
 
@@ -124,14 +102,7 @@ class OdOffice:
         return await self._infos(found)
 
     async def reschedule_options(self, apt_num: int, prefs: Preferences) -> list[OptionInfo]:
-        appointment = await self.appointments.od.get_appointment(apt_num)
-        reference = await self.appointments.cache.reference()
-        names = {t.appointment_type_num: t.appointment_type_name for t in reference.appointment_types}
-        type_name = names.get(appointment.appointment_type_num)
-        rule = next((r for r in self.practice.booking.appointment_types if r.name == type_name), None)
-        if rule is None:  # a visit type the assistant does not book: offer the practice's first kind's times
-            rule = self.practice.booking.appointment_types[0]
-        return await self._infos(await self.appointments.options_for(rule, prefs))
+        return await self._infos(await self.appointments.reschedule_options(apt_num, prefs))
 
     async def book(self, option_id: str, patient: PatientInfo, key: str, *, new_patient: bool) -> BookResult:
         result = await self.appointments.book(
@@ -154,24 +125,12 @@ class OdOffice:
 
     async def note_for_staff(self, pat_num: int, note: str) -> int:
         """A received text commlog, so the front desk sees the request on the chart in Open Dental."""
-        commlog = await self.appointments.od.create_commlog(
-            NewCommlog(
-                pat_num=pat_num,
-                note=note,
-                comm_type_name=self.practice.handoff.comm_type or self.practice.commlog.comm_type,
-                mode=CommMode.TEXT,
-                sent_or_received=SentOrReceived.RECEIVED,
-            )
-        )
-        return commlog.commlog_num
+        return await self.appointments.note(pat_num, note, comm_type=self.practice.handoff.comm_type)
 
     # -- helpers ----------------------------------------------------------------------------------------------
 
-    async def _providers(self) -> dict[int, Provider]:
-        return {p.prov_num: p for p in (await self.appointments.cache.reference()).providers}
-
     async def _infos(self, options: list[Option]) -> list[OptionInfo]:
-        providers = await self._providers()
+        providers = await self.appointments.providers()
         return [
             OptionInfo(
                 id=self.appointments.option_id(o),
@@ -183,7 +142,7 @@ class OdOffice:
         ]
 
     async def _appointment(self, appointment: Appointment) -> AppointmentInfo:
-        providers = await self._providers()
+        providers = await self.appointments.providers()
         who = (
             appointment.prov_hyg if appointment.is_hygiene and appointment.prov_hyg else appointment.prov_num
         )

@@ -8,10 +8,9 @@ from datetime import datetime, timedelta
 
 from pydantic import SecretStr
 
-from od_adapter.client import OpenDentalClient
-from od_adapter.config import ConfigError, Practice
-from od_adapter.errors import OpenDentalError
-from od_adapter.ratelimit import RateLimiter
+from bot.practices import Practice
+from od_adapter import ConfigError as OdConfigError
+from od_adapter import OpenDentalClient, OpenDentalError, RateLimiter
 
 
 @dataclass
@@ -88,7 +87,7 @@ async def ping_practice(
         report.facts.append(
             f"Open Dental answered in {(time.perf_counter() - started) * 1000:.0f} ms: {label}"
         )
-    except (OpenDentalError, ConfigError) as exc:
+    except (OpenDentalError, OdConfigError) as exc:
         report.problems.append(str(exc))
     report.ok = not report.problems
     return report

@@ -34,7 +34,7 @@ from bot.whatsapp import messages
 from bot.whatsapp.cloud_api import CloudApiError
 from bot.whatsapp.events import EVENT, InboundMessage, StatusEvent
 from flows.replies import text
-from od_adapter.http import TURN_WAIT, TurnWait
+from od_adapter import TURN_WAIT, TurnWait
 
 logger = logging.getLogger(__name__)
 

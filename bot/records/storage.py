@@ -12,7 +12,7 @@ from typing import Protocol
 from redis.asyncio import Redis
 
 from bot.records.crypto import Sealer
-from od_adapter.store import KeyValueStore, MemoryStore, RedisStore
+from od_adapter import KeyValueStore, MemoryStore, RedisStore
 
 
 class Storage(KeyValueStore, Protocol):

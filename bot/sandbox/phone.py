@@ -12,7 +12,7 @@ import json
 from aiohttp import web
 
 from bot.keys import PHONE_PRACTICES_KEY
-from od_adapter.config import PracticesFile
+from bot.practices import PracticesFile
 
 DEMO_PATIENTS = [
     ("+15035551234", "Jane Smith (English)"),

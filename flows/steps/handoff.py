@@ -18,7 +18,7 @@ from flows.questions import handoff_reply
 from flows.replies import text
 from flows.session import HandoffStatus
 from flows.steps import END
-from od_adapter.errors import OpenDentalError
+from od_adapter import OpenDentalError
 
 logger = logging.getLogger(__name__)
 

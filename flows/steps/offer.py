@@ -16,7 +16,7 @@ from flows.replies import Reply, text
 from flows.state import ConversationState
 from flows.steps import END
 from flows.steps.trouble import OpenDentalTrouble, after_trouble
-from od_adapter.availability import PartOfDay, Preferences
+from od_adapter import PartOfDay, Preferences
 
 
 def offer(

@@ -9,8 +9,7 @@ from typing import Literal, TypedDict
 from flows.context import TurnState
 from flows.replies import text
 from flows.steps import END
-from od_adapter.booking import NotAllowed, NotYours, OutcomeUnknown
-from od_adapter.errors import OpenDentalError
+from od_adapter import NotAllowed, NotYours, OpenDentalError, OutcomeUnknown
 
 logger = logging.getLogger(__name__)
 

@@ -25,15 +25,16 @@ from aiohttp.test_utils import TestServer
 from pydantic import SecretStr
 
 from bot.conversation.office import OdOffice
+from bot.practices import Practice, load_practices
 from bot.records.crypto import Sealer, new_key
 from bot.records.storage import MemoryStorage
 from od_adapter.availability import Book, Preferences, conflicts, openings_from_slots
 from od_adapter.book_cache import BookCache
 from od_adapter.booking import AppointmentBook, Booked, PatientRef
 from od_adapter.client import OpenDentalClient
-from od_adapter.config import Practice, load_practices
 from od_adapter.models import NewAppointment, NewCommlog
 from od_adapter.options import Option
+from od_adapter.patients import Patients
 from od_adapter.ratelimit import MemoryRateLimiter
 from od_adapter.sandbox import DEVELOPER_KEY, SandboxSettings, create_sandbox_app
 from od_adapter.store import MemoryStore
@@ -141,9 +142,9 @@ async def main() -> None:
         async with client_for(practice) as od:
             meter = Meter(od)
             cold_book = AppointmentBook(
-                practice,
+                practice.od,
                 od,
-                BookCache(od, MemoryStore(), practice.phone_number_id, practice.zone),
+                BookCache(od, MemoryStore(), practice.od),
                 MemoryStore(),
                 option_keys=[b"bench-option-key"],
             )
@@ -156,13 +157,20 @@ async def main() -> None:
             )
 
             fresh_book = AppointmentBook(
-                practice,
+                practice.od,
                 od,
-                BookCache(od, MemoryStore(), practice.phone_number_id, practice.zone),
+                BookCache(od, MemoryStore(), practice.od),
                 MemoryStore(),
                 option_keys=[b"bench-option-key"],
             )
-            office = OdOffice(practice, fresh_book, MemoryStorage(), Sealer([new_key()]))
+            office = OdOffice(
+                practice,
+                fresh_book,
+                Patients(practice.od, od),
+                MemoryStorage(),
+                Sealer([new_key()]),
+                "bench-phi-key",
+            )
             cold_phone = PHONES["cold"]
             figures["booking_cold"] = vars(
                 (await meter.run(lambda: guarded_booking(office, cold_phone, "bench-cold")))[0]

@@ -24,6 +24,7 @@ from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
 
 from bot.conversation.handler import build_conversation_handler
+from bot.practices import PracticesFile, load_practices
 from bot.queue.turns import Turn, TurnHandler
 from bot.records.conversations import ConversationRecord, Conversations, TranscriptEntry
 from bot.records.crypto import Sealer, new_key
@@ -31,7 +32,6 @@ from bot.records.storage import MemoryStorage, RedisStorage
 from bot.settings import Settings
 from bot.whatsapp.events import InboundMessage
 from flows.session import Session
-from od_adapter.config import PracticesFile, load_practices
 from od_adapter.ratelimit import MemoryRateLimiter
 from od_adapter.sandbox import DEVELOPER_KEY, SandboxSettings, create_sandbox_app
 from tests.conftest import free_port

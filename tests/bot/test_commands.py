@@ -13,9 +13,9 @@ import httpx
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import create_app
+from bot.practices import load_practices
 from bot.records.crypto import new_key
 from bot.settings import Settings
-from od_adapter.config import load_practices
 from tests.conftest import free_port
 
 ROOT = Path(__file__).parents[2]

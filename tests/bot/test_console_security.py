@@ -19,11 +19,11 @@ from redis.asyncio import Redis
 
 from bot.console.accounts import Role
 from bot.console.hashing import HashQueueFull, PasswordHashing
+from bot.errors import ConfigError
 from bot.keys import CONSOLE_KEY, METRICS_URL_KEY
 from bot.records.crypto import DEMO_ENCRYPTION_KEY
 from bot.settings import DEMO_APP_SECRET, Settings
 from bot.whatsapp.webhook import sign
-from od_adapter.config import ConfigError
 from tests.bot.test_console import PASSWORD, browser, csrf_in, handed_off, sign_in
 from tests.deliveries import text_delivery
 from tests.flows.test_conversations import PRACTICE_ID, Clinic, open_clinic

@@ -19,6 +19,7 @@ from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
 
 from bot.keys import GRAPH_FAKE_KEY, PIPELINE_KEY
+from bot.practices import load_practices
 from bot.queue.pipeline import Pipeline
 from bot.queue.turns import Turn, TurnResult
 from bot.records.crypto import DEMO_CONVERSATION_KEY, conversation_id
@@ -28,7 +29,6 @@ from bot.settings import DEMO_APP_SECRET, DEMO_VERIFY_TOKEN, Settings
 from bot.whatsapp.events import events_from
 from bot.whatsapp.payloads import Envelope
 from bot.whatsapp.webhook import sign
-from od_adapter.config import load_practices
 from tests.conftest import FIXTURES, free_port
 from tests.deliveries import text_delivery
 from tests.fakes.echo import EchoHandler

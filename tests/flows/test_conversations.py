@@ -20,11 +20,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.keys import GRAPH_FAKE_KEY, METRICS_URL_KEY
+from bot.practices import PracticesFile, load_practices
 from bot.sandbox.demo import create_demo_app, point_at_demo_sandbox
 from bot.sandbox.whatsapp import GraphFake
 from bot.settings import DEMO_APP_SECRET, Settings
 from bot.whatsapp.webhook import sign
-from od_adapter.config import PracticesFile, load_practices
 from od_adapter.sandbox import SandboxSettings
 from tests.conftest import FIXTURES, free_port
 from tests.deliveries import text_delivery

@@ -14,12 +14,13 @@ import pytest
 
 from bot.console.accounts import Operator, Role
 from bot.keys import CONSOLE_KEY, SETTINGS_KEY
+from bot.practices import HandoffSettings
 from bot.records.crypto import conversation_id
 from flows.handoff import note_for_chart
+from flows.hours import WEEKDAYS, BusinessHours
 from flows.nlu.rules import understand
 from flows.nlu.understanding import Intent, When
 from flows.state import ConversationState
-from od_adapter.config import WEEKDAYS, BusinessHours, HandoffSettings
 from tests.flows.test_conversations import PRACTICE_ID, Clinic, open_clinic
 
 ALWAYS_OPEN = BusinessHours(days=dict.fromkeys(WEEKDAYS, "00:00-23:59"))

@@ -123,7 +123,7 @@ def test_arabic_replies_read_right_to_left_with_values_isolated() -> None:
 
 def test_every_layer_knows_the_same_seven_languages() -> None:
     """Configuration, catalogs and understanding each name the languages (the layers may not import each other)."""
+    from bot.practices import LANGUAGES as CONFIGURABLE
     from flows.nlu.lexicon import LEXICONS
-    from od_adapter.config import LANGUAGES as CONFIGURABLE
 
     assert set(CONFIGURABLE) == set(LANGUAGES) == set(LEXICONS)

@@ -6,6 +6,7 @@ import asyncio
 import json
 import sys
 import textwrap
+import tomllib
 from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -19,7 +20,7 @@ from od_adapter.availability import Preferences
 from od_adapter.book_cache import BookCache, CacheSettings
 from od_adapter.booking import AppointmentBook, Booked, Conflict, NotAllowed, NotYours, PatientRef
 from od_adapter.client import OpenDentalClient
-from od_adapter.config import Practice, load_practices
+from od_adapter.config import OdPractice
 from od_adapter.models import AptStatus
 from od_adapter.options import Option
 from od_adapter.store import KeyValueStore, MemoryStore, RedisStore
@@ -32,8 +33,10 @@ OPTION_KEYS = [b"test-option-key"]
 HEADERS = {"Authorization": "ODFHIR sandbox-dev/sandbox-customer", "Content-Type": "application/json"}
 
 
-def demo_practice(server: TestServer, **booking: object) -> Practice:
-    practice = load_practices(DEMO_PRACTICES).practices[0]
+def demo_practice(server: TestServer, **booking: object) -> OdPractice:
+    entry = tomllib.loads(DEMO_PRACTICES.read_text(encoding="utf-8"))["practices"][0]
+    fields = {name: entry[name] for name in OdPractice.model_fields if name in entry}
+    practice = OdPractice.model_validate({"id": entry["phone_number_id"], **fields})
     connection = practice.open_dental.model_copy(
         update={"base_url": api_url(server), "throttle_seconds": 0.0}
     )
@@ -49,7 +52,7 @@ def make_book(
     **booking: object,
 ) -> AppointmentBook:
     practice = demo_practice(server, **booking)
-    cache = BookCache(od, store, practice.phone_number_id, practice.zone, cache_settings)
+    cache = BookCache(od, store, practice, cache_settings)
     return AppointmentBook(practice, od, cache, store, option_keys=OPTION_KEYS)
 
 
@@ -269,17 +272,17 @@ RACER = textwrap.dedent(
     from od_adapter.book_cache import BookCache
     from od_adapter.booking import AppointmentBook, Booked, PatientRef
     from od_adapter.client import OpenDentalClient
-    from od_adapter.config import PracticesFile
+    from od_adapter.config import OdPractice
     from od_adapter.ratelimit import MemoryRateLimiter
     from od_adapter.store import RedisStore
 
     async def main(practice_json, redis_url, option_id, first, count):
-        practice = PracticesFile.model_validate_json(practice_json).practices[0]
+        practice = OdPractice.model_validate_json(practice_json)
         redis = Redis.from_url(redis_url)
         store = RedisStore(redis)
         keys = (SecretStr("sandbox-dev"), SecretStr("sandbox-customer"))
         async with OpenDentalClient.for_practice(practice.open_dental, MemoryRateLimiter(), keys=keys) as od:
-            cache = BookCache(od, store, practice.phone_number_id, practice.zone)
+            cache = BookCache(od, store, practice)
             book = AppointmentBook(practice, od, cache, store, option_keys=[b"test-option-key"])
             results = await asyncio.gather(*(
                 book.book(option_id, PatientRef(pat_num=n), f"proc-{n}") for n in range(first, first + count)
@@ -303,8 +306,8 @@ async def test_twenty_attempts_from_two_processes_produce_one_appointment(
         httpx.AsyncClient(base_url=api_url(server) + "/", headers=HEADERS) as raw,
     ):
         option = (await make_book(server, od, MemoryStore()).find_options("consultation", two_weeks()))[0]
-        option_id = option.id_for(practice.phone_number_id, OPTION_KEYS[0])
-        practice_json = json.dumps({"practices": [json.loads(practice.model_dump_json())]})
+        option_id = option.id_for(practice.id, OPTION_KEYS[0])
+        practice_json = practice.model_dump_json()
         processes = [
             await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -440,7 +443,7 @@ async def test_practices_using_web_sched_get_its_slots(
     practice = practice.model_copy(
         update={"booking": practice.booking.model_copy(update={"appointment_types": rules})}
     )
-    cache = BookCache(od, store, practice.phone_number_id, practice.zone)
+    cache = BookCache(od, store, practice)
     book = AppointmentBook(practice, od, cache, store, option_keys=OPTION_KEYS)
     options = await book.find_options("cleaning", two_weeks())
     assert options and all(o.prov_num == 3 and o.op == 3 and o.minutes == 60 for o in options)

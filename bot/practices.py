@@ -1,0 +1,216 @@
+"""The practices file: one entry per WhatsApp `phone_number_id`, loaded from TOML and validated at start.
+
+Each entry holds the product's fields (the WhatsApp number, name, languages, handoff, emergency numbers, info
+answers) beside the Open Dental ones, and produces the `OdPractice` the adapter receives. The file keeps one
+flat table per practice; the split is only in the models. A field the file does not know fails at start with
+the file, the field and the likely fix named.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, Self, get_args, get_origin
+from zoneinfo import ZoneInfo
+
+from phonenumbers import shortnumberinfo
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails
+
+from bot.errors import ConfigError
+from flows.hours import BusinessHours
+from locales.catalog import LANGUAGES
+from od_adapter import BookingRules, CommlogSettings, OdPractice, OpenDentalConnection, Region, TimeZoneName
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HandoffSettings(Strict):
+    """When and how the assistant hands a conversation to the front desk."""
+
+    hours: BusinessHours = BusinessHours()
+    resume_after_minutes: Annotated[float, Field(gt=0, le=7 * 24 * 60)] = 240
+    """The assistant answers again after this long without staff activity (a release does it at once)."""
+    failures: Annotated[int, Field(ge=1, le=10)] = 3
+    """Messages in a row the assistant did not understand before it hands off."""
+    comm_type: str | None = None
+    """The commlog type for handoffs; the practice's commlog type when unset."""
+    emergency_words: dict[str, list[str]] = Field(default_factory=dict)
+    """Extra words per language that signal an emergency (added to the built-in ones)."""
+    reengagement_template: str | None = None
+    """An approved WhatsApp template staff may send when the 24-hour window has closed."""
+    template_language: str = "en_US"
+
+
+# The local habit first where a region answers to several (the US also routes 112, Britain 112 and 999).
+EMERGENCY_NUMBERS = ("911", "000", "999", "112", "123")
+
+
+class Practice(Strict):
+    """One practice: the product's fields, and (as `od`) the Open Dental practice the adapter receives."""
+
+    phone_number_id: str
+    name: str
+    timezone: TimeZoneName
+    region: Region = "US"
+    """The country whose national phone format the practice stores (ISO 3166 alpha-2)."""
+    languages: list[str] = Field(default_factory=lambda: ["en"], min_length=1)
+    default_language: str = "en"
+    clinic_num: int = 0
+    open_dental: OpenDentalConnection
+    booking: BookingRules
+    commlog: CommlogSettings = CommlogSettings()
+    handoff: HandoffSettings = HandoffSettings()
+    emergency_phone: str = ""
+    emergency_number: str = ""
+    """The public emergency number the safety message gives; empty picks the region's (911, 000, 999, 112...)."""
+    info: dict[str, str] = Field(default_factory=dict)
+    """Answers to common questions by topic: hours, address, parking, insurance, bring."""
+
+    @property
+    def od(self) -> OdPractice:
+        """The practice as the adapter receives it (built on each call, so `model_copy` updates reach it)."""
+        # The WhatsApp number is the practice's id in the adapter's keys and option ids, as it always was.
+        return OdPractice(
+            id=self.phone_number_id,
+            timezone=self.timezone,
+            region=self.region,
+            clinic_num=self.clinic_num,
+            open_dental=self.open_dental,
+            booking=self.booking,
+            commlog=self.commlog,
+        )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _region_emergency_number(cls, data: object) -> object:
+        if isinstance(data, dict) and not data.get("emergency_number"):
+            region = str(data.get("region") or "US").upper()
+            found = (n for n in EMERGENCY_NUMBERS if shortnumberinfo.is_emergency_number(n, region))
+            return {**data, "emergency_number": next(found, "112")}
+        return data
+
+    @model_validator(mode="after")
+    def _known_emergency_number(self) -> Self:
+        if not shortnumberinfo.is_emergency_number(self.emergency_number, self.region.upper()):
+            raise ValueError(f"{self.emergency_number!r} is not an emergency number in {self.region}")
+        return self
+
+    @field_validator("languages")
+    @classmethod
+    def _supported_languages(cls, value: list[str]) -> list[str]:
+        unknown = [lang for lang in value if lang not in LANGUAGES]
+        if unknown:
+            raise ValueError(f"unsupported languages {unknown}; choose from {list(LANGUAGES)}")
+        return value
+
+    @model_validator(mode="after")
+    def _default_language_is_offered(self) -> Self:
+        if self.default_language not in self.languages:
+            raise ValueError(f"default_language {self.default_language!r} is not in languages")
+        return self
+
+
+class PracticesFile(Strict):
+    practices: list[Practice] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_numbers(self) -> Self:
+        seen: set[str] = set()
+        for practice in self.practices:
+            if practice.phone_number_id in seen:
+                raise ValueError(f"phone_number_id {practice.phone_number_id} appears twice")
+            seen.add(practice.phone_number_id)
+        return self
+
+    def by_phone_number_id(self) -> dict[str, Practice]:
+        return {p.phone_number_id: p for p in self.practices}
+
+
+def load_practices(path: Path) -> PracticesFile:
+    """Load and validate a practices file, turning every problem into one readable ConfigError."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the practices file ({exc.strerror})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+    try:
+        return PracticesFile.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: " + "; ".join(_describe(raw, err) for err in exc.errors())) from exc
+
+
+def _describe(raw: dict[str, Any], error: ErrorDetails) -> str:
+    """Name the practice (by its name or phone_number_id), the field, and for an unknown field the likely fix."""
+    loc = list(error["loc"])
+    where = ".".join(str(part) for part in loc)
+    if len(loc) >= 2 and loc[0] == "practices" and isinstance(loc[1], int):
+        entries = raw.get("practices") or []
+        entry = entries[loc[1]] if loc[1] < len(entries) and isinstance(entries[loc[1]], dict) else {}
+        label = entry.get("name") or entry.get("phone_number_id") or f"#{loc[1] + 1}"
+        field = ".".join(str(part) for part in loc[2:]) or "(entry)"
+        where = f"practice {label!r} field {field}"
+    message = error["msg"]
+    if error["type"] == "extra_forbidden":
+        message = f"{message}; {_fix_for(loc)}"
+    return f"{where}: {message}"
+
+
+def _fix_for(loc: list[int | str]) -> str:
+    """For a field the file does not know: the field it was likely meant to be, or the table it belongs in."""
+    *table_loc, name = [str(part) for part in loc if not isinstance(part, int)]
+    model = _model_at(table_loc)
+    fields = list(model.model_fields) if model else []
+    close = difflib.get_close_matches(name, fields, n=1, cutoff=0.7)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    homes = [
+        table for table, known in _tables(PracticesFile) if name in known and table != ".".join(table_loc)
+    ]
+    if homes:
+        return f"{name!r} belongs in [{homes[0]}]"
+    table = ".".join(table_loc) or "the file's top level"
+    return f"remove it; [{table}] takes {', '.join(fields)}" if fields else "remove it"
+
+
+def _model_at(path: list[str]) -> type[BaseModel] | None:
+    model: type[BaseModel] | None = PracticesFile
+    for name in path:
+        field = model.model_fields.get(name) if model else None
+        model = next(_models(field.annotation), None) if field else None
+    return model
+
+
+def _tables(model: type[BaseModel], prefix: str = "") -> Iterator[tuple[str, set[str]]]:
+    """Every table of the file, by its dotted path, with the fields it takes."""
+    yield prefix, set(model.model_fields)
+    for name, field in model.model_fields.items():
+        for child in _models(field.annotation):
+            yield from _tables(child, f"{prefix}.{name}" if prefix else name)
+
+
+def _models(annotation: object) -> Iterator[type[BaseModel]]:
+    """The pydantic models an annotation holds (itself, or inside a list, a union or an Annotated)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+        return
+    if get_origin(annotation) is dict:
+        return
+    for arg in get_args(annotation):
+        yield from _models(arg)
