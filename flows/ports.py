@@ -48,6 +48,8 @@ class BookResult(BaseModel):
     appointment: AppointmentInfo | None = None
     alternatives: list[OptionInfo] = Field(default_factory=list)
     replayed: bool = False
+    lapsed: bool = False
+    """A repeated yes whose booking no longer holds in Open Dental (cancelled or moved since)."""
 
 
 class PracticeFacts(BaseModel):

@@ -59,6 +59,7 @@ SOURCES: tuple[Source, ...] = (
     N_("booked", "Booked! {when} with {provider}. See you then."),
     N_("rescheduled", "Done: your appointment is now on {when} with {provider}."),
     N_("taken", "Sorry, that time was just taken."),
+    N_("replay.lapsed", "That booking is no longer in our book: it was cancelled or moved since. Tell me a day or time and I'll find you a new one."),
     N_("confirm.stale", "That button belongs to an earlier question, so I haven't changed anything. Here is where we are:"),
     N_("confirm.stale_menu", "That button belongs to an earlier question, so I haven't changed anything. What would you like to do?"),
     N_("ok.other_time", "No problem. Which other time would suit you?"),

@@ -6,7 +6,7 @@ modules behind it are the adapter's business and may move. The errors' tree is d
 
 from od_adapter.availability import PartOfDay, Preferences
 from od_adapter.book_cache import BookCache, CacheSettings
-from od_adapter.booking import AppointmentBook, Booked, Changed, Conflict, PatientRef
+from od_adapter.booking import AppointmentBook, Booked, Changed, Conflict, Lapsed, PatientRef
 from od_adapter.client import OpenDentalClient, iso639_1
 from od_adapter.config import (
     ApiMode,
@@ -62,6 +62,7 @@ __all__ = [
     "Conflict",
     "InvalidOption",
     "KeyValueStore",
+    "Lapsed",
     "MemoryRateLimiter",
     "MemoryStore",
     "NotAllowed",

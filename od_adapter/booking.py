@@ -28,7 +28,7 @@ from od_adapter.availability import (
 from od_adapter.book_cache import BookCache
 from od_adapter.client import OpenDentalClient
 from od_adapter.config import AppointmentTypeRule, OdPractice
-from od_adapter.errors import NotAllowed, NotYours, OdBadRequest, OpenDentalError, OutcomeUnknown
+from od_adapter.errors import NotAllowed, NotYours, OdBadRequest, OdNotFound, OpenDentalError, OutcomeUnknown
 from od_adapter.idempotency import Attempt, Idempotency
 from od_adapter.models import (
     Appointment,
@@ -78,6 +78,14 @@ class Changed:
 
     appointment: Appointment
     commlog_num: int | None
+
+
+@dataclass(frozen=True)
+class Lapsed:
+    """A replayed "yes" whose appointment no longer holds (cancelled, moved or deleted since): never told
+    as done; `appointment` is what Open Dental shows now, when it still has it."""
+
+    appointment: Appointment | None
 
 
 @dataclass(frozen=True)
@@ -207,7 +215,9 @@ class AppointmentBook:
 
     # -- book and reschedule ----------------------------------------------------------------------------------
 
-    async def book(self, option_id: str, patient: PatientRef, idempotency_key: str) -> Booked | Conflict:
+    async def book(
+        self, option_id: str, patient: PatientRef, idempotency_key: str
+    ) -> Booked | Conflict | Lapsed:
         """Book the option for the patient exactly once for this key."""
         option = self.parse(option_id)
         rule, apt_type = await self._rule_for(option)
@@ -221,7 +231,7 @@ class AppointmentBook:
 
     async def reschedule(
         self, apt_num: int, option_id: str, allowed: set[int], idempotency_key: str
-    ) -> Booked | Conflict:
+    ) -> Booked | Conflict | Lapsed:
         """Move one of the patient's (or their family's) appointments to the option, with the same guarantees."""
         option = self.parse(option_id)
 
@@ -487,7 +497,7 @@ class AppointmentBook:
 
     async def _once(
         self, idempotency_key: str, option: Option, attempt: Callable[[Attempt], Awaitable[Booked | Conflict]]
-    ) -> Booked | Conflict:
+    ) -> Booked | Conflict | Lapsed:
         async def work(record: Attempt) -> Booked | Conflict:
             result = await attempt(record)
             record.state = "done" if isinstance(result, Booked) else "conflict"
@@ -501,7 +511,27 @@ class AppointmentBook:
         result = await self.idempotency.run(idempotency_key, work, replay)
         if result is None:  # a replay of a "yes" that met a conflict: offer fresh alternatives again
             return await self._conflict("taken", option)
+        if isinstance(result, Booked) and result.replayed:
+            return await self._still_holds(result)
         return result
+
+    async def _still_holds(self, replayed: Booked) -> Booked | Lapsed:
+        """A recorded outcome is told only after Open Dental shows it still: scheduled, at that time, there."""
+        recorded = replayed.appointment
+        try:
+            current = await self.od.get_appointment(recorded.apt_num)
+        except OdNotFound:
+            return Lapsed(None)
+        holds = (
+            current.apt_status is AptStatus.SCHEDULED
+            and current.apt_date_time == recorded.apt_date_time
+            and current.op == recorded.op
+        )
+        return (
+            Booked(current, replayed.option, replayed.commlog_num, replayed=True)
+            if holds
+            else Lapsed(current)
+        )
 
     async def _once_simple(
         self, idempotency_key: str, attempt: Callable[[Attempt], Awaitable[Appointment]]

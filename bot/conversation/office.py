@@ -21,6 +21,7 @@ from od_adapter import (
     AppointmentBook,
     Booked,
     Changed,
+    Lapsed,
     Option,
     Patient,
     PatientRef,
@@ -166,6 +167,8 @@ class OdOffice:
                 appointment=info.model_copy(update={"commlog_num": result.commlog_num}),
                 replayed=result.replayed,
             )
+        if isinstance(result, Lapsed):
+            return BookResult(lapsed=True)
         return BookResult(alternatives=await self._infos(result.alternatives))  # type: ignore[attr-defined]
 
 

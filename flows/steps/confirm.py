@@ -118,6 +118,8 @@ def _settled(
     conv: ConversationState, result: BookResult
 ) -> Command[Literal["present", "od_failed", "__end__"]]:
     """Booked: say so. The time was just taken: offer what the guard found instead."""
+    if result.lapsed:
+        return Command(goto=END, update={"conv": conv.finished(), "replies": [text("replay.lapsed")]})
     if result.appointment is None:
         if result.alternatives:
             return Command(goto="present", update={"conv": conv, "found": result.alternatives, "replies": [text("taken")]})  # fmt: skip

@@ -18,7 +18,7 @@ from redis.asyncio import Redis
 
 from od_adapter.availability import Preferences
 from od_adapter.book_cache import BookCache, CacheSettings
-from od_adapter.booking import AppointmentBook, Booked, Conflict, NotAllowed, NotYours, PatientRef
+from od_adapter.booking import AppointmentBook, Booked, Conflict, Lapsed, NotAllowed, NotYours, PatientRef
 from od_adapter.client import OpenDentalClient
 from od_adapter.config import OdPractice
 from od_adapter.models import AptStatus
@@ -178,6 +178,26 @@ async def test_the_same_yes_replayed_five_times_books_once(
     assert [r.replayed for r in results] == [False, True, True, True, True]
     assert len(await appointments_at(raw, option.start, option.op)) == 1
     assert len((await raw.get("commlogs", params={"PatNum": 1})).json()) == 1
+
+
+@pytest.mark.parametrize("change", ["break", "move"])
+async def test_a_replayed_yes_is_told_only_while_open_dental_still_shows_it(
+    book: AppointmentBook, raw: httpx.AsyncClient, change: str
+) -> None:
+    option = (await book.find_options("consultation", two_weeks()))[0]
+    first = await book.book(book.option_id(option), JANE, "nonce-1")
+    assert isinstance(first, Booked)
+    apt = first.appointment.apt_num
+    again = await book.book(book.option_id(option), JANE, "nonce-1")
+    assert isinstance(again, Booked) and again.replayed, "still there: the replay is told"
+    if change == "break":
+        await raw.put(f"appointments/{apt}/Break", json={"sendToUnscheduledList": True})
+    else:
+        later = option.start + timedelta(days=1)
+        await raw.put(f"appointments/{apt}", json={"AptDateTime": f"{later:%Y-%m-%d %H:%M:%S}"})
+    lapsed = await book.book(book.option_id(option), JANE, "nonce-1")
+    assert isinstance(lapsed, Lapsed), "a stale outcome is never replayed as done"
+    assert lapsed.appointment is not None and lapsed.appointment.apt_num == apt
 
 
 async def test_staff_booking_between_offer_and_yes_is_respected(
