@@ -29,7 +29,15 @@ from pydantic_core import ErrorDetails
 from bot.errors import ConfigError
 from flows.hours import BusinessHours
 from locales.catalog import LANGUAGES
-from od_adapter import BookingRules, CommlogSettings, OdPractice, OpenDentalConnection, Region, TimeZoneName
+from od_adapter import (
+    BookingRules,
+    CommlogSettings,
+    IdentityRules,
+    OdPractice,
+    OpenDentalConnection,
+    Region,
+    TimeZoneName,
+)
 
 
 class Strict(BaseModel):
@@ -71,6 +79,7 @@ class Practice(Strict):
     open_dental: OpenDentalConnection
     booking: BookingRules
     commlog: CommlogSettings = CommlogSettings()
+    identity: IdentityRules = IdentityRules()
     handoff: HandoffSettings = HandoffSettings()
     emergency_phone: str = ""
     emergency_number: str = ""
@@ -90,6 +99,7 @@ class Practice(Strict):
             open_dental=self.open_dental,
             booking=self.booking,
             commlog=self.commlog,
+            identity=self.identity,
         )
 
     @property

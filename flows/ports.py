@@ -24,6 +24,8 @@ class PatientInfo(BaseModel):
     guarantor: int = 0
     language: str | None = None
     """The chart's language (ISO 639-1), when Open Dental has one."""
+    existing_chart: bool = False
+    """A new patient matched to a chart that is not on this number: they may book on it, never see its visits."""
 
 
 class OptionInfo(BaseModel):

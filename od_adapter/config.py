@@ -156,6 +156,18 @@ class CommlogSettings(Strict):
     """The commlog type (a definition ItemName in category 27) for the assistant's actions."""
 
 
+class IdentityRules(Strict):
+    """Who a WhatsApp number speaks for: the family whose visits it may see and change."""
+
+    home_phone: bool = False
+    """A chart whose home phone (not only its wireless phone) is the number belongs to the family."""
+    dependant_age: int = Field(default=18, ge=0, le=30)
+    """The guarantor's dependants younger than this belong to the family even without the number on their chart."""
+    match_existing_chart: bool = False
+    """A new patient whose name and birthdate match an existing chart (from another number) books on that chart;
+    by default a new chart is made and flagged to staff as a possible duplicate, and the old one stays unseen."""
+
+
 def known_timezone(value: str) -> str:
     """An IANA time zone name Python knows, or a ValueError naming it."""
     try:
@@ -188,6 +200,7 @@ class OdPractice(Strict):
     open_dental: OpenDentalConnection
     booking: BookingRules
     commlog: CommlogSettings = CommlogSettings()
+    identity: IdentityRules = IdentityRules()
 
     @property
     def zone(self) -> ZoneInfo:

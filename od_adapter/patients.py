@@ -6,12 +6,25 @@ looks for the chart it may have made already (same name, birthdate and phone) be
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
+from od_adapter import phones
 from od_adapter.client import OpenDentalClient
 from od_adapter.config import OdPractice
 from od_adapter.errors import OdBadRequest, OdUnavailable
 from od_adapter.models import Patient
+
+
+@dataclass(frozen=True)
+class Created:
+    """The chart a new patient books on, and whether it is an existing one or may duplicate one."""
+
+    patient: Patient
+    existing: bool = False
+    """The practice lets a matching name and birthdate book on the chart that has them (booking only)."""
+    duplicate_of: int | None = None
+    """A new chart was made although this PatNum has the same name and birthdate: staff should check."""
 
 
 class Patients:
@@ -22,9 +35,29 @@ class Patients:
         self.od = od
 
     async def on_phone(self, phone: str) -> list[Patient]:
-        """Every chart whose phone is this WhatsApp number (a family often shares one), read in full."""
-        found = await self.od.find_patients_by_phone(phone, self.practice.region)
-        return [await self.od.get_patient(p.pat_num) for p in found]
+        """The family this number speaks for: charts whose wireless phone (home phone, if the practice says
+        so) is the number, and the guarantor's young dependants. A work phone is never a family tie."""
+        rules, region = self.practice.identity, self.practice.region
+        found = await self.od.find_patients_by_phone(phone, region)
+        charts = [await self.od.get_patient(p.pat_num) for p in found]
+        family = [
+            c
+            for c in charts
+            if phones.matches(c.wireless_phone or "", phone, region)
+            or (rules.home_phone and phones.matches(c.hm_phone or "", phone, region))
+        ]
+        for head in [c for c in family if c.guarantor in (0, c.pat_num)]:
+            for dependant in await self.od.search_patients(guarantor=head.pat_num):
+                if dependant.pat_num not in {c.pat_num for c in family} and self._minor(dependant):
+                    family.append(dependant)
+        return family
+
+    def _minor(self, patient: Patient) -> bool:
+        if patient.birthdate is None:
+            return False
+        today = datetime.now(self.practice.zone).date()
+        years = today.year - patient.birthdate.year - ((today.month, today.day) < (patient.birthdate.month, patient.birthdate.day))  # fmt: skip
+        return years < self.practice.identity.dependant_age
 
     async def create(
         self,
@@ -34,13 +67,20 @@ class Patients:
         phone: str | None,
         language: str,
         guarantor: int | None,
-    ) -> Patient:
+    ) -> Created:
         """The patient's chart: found by name and birthdate when there is no phone, else created exactly once."""
+        known = await self._by_name(first_name, last_name, birthdate)
         # No number to go by: the patient is who their name and date of birth say, if the chart exists.
-        if phone is None and (known := await self._by_name(first_name, last_name, birthdate)) is not None:
-            return known
+        if known is not None and (phone is None or self.practice.identity.match_existing_chart):
+            return Created(known, existing=phone is not None)
+        if (
+            known is not None
+            and phone is not None
+            and phones.matches(known.wireless_phone or "", phone, self.practice.region)
+        ):
+            return Created(known)  # the chart this number made before (a replayed turn): no duplicate
         try:
-            return await self.od.create_patient(
+            patient = await self.od.create_patient(
                 first_name=first_name,
                 last_name=last_name,
                 birthdate=birthdate,
@@ -55,7 +95,8 @@ class Patients:
             existing = await self._created_before(first_name, last_name, birthdate, phone) if phone else None
             if existing is None or not (isinstance(exc, OdBadRequest) or exc.outcome_unknown):
                 raise
-            return existing
+            return Created(existing)
+        return Created(patient, duplicate_of=known.pat_num if known is not None else None)
 
     async def _by_name(self, first: str, last: str, birthdate: date) -> Patient | None:
         known = await self.od.search_patients(last_name=last, first_name=first, birthdate=birthdate)

@@ -8,6 +8,7 @@ never read again and expire on their own within those ten minutes, so no migrati
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from pydantic import TypeAdapter
@@ -22,6 +23,7 @@ from od_adapter import (
     Booked,
     Changed,
     Lapsed,
+    OpenDentalError,
     Option,
     Patient,
     PatientRef,
@@ -31,6 +33,7 @@ from od_adapter import (
     iso639_1,
 )
 
+logger = logging.getLogger(__name__)
 FAMILY_TTL = 600.0
 _FAMILY = TypeAdapter(list[PatientInfo])
 
@@ -92,7 +95,17 @@ class OdOffice:
         phone = user_key if user_key.isdecimal() else None
         created = await self.patients.create(first_name, last_name, birthdate, phone, language, guarantor)
         await self.storage.delete(self._family_key(user_key))  # the family on this phone has grown
-        return _patient(created)
+        if created.duplicate_of is not None:
+            note = (
+                "WhatsApp assistant: this chart was created for a new patient who gave the same name and date of "
+                f"birth as PatNum {created.duplicate_of} from another number; possible duplicate, please check "
+                "and merge if it is the same person."
+            )
+            try:
+                await self.appointments.note(created.patient.pat_num, note)
+            except OpenDentalError as exc:
+                logger.warning("duplicate-chart note failed: %s", type(exc).__name__)
+        return _patient(created.patient).model_copy(update={"existing_chart": created.existing})
 
     # -- options and bookings ---------------------------------------------------------------------------------
 

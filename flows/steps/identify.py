@@ -118,7 +118,7 @@ async def create_patient(
         True,
         "nothing",
     )
-    if deps.user_key.isdecimal():
+    if deps.user_key.isdecimal() and not patient.existing_chart:
         # Only a number on the chart lets a conversation see and change existing visits; a user without one,
         # matched to a chart by name and date of birth, may book but not read or move what is booked.
         conv.family = [*conv.family, patient.pat_num]

@@ -85,3 +85,59 @@ async def test_a_user_without_a_number_who_knows_a_name_and_birthdate_cannot_see
 
 
 STRANGER = "US.13491208655302741918"
+
+
+# -- who a number speaks for ------------------------------------------------------------------------------------
+
+
+async def chart(clinic: Clinic, first: str, **fields: object) -> int:
+    body = {"LName": "Family", "FName": first, "PriProv": 1, **fields}
+    return int((await clinic.od.post("patients", json=body)).json()["PatNum"])
+
+
+async def visit(clinic: Clinic, pat_num: int, hour: int) -> int:
+    from tests.flows.test_conversations import next_monday_at
+
+    when = next_monday_at(hour)
+    body = {"PatNum": pat_num, "Op": 2, "ProvNum": 2, "AptDateTime": f"{when:%Y-%m-%d %H:%M:%S}", "Pattern": "/XX/", "AppointmentTypeNum": 4}  # fmt: skip
+    return int((await clinic.od.post("appointments", json=body)).json()["AptNum"])
+
+
+async def test_a_work_phone_is_no_family_tie_and_an_adult_dependant_is_not_family(clinic: Clinic) -> None:
+    number = "(503) 555-7201"
+    head = await chart(clinic, "Gail", WirelessPhone=number, Birthdate="1975-02-03")
+    child = await chart(clinic, "Kit", Guarantor=head, Birthdate="2016-04-05", Position="Child")
+    adult = await chart(clinic, "Ross", Guarantor=head, Birthdate="1999-04-05")
+    colleague = await chart(clinic, "Walt", WkPhone=number, Birthdate="1960-01-01")
+    visits = {who: await visit(clinic, who, hour) for who, hour in ((head, 9), (child, 10), (adult, 11), (colleague, 12))}  # fmt: skip
+    gail = clinic.patient("15035557201")
+    await gail.say("I need to cancel an appointment")
+    assert listed(gail.rows) == {visits[head], visits[child]}
+    await gail.say("actually no. cancel the appointment at 12")
+    assert visits[colleague] in await scheduled(clinic, colleague), "a colleague's visit is never touched"
+
+
+async def test_a_home_phone_counts_only_where_the_practice_says_so(clinic: Clinic) -> None:
+    number = "(503) 555-7202"
+    home = await chart(clinic, "Hana", HmPhone=number, Birthdate="1980-01-01")
+    await visit(clinic, home, 9)
+    hana = clinic.patient("15035557202")
+    assert "can't find an upcoming appointment" in await hana.say("I need to cancel my appointment")
+
+
+async def test_a_stranger_with_an_existing_patients_name_gets_a_new_flagged_chart_and_sees_nothing(
+    clinic: Clinic,
+) -> None:
+    janes_visits = await scheduled(clinic, 1)
+    stranger = clinic.patient("15035557299")
+    await stranger.say("hi, I'd like to book a check-up")
+    assert "Jane Smith, born May 24, 1976" in await stranger.say("Jane Smith 05/24/1976")
+    await stranger.tap(stranger.buttons[0])
+    charts = (await clinic.od.get("patients/Simple", params={"LName": "Smith", "FName": "Jane"})).json()
+    assert len(charts) == 2
+    new = next(c["PatNum"] for c in charts if c["PatNum"] != 1)
+    assert any(
+        "possible duplicate" in c["Note"] and "PatNum 1" in c["Note"] for c in await clinic.commlogs_of(new)
+    )
+    assert "can't find an upcoming appointment" in await stranger.say("I need to cancel my appointment")
+    assert await scheduled(clinic, 1) == janes_visits
