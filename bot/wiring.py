@@ -43,6 +43,7 @@ from bot.monitoring.metrics import Metrics
 from bot.practices import PracticesFile
 from bot.queue.pipeline import build_pipeline
 from bot.queue.turns import TurnHandler
+from bot.records.od_writes import OpenDentalWrites
 from bot.settings import Settings
 from od_adapter import MemoryRateLimiter, RedisRateLimiter
 
@@ -168,16 +169,23 @@ async def conversation_ctx(app: web.Application) -> AsyncIterator[None]:
     if app[TURN_HANDLER_KEY] is not None:  # a test of the pipeline brings its own
         yield
         return
+    pipeline = app[PIPELINE_KEY]
+    writes = OpenDentalWrites(pipeline.storage, pipeline.sealer, metrics=app[METRICS_KEY])
     handler = build_conversation_handler(
         app[PRACTICES_KEY],
         app[LIMITER_KEY],
         app[REDIS_KEY],
-        app[PIPELINE_KEY].conversations,
+        pipeline.conversations,
         app[SETTINGS_KEY],
         app[METRICS_KEY],
+        writes,
     )
     app[CONVERSATION_KEY] = handler
+    drainer = asyncio.create_task(writes.run(handler.writers()), name="od-writes")
     yield
+    drainer.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await drainer
     await handler.aclose()
 
 

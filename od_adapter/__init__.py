@@ -40,6 +40,7 @@ from od_adapter.errors import (
     UnknownAppointmentType,
 )
 from od_adapter.http import TURN_WAIT, RequestStats, TurnWait
+from od_adapter.journal import Inline, Journal, reference
 from od_adapter.models import Appointment, Patient, Provider
 from od_adapter.options import Option
 from od_adapter.patients import Patients
@@ -62,7 +63,9 @@ __all__ = [
     "ConfigError",
     "Conflict",
     "IdentityRules",
+    "Inline",
     "InvalidOption",
+    "Journal",
     "KeyValueStore",
     "Lapsed",
     "MemoryRateLimiter",
@@ -100,4 +103,5 @@ __all__ = [
     "TurnWait",
     "UnknownAppointmentType",
     "iso639_1",
+    "reference",
 ]

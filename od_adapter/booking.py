@@ -30,6 +30,7 @@ from od_adapter.client import OpenDentalClient
 from od_adapter.config import AppointmentTypeRule, OdPractice
 from od_adapter.errors import NotAllowed, NotYours, OdBadRequest, OdNotFound, OpenDentalError, OutcomeUnknown
 from od_adapter.idempotency import Attempt, Idempotency
+from od_adapter.journal import Inline, Journal, reference
 from od_adapter.models import (
     Appointment,
     AppointmentType,
@@ -106,6 +107,7 @@ class AppointmentBook:
         *,
         clock: Clock = utc_now,
         option_keys: Sequence[bytes],
+        journal: Journal | None = None,
     ) -> None:
         """`option_keys` sign option ids: the first signs, every one is accepted (key rotation)."""
         self.practice = practice
@@ -116,6 +118,7 @@ class AppointmentBook:
         self.clock = clock
         self._keys = check_keys(option_keys)
         self.idempotency = Idempotency(store, f"booking:{practice.id}")
+        self.journal: Journal = journal or Inline(self.note)
 
     # -- options ----------------------------------------------------------------------------------------------
 
@@ -312,6 +315,12 @@ class AppointmentBook:
                     "took this time at the same moment.".strip(),
                 ),
             )
+            # Staff see on the chart that a booking was made and given back, not a silent gap.
+            await self._commlog(
+                appointment.pat_num,
+                f"WhatsApp assistant released {self._describe(option)}: appointment {rival.apt_num} took it at the same moment",
+                appointment,
+            )
             return await self._conflict("taken at the same moment", option)
         return await self._finish(appointment, option, verb, record)
 
@@ -475,10 +484,20 @@ class AppointmentBook:
         )
         return commlog.commlog_num
 
+    async def note_once(self, pat_num: int, note: str, *, retried: bool) -> int:
+        """Write a commlog that carries its reference; a retry first looks for it (a lost answer may have
+        written it), so a commlog is never written twice."""
+        ref = reference(self.practice.id, pat_num, note)
+        if retried:
+            for existing in await self.od.commlogs(pat_num):
+                if f"[ref {ref}]" in existing.note:
+                    return existing.commlog_num
+        return await self.note(pat_num, f"{note} [ref {ref}]")
+
     async def _commlog(self, pat_num: int, note: str, appointment: Appointment) -> int | None:
         """The audit line staff read on the chart; a failure is logged, never undoes the booking."""
         try:
-            return await self.note(pat_num, f"{note} (AptNum {appointment.apt_num}).")
+            return await self.journal.commlog(pat_num, f"{note} (AptNum {appointment.apt_num}).")
         except OpenDentalError as exc:
             logger.warning("commlog for AptNum %s failed: %s", appointment.apt_num, type(exc).__name__)
             return None

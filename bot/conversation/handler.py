@@ -21,6 +21,7 @@ from bot.monitoring.metrics import Metrics
 from bot.practices import Practice, PracticesFile
 from bot.queue.turns import Turn, TurnResult
 from bot.records.conversations import Conversations
+from bot.records.od_writes import OpenDentalWrites, PendingWrite, Writer
 from bot.records.storage import SealedStore
 from bot.settings import Settings
 from bot.whatsapp import messages
@@ -99,6 +100,17 @@ class ConversationHandler:
             metrics.watch_open_dental(lambda: {pid: r.client.stats for pid, r in practices.items()})
         self.clock = clock or (lambda: datetime.now(UTC))
         self.graph: CompiledStateGraph = build_graph()
+
+    def writers(self) -> dict[str, Writer]:
+        """Who writes each practice's queued commlogs: its booking guard, looking first after a failed try."""
+
+        def writer(book: AppointmentBook) -> Writer:
+            async def write(pending: PendingWrite) -> int:
+                return await book.note_once(pending.pat_num, pending.note, retried=pending.attempts > 0)
+
+            return write
+
+        return {pid: writer(runtime.office.appointments) for pid, runtime in self.practices.items()}
 
     async def aclose(self) -> None:
         for runtime in self.practices.values():
@@ -183,8 +195,10 @@ def build_conversation_handler(
     conversations: Conversations,
     settings: Settings,
     metrics: Metrics | None = None,
+    writes: OpenDentalWrites | None = None,
 ) -> ConversationHandler:
-    """One Open Dental client, book cache and booking guard per practice, sharing the store and the limiter."""
+    """One Open Dental client, book cache and booking guard per practice, sharing the store and the limiter;
+    with `writes`, the guard's commlogs go to that durable queue instead of the reply path."""
     storage, sealer = conversations.storage, conversations.sealer
     assert settings.conversation_key is not None, "the CLI and the demo always provide one"
     phi_key = settings.conversation_key.get_secret_value()
@@ -195,7 +209,10 @@ def build_conversation_handler(
         keys = settings.open_dental_keys(practice.open_dental)
         client = OpenDentalClient.for_practice(practice.open_dental, limiter, keys=keys)
         cache = BookCache(client, store, practice.od)
-        book = AppointmentBook(practice.od, client, cache, store, option_keys=settings.choice_keys)
+        journal = writes.journal(practice.phone_number_id) if writes is not None else None
+        book = AppointmentBook(
+            practice.od, client, cache, store, option_keys=settings.choice_keys, journal=journal
+        )
         office = OdOffice(practice, book, Patients(practice.od, client), storage, sealer, phi_key)
         runtimes[practice.phone_number_id] = PracticeRuntime(practice, facts(practice), office, client)
     return ConversationHandler(

@@ -37,6 +37,15 @@ class Metrics:
         self.handoffs = Counter(
             "handoffs", "Conversations handed to staff, by reason", ["reason"], registry=self.registry
         )
+        self.od_writes = Counter(
+            "od_writes",
+            "Queued Open Dental writes by outcome (written, retried)",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.od_writes_pending = Gauge(
+            "od_writes_pending", "Open Dental writes queued and not yet written", registry=self.registry
+        )
         self.turn_failures = Counter(
             "conversation_turn_failures",
             "Turns in which a graph step raised (the patient got an apology)",

@@ -21,6 +21,7 @@ from od_adapter.book_cache import BookCache, CacheSettings
 from od_adapter.booking import AppointmentBook, Booked, Conflict, Lapsed, NotAllowed, NotYours, PatientRef
 from od_adapter.client import OpenDentalClient
 from od_adapter.config import OdPractice
+from od_adapter.errors import OpenDentalError
 from od_adapter.models import AptStatus
 from od_adapter.options import Option
 from od_adapter.store import KeyValueStore, MemoryStore, RedisStore
@@ -470,3 +471,18 @@ async def test_practices_using_web_sched_get_its_slots(
     assert od.stats.by_endpoint["GET /appointments/SlotsWebSched"] == 1
     booked = await book.book(book.option_id(options[0]), JANE, "wamid.websched")
     assert isinstance(booked, Booked) and booked.appointment.is_hygiene
+
+
+async def test_a_commlog_whose_answer_was_lost_is_found_on_retry_not_written_twice(
+    start_sandbox: SandboxFactory, store: KeyValueStore
+) -> None:
+    server = await start_sandbox()
+    async with make_client(server) as od, httpx.AsyncClient() as admin:
+        book = make_book(server, od, store)
+        await admin.patch(str(server.make_url("/_admin/settings")), json={"share_lost_response": 1.0, "timeout_seconds": 0.05})  # fmt: skip
+        with pytest.raises(OpenDentalError):
+            await book.note_once(1, "WhatsApp assistant booked a test visit", retried=False)
+        await admin.patch(str(server.make_url("/_admin/settings")), json={"share_lost_response": 0.0})
+        written = await book.note_once(1, "WhatsApp assistant booked a test visit", retried=True)
+        mine = [c for c in await od.commlogs(1) if "booked a test visit" in c.note]
+        assert [c.commlog_num for c in mine] == [written], "the lost write is found, not made again"
