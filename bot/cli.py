@@ -18,7 +18,7 @@ from bot.console.accounts import AccountError, Accounts, Role
 from bot.console.hashing import PasswordHashing
 from bot.console.sessions import Sessions
 from bot.errors import ConfigError
-from bot.keys import LIMITER_KEY
+from bot.keys import LIMITER_KEY, WORKER_TASK_KEY
 from bot.monitoring.checks import check_practice, ping_practice
 from bot.monitoring.logs import configure_logging
 from bot.practices import PracticesFile, load_practices
@@ -28,7 +28,7 @@ from bot.records.storage import RedisStorage
 from bot.sandbox.chat import converse
 from bot.sandbox.demo import DEMO_OPERATOR, SANDBOX_OD_PREFIX, create_demo_app, point_at_demo_sandbox
 from bot.settings import DEMO_OD_KEYS, Settings
-from bot.wiring import WORKER_TASK_KEY, create_worker, open_redis
+from bot.wiring import create_worker, open_redis
 from od_adapter import MemoryRateLimiter
 
 

@@ -18,6 +18,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 from multidict import MultiDictProxy
 
 from bot.console.accounts import Operator
@@ -42,7 +43,7 @@ HEADERS = {
 }
 
 
-def security_headers(hsts_seconds: int) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def security_headers(hsts_seconds: int) -> Middleware:
     """A middleware that puts the strict headers (and HSTS unless `hsts_seconds` is 0) on every answer."""
     values = dict(HEADERS)
     if hsts_seconds:
@@ -139,7 +140,7 @@ async def csrf(request: web.Request, handler: Handler) -> web.StreamResponse:
     return await handler(request)
 
 
-async def read_form(request: web.Request) -> MultiDictProxy[str | bytes | web.FileField]:
+async def read_form(request: web.Request) -> MultiDictProxy[str | bytes | bytearray | web.FileField]:
     """The posted form, or 400 when it does not parse (a broken multipart body, bytes that are not UTF-8)."""
     try:
         return await request.post()

@@ -80,7 +80,7 @@ class Backoff:
         if failures < limit.free:
             return 0.0
         last = float(await self.storage.get(_key(scope, subject, "at")) or b"0")
-        delay = min(limit.max_seconds, limit.base_seconds * 2 ** (failures - limit.free))
+        delay: float = min(limit.max_seconds, limit.base_seconds * 2 ** (failures - limit.free))
         return max(0.0, last + delay - time.time())
 
     async def failed(self, scope: Scope, subject: str) -> bool:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from langgraph.graph.state import CompiledStateGraph
 from redis.asyncio import Redis
 
 from bot.conversation.office import OdOffice
@@ -26,7 +25,7 @@ from bot.records.storage import SealedStore
 from bot.settings import Settings
 from bot.whatsapp import messages
 from flows.context import Deps, Line, Understand
-from flows.graph import TurnRun, build_graph, run_turn
+from flows.graph import Graph, TurnRun, build_graph, run_turn
 from flows.nlu.language import LanguageDetector
 from flows.nlu.lexicon import fold
 from flows.nlu.llm import LlmUnderstanding, chat_model
@@ -99,7 +98,7 @@ class ConversationHandler:
         if metrics is not None:
             metrics.watch_open_dental(lambda: {pid: r.client.stats for pid, r in practices.items()})
         self.clock = clock or (lambda: datetime.now(UTC))
-        self.graph: CompiledStateGraph = build_graph()
+        self.graph: Graph = build_graph()
 
     def writers(self) -> dict[str, Writer]:
         """Who writes each practice's queued commlogs: its booking guard, looking first after a failed try."""

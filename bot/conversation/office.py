@@ -22,6 +22,7 @@ from od_adapter import (
     AppointmentBook,
     Booked,
     Changed,
+    Conflict,
     Lapsed,
     OpenDentalError,
     Option,
@@ -173,7 +174,7 @@ class OdOffice:
         info = await self._appointment(changed.appointment)
         return info.model_copy(update={"commlog_num": changed.commlog_num})
 
-    async def _result(self, result: object) -> BookResult:
+    async def _result(self, result: Booked | Conflict | Lapsed) -> BookResult:
         if isinstance(result, Booked):
             info = await self._appointment(result.appointment)
             return BookResult(
@@ -182,7 +183,7 @@ class OdOffice:
             )
         if isinstance(result, Lapsed):
             return BookResult(lapsed=True)
-        return BookResult(alternatives=await self._infos(result.alternatives))  # type: ignore[attr-defined]
+        return BookResult(alternatives=await self._infos(result.alternatives))
 
 
 def _patient(patient: Patient) -> PatientInfo:

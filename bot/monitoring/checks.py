@@ -80,7 +80,8 @@ async def ping_practice(
     try:
         async with OpenDentalClient.for_practice(practice.open_dental, limiter, keys=keys) as od:
             try:
-                [title] = await od.preferences("PracticeTitle") or [None]
+                # A tuple, so the fallback is not read as a list of preferences: title is Preference | None.
+                [title] = await od.preferences("PracticeTitle") or (None,)
             finally:
                 report.requests = od.stats.requests
         label = title.value_string if title else "(no PracticeTitle)"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
@@ -119,8 +119,13 @@ class RedisBroker:
 
     async def read(self, consumer: str, count: int, block_ms: int) -> list[Entry]:
         # block=None does not block; block=0 would block forever.
-        response = await self.redis.xreadgroup(
-            self.group, consumer, {self.stream: ">"}, count=count, block=block_ms or None
+        # With redis-py's default legacy responses the answer is [[stream, [(id, fields), ...]], ...] (empty, or
+        # None, when nothing came); its return type also names the dict shapes of the other response modes.
+        response = cast(
+            "list[list[Any]] | None",
+            await self.redis.xreadgroup(
+                self.group, consumer, {self.stream: ">"}, count=count, block=block_ms or None
+            ),
         )
         return [_entry(entry_id, fields) for _, entries in response or [] for entry_id, fields in entries]
 

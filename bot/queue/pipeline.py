@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict, Unpack
 
 from pydantic import SecretStr
 from redis.asyncio import Redis
@@ -19,6 +20,15 @@ from bot.settings import Settings
 from bot.whatsapp.cloud_api import CloudApiClient
 
 
+class WorkerOptions(TypedDict, total=False):
+    """The `Worker` options that settings do not decide."""
+
+    consumer: str | None
+    batch: int
+    block: float
+    read_receipts: bool
+
+
 @dataclass
 class Pipeline:
     broker: Broker
@@ -29,7 +39,7 @@ class Pipeline:
     outbox: Outbox
     metrics: Metrics | None = None
 
-    def worker(self, settings: Settings, handler: TurnHandler, **options: object) -> Worker:
+    def worker(self, settings: Settings, handler: TurnHandler, **options: Unpack[WorkerOptions]) -> Worker:
         assert settings.conversation_key is not None
         return Worker(
             self.broker,
@@ -43,7 +53,7 @@ class Pipeline:
             claim_idle=settings.claim_idle_seconds,
             metrics=self.metrics,
             max_attempts=settings.turn_max_attempts,
-            **options,  # type: ignore[arg-type]
+            **options,
         )
 
     async def aclose(self) -> None:

@@ -123,7 +123,7 @@ class Worker:
             if conversation not in self._active:
                 task = asyncio.create_task(self._converse(conversation))
                 self._active[conversation] = task
-                task.add_done_callback(lambda _, c=conversation: self._active.pop(c, None))
+                task.add_done_callback(lambda _: self._active.pop(conversation, None))
 
     def _open(self, entry: Entry) -> InboundMessage | StatusEvent | None:
         try:

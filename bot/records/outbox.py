@@ -162,7 +162,7 @@ class Outbox:
     def _backoff(self, record: OutboxRecord, code: int) -> float:
         if code == 131056:  # the per-user pair limit: Meta asks for 4^X seconds
             return min(MAX_BACKOFF, 4.0 ** (record.attempts - 1) * self.base_backoff)
-        delay = self.base_backoff * 2 ** (record.attempts - 1)
+        delay: float = self.base_backoff * 2 ** (record.attempts - 1)
         return min(MAX_BACKOFF, delay * (0.5 + random.random()))
 
     async def _finish(self, record: OutboxRecord, note: str) -> None:

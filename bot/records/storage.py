@@ -7,7 +7,7 @@ an index is a scored set used to find due work (outbox records waiting to be sen
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Protocol
+from typing import Protocol, cast
 
 from redis.asyncio import Redis
 
@@ -84,7 +84,8 @@ class RedisStorage(RedisStore):
             await pipe.execute()
 
     async def items(self, key: str, start: int = 0, end: int = -1) -> list[bytes]:
-        return [bytes(v) for v in await self.redis.lrange(self._key(key), start, end)]
+        # The client does not decode responses, so the values are bytes (redis-py types them bytes | str).
+        return [bytes(v) for v in cast("list[bytes]", await self.redis.lrange(self._key(key), start, end))]
 
     async def index_add(self, key: str, member: str, score: float) -> None:
         await self.redis.zadd(self._key(key), {member: score})
@@ -97,7 +98,11 @@ class RedisStorage(RedisStore):
         await self.redis.zrem(self._key(key), member)
 
     async def index_newest(self, key: str, count: int) -> list[tuple[str, float]]:
-        members = await self.redis.zrevrange(self._key(key), 0, count - 1, withscores=True)
+        # withscores=True answers (member, score) pairs; redis-py's return type also allows bare members.
+        members = cast(
+            "list[tuple[bytes | str, float]]",
+            await self.redis.zrevrange(self._key(key), 0, count - 1, withscores=True),
+        )
         return [(m.decode() if isinstance(m, bytes) else str(m), float(score)) for m, score in members]
 
     async def index_trim(self, key: str, below: float) -> None:

@@ -6,12 +6,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.app import create_app
+from bot.keys import DEMO_OPERATOR_KEY
 from bot.practices import PracticesFile
 from bot.queue.turns import TurnHandler
 from bot.sandbox.phone import add_phone_simulator
 from bot.sandbox.whatsapp import add_whatsapp_sandbox
 from bot.settings import Settings
-from bot.wiring import DEMO_OPERATOR_KEY
 from od_adapter.sandbox import SandboxSettings, create_sandbox_app
 
 SANDBOX_OD_PREFIX = "/sandbox/od"
