@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -77,6 +78,8 @@ class Worker:
         self.read_receipts = read_receipts
         self.metrics = metrics
         self._active: dict[str, asyncio.Task[None]] = {}
+        self._again: set[str] = set()
+        """Conversations that got a message while their task was finishing: it looks once more."""
         self._last_reclaim = 0.0
 
     async def run(self) -> None:
@@ -120,10 +123,19 @@ class Worker:
         else:
             conversation = conversation_id(self.conversation_key, event.practice_id, event.user_key)
             await self.broker.hold(conversation, entry.id)
-            if conversation not in self._active:
+            running = self._active.get(conversation)
+            if running is None or running.done():
                 task = asyncio.create_task(self._converse(conversation))
                 self._active[conversation] = task
-                task.add_done_callback(lambda _: self._active.pop(conversation, None))
+                task.add_done_callback(functools.partial(self._forget_task, conversation))
+            else:
+                # The running task may already have looked at the waiting set for the last time: tell it to
+                # look again, or this message would wait for the reclaim (the 30 s stalls).
+                self._again.add(conversation)
+
+    def _forget_task(self, conversation: str, task: asyncio.Task[None]) -> None:
+        if self._active.get(conversation) is task:
+            del self._active[conversation]
 
     def _open(self, entry: Entry) -> InboundMessage | StatusEvent | None:
         try:
@@ -146,7 +158,8 @@ class Worker:
                     keeper.cancel()
                     await self.broker.unlock(conversation, token)
                 # A message filed between our last look and the unlock would otherwise wait for a reclaim.
-                if not await self.broker.waiting(conversation):
+                self._again.discard(conversation)
+                if not await self.broker.waiting(conversation) and conversation not in self._again:
                     return
         except Exception:
             logger.exception("turn failed; its entries stay pending and will be retried")

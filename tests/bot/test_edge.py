@@ -277,6 +277,39 @@ async def test_a_crash_at_each_step_of_a_turn_then_another_message_loses_and_dou
     assert (said("first words"), said("second words")) == (1, 1), edge.sent_to()
 
 
+@pytest.mark.parametrize("backend", ["redis", "memory"])
+async def test_a_message_arriving_while_its_conversations_task_finishes_is_not_left_for_the_reclaim(
+    redis_server: str, redis: Redis, backend: str
+) -> None:
+    server, edge = await start_edge(redis_server if backend == "redis" else None, CLAIM_IDLE_SECONDS=30.0)
+    try:
+        broker = edge.pipeline.broker
+        looked = broker.waiting
+        window = asyncio.Event()
+        empty_looks = 0
+
+        async def slow_last_look(conversation: str) -> list[str]:
+            nonlocal empty_looks
+            found = await looked(conversation)
+            empty_looks += not found
+            if (
+                empty_looks == 2 and not found
+            ):  # the look after the unlock: keep it open while a message is filed
+                window.set()
+                await asyncio.sleep(0.5)
+            return found
+
+        broker.waiting = slow_last_look  # type: ignore[method-assign]
+        await edge.say(text="first")
+        await asyncio.wait_for(window.wait(), 10)
+        await edge.say(text="second")
+        started = time.monotonic()
+        await eventually(lambda: any("You said: second" in json.dumps(b) for b in edge.sent_to()), within=25)
+        assert time.monotonic() - started < 5, "the second message waited for the reclaim"
+    finally:
+        await server.close()
+
+
 async def test_a_timestamp_that_is_not_a_number_is_still_queued(edge: Edge) -> None:
     delivery = fresh(DELIVERIES["text"])
     delivery["entry"][0]["changes"][0]["value"]["messages"][0].update(id="wamid.TS1", timestamp="soon")
