@@ -11,6 +11,7 @@ templates go out at any time.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import time
@@ -18,6 +19,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel
+from redis.exceptions import RedisError
 
 from bot.monitoring.metrics import Metrics
 from bot.records.conversations import Conversations, TranscriptEntry
@@ -29,6 +31,7 @@ from bot.whatsapp.events import StatusEvent
 logger = logging.getLogger(__name__)
 
 RECORD_TTL = 30 * 24 * 3600
+PERSIST_ATTEMPTS = 8  # about 30 s of backoff: longer than a Redis restart takes
 DUE = "outbox:due"
 DELIVERY_ORDER = {"sent": 1, "delivered": 2, "read": 3, "played": 3}
 MAX_BACKOFF = 300.0
@@ -156,8 +159,21 @@ class Outbox:
         record.state, record.sending_since = "sent", 0.0
         if self.metrics is not None:
             self.metrics.sends.labels("sent", "").inc()
-        await self.storage.set(f"outbox-wamid:{record.wamid}", record.id.encode(), RECORD_TTL)
-        await self._finish(record, "")
+        await self._remember_sent(record)
+
+    async def _remember_sent(self, record: OutboxRecord) -> None:
+        """Meta has the message: keep trying to record that while Redis is briefly away (a restart), since a
+        record left "sending" is sent again after the grace period, and the patient would get it twice."""
+        for attempt in range(PERSIST_ATTEMPTS):
+            try:
+                await self.storage.set(f"outbox-wamid:{record.wamid}", record.id.encode(), RECORD_TTL)
+                await self._finish(record, "")
+                return
+            except (RedisError, OSError) as exc:
+                if attempt == PERSIST_ATTEMPTS - 1:
+                    raise
+                logger.warning("could not record a sent message (%s); trying again", type(exc).__name__)
+                await asyncio.sleep(min(0.25 * 2**attempt, 4.0))
 
     def _backoff(self, record: OutboxRecord, code: int) -> float:
         if code == 131056:  # the per-user pair limit: Meta asks for 4^X seconds

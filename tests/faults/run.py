@@ -43,6 +43,9 @@ async def chaos(stack: Stack, rng: random.Random, done: dict[str, int], *, round
             if aof:
                 await asyncio.to_thread(stack.restart_redis, 1.0)
             else:  # the host dies: nothing flushed survives
+                queued, records = await at_risk(stack)
+                done["deliveries_lost"] += queued
+                done["conversation_records_lost"] += records
                 redis = stack.processes["redis"]
                 redis.send_signal(signal.SIGKILL)
                 redis.wait()
@@ -51,6 +54,18 @@ async def chaos(stack: Stack, rng: random.Random, done: dict[str, int], *, round
                 await asyncio.sleep(1.0)
                 stack._start_redis()
             done["redis_restarts"] += 1
+
+
+async def at_risk(stack: Stack) -> tuple[int, int]:
+    """What a Redis without AOF loses when its host dies now: deliveries the webhook answered 200 for that are
+    still queued, and conversation records (each one a patient's place in a booking)."""
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(stack.redis_url)
+    try:
+        return int(await client.xlen("wa:inbound")), len([k async for k in client.scan_iter("conv:*")])
+    finally:
+        await client.aclose()
 
 
 async def commlogs_of(stack: Stack, practice: int, pat_num: int) -> list[dict[str, Any]]:
@@ -103,7 +118,13 @@ async def run(*, per_practice: int, faults: int, aof: bool, seed: int) -> dict[s
                 patient.reply_timeout = 45.0
             rng = random.Random(seed)
             started = time.monotonic()
-            done = {"worker_kills": 0, "web_kills": 0, "redis_restarts": 0}
+            done = {
+                "worker_kills": 0,
+                "web_kills": 0,
+                "redis_restarts": 0,
+                "deliveries_lost": 0,
+                "conversation_records_lost": 0,
+            }
             chaos_task = asyncio.create_task(chaos(stack, rng, done, rounds=faults, aof=aof))
             outcomes = await converse(stack, patients)
             chaos_task.cancel()
