@@ -36,6 +36,20 @@ class ActionTaken(BaseModel):
     provider: str = ""
     commlog_num: int | None = None
 
+    @classmethod
+    def on(
+        cls, action: Literal["book", "reschedule", "cancel", "confirm"], visit: AppointmentInfo
+    ) -> ActionTaken:
+        """The write `action` made on `visit`, as Open Dental answered it."""
+        return cls(
+            action=action,
+            apt_num=visit.apt_num,
+            pat_num=visit.pat_num,
+            start=visit.start,
+            provider=visit.provider,
+            commlog_num=visit.commlog_num,
+        )
+
 
 class Replace(list[Reply]):
     """Replies that replace those queued so far this turn (an Open Dental failure says only that)."""

@@ -121,18 +121,11 @@ def _names(u: Understanding, visit: AppointmentInfo) -> bool:
 async def confirm_visit(state: TurnState, runtime: Runtime[Deps]) -> Command[Literal["od_failed", "__end__"]]:
     deps, conv, chosen = runtime.context, state["conv"], state["chosen"]
     try:
-        confirmed = await deps.office.confirm(
-            chosen.apt_num, conv.family, f"{deps.conversation}:confirm:{chosen.apt_num}"
-        )
+        # The request that named the visit is the yes: its key names this attempt, not the visit.
+        key = f"{deps.conversation}:confirm:{chosen.apt_num}:{deps.nonce('confirm')}"
+        confirmed = await deps.office.confirm(chosen.apt_num, conv.family, key)
     except OpenDentalTrouble as exc:
         return Command(**after_trouble(state, exc))
-    taken = ActionTaken(
-        action="confirm",
-        apt_num=confirmed.apt_num,
-        pat_num=confirmed.pat_num,
-        start=chosen.start,
-        provider=chosen.provider,
-        commlog_num=confirmed.commlog_num,
-    )
+    taken = ActionTaken.on("confirm", chosen.model_copy(update={"commlog_num": confirmed.commlog_num}))
     reply = text("confirmed", when=chosen.start)
     return Command(goto=END, update={"conv": conv.finished(), "actions": [taken], "replies": [reply]})

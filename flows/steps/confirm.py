@@ -128,14 +128,7 @@ def _settled(
         )
     done = result.appointment
     action: Literal["book", "reschedule"] = "reschedule" if conv.intent == "reschedule" else "book"
-    taken = ActionTaken(
-        action=action,
-        apt_num=done.apt_num,
-        pat_num=done.pat_num,
-        start=done.start,
-        provider=done.provider,
-        commlog_num=done.commlog_num,
-    )
+    taken = ActionTaken.on(action, done)
     reply = text(
         "rescheduled" if action == "reschedule" else "booked", when=done.start, provider=done.provider
     )
@@ -152,13 +145,6 @@ async def cancel(state: TurnState, runtime: Runtime[Deps]) -> Command[Literal["o
         cancelled = await deps.office.cancel(conv.target, conv.family, _key(deps, conv))
     except OpenDentalTrouble as exc:
         return Command(**after_trouble(state, exc))
-    taken = ActionTaken(
-        action="cancel",
-        apt_num=cancelled.apt_num,
-        pat_num=cancelled.pat_num,
-        start=cancelled.start,
-        provider=cancelled.provider,
-        commlog_num=cancelled.commlog_num,
-    )
+    taken = ActionTaken.on("cancel", cancelled)
     reply = text("cancelled", when=cancelled.start)
     return Command(goto=END, update={"conv": _confirmed(conv), "actions": [taken], "replies": [reply]})
