@@ -157,6 +157,7 @@ async def console_ctx(app: web.Application) -> AsyncIterator[None]:
         guard=SignInGuard(accounts, Backoff(pipeline.storage), DeviceCookies(secret), access),
         login_key=hashlib.sha256(f"console-login:{secret}".encode()).digest(),
         device_seconds=settings.console_device_days * 24 * 3600,
+        od_writes=OpenDentalWrites(pipeline.storage, pipeline.sealer),
     )
     try:
         yield

@@ -23,6 +23,7 @@ from bot.console.signin import SignInGuard
 from bot.practices import Practice, PracticesFile
 from bot.queue.broker import Broker
 from bot.records.conversations import ConversationRecord, Conversations, TranscriptEntry
+from bot.records.od_writes import OpenDentalWrites
 from bot.records.outbox import Outbox, OutboxRecord
 from bot.whatsapp import messages
 from flows.session import HandoffStatus
@@ -80,6 +81,8 @@ class Console:
     login_key: bytes
     """Signs the sign-in form's CSRF token (derived from CONSOLE_SECRET)."""
     device_seconds: float
+    od_writes: OpenDentalWrites
+    """The durable queue of Open Dental writes, so staff see writes that keep failing."""
     by_id: dict[str, Practice] = field(init=False)
 
     def __post_init__(self) -> None:

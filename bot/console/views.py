@@ -155,6 +155,7 @@ async def conversations(request: web.Request) -> web.Response:
         "zones": {p.phone_number_id: p.timezone for p in console.practices.practices},
         "languages": LANGUAGES,
         "reasons": REASONS,
+        "od_writes": await console.od_writes.backlog({p.phone_number_id for p in console.visible(operator)}),
     }
     name = "_rows.html" if request.query.get("partial") else "conversations.html"
     return aiohttp_jinja2.render_template(name, request, context)

@@ -88,6 +88,19 @@ class OpenDentalWrites:
     async def pending(self) -> int:
         return len(await self.storage.index_due(DUE, float("inf"), 10_000))
 
+    async def backlog(self, practices: set[str]) -> tuple[int, int]:
+        """For these practices: writes waiting, and those of them failing for a while (stuck)."""
+        waiting = stuck = 0
+        for key in await self.storage.index_due(DUE, float("inf"), 1_000):
+            raw = await self.storage.get(f"od-write:{key}")
+            if raw is None:
+                continue
+            write = PendingWrite.model_validate_json(self.sealer.open(raw))
+            if write.practice_id in practices:
+                waiting += 1
+                stuck += write.attempts >= STUCK_AFTER
+        return waiting, stuck
+
     async def run(self, writers: Mapping[str, Writer], *, interval: float = 1.0) -> None:
         """Drain until cancelled: at once when a write is queued in this process, else every `interval`."""
         while True:

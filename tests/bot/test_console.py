@@ -304,3 +304,28 @@ async def test_dead_letters_are_flagged_and_staff_retry_them(clinic: Clinic) -> 
             break
         await __import__("asyncio").sleep(0.1)
     assert len(jane._mine()) > answered
+
+
+async def test_open_dental_writes_that_keep_failing_are_shown_to_staff(clinic: Clinic) -> None:
+    from bot.records.od_writes import OpenDentalWrites, PendingWrite
+    from od_adapter import OdUnavailable
+
+    console = clinic.app[CONSOLE_KEY]
+    writes: OpenDentalWrites = console.od_writes
+    clock = [__import__("time").time() + 1e6]  # in the future: the app's own drainer never finds it due
+    writes.clock = lambda: clock[0]
+    await writes.put(PRACTICE_ID, 1, "WhatsApp assistant booked a visit (AptNum 1).")
+
+    async def down(write: PendingWrite) -> int:
+        raise OdUnavailable("Open Dental answered 500")
+
+    for _ in range(5):
+        await writes.drain({PRACTICE_ID: down})
+        clock[0] += 400
+    async with browser(clinic) as client:
+        await sign_in(client, "maria")
+        page = (await client.get("/")).text
+        assert 'id="od-writes"' in page and "failing for a while" in page
+        await sign_in(other := browser(clinic), "other")
+        assert 'id="od-writes"' not in (await other.get("/")).text, "another practice's operator sees none"
+        await other.aclose()
