@@ -8,6 +8,7 @@ import getpass
 import os
 import socket
 import sys
+import time
 from collections.abc import Sequence
 
 from aiohttp import web
@@ -30,6 +31,8 @@ from bot.sandbox.demo import DEMO_OPERATOR, SANDBOX_OD_PREFIX, create_demo_app, 
 from bot.settings import DEMO_OD_KEYS, Settings
 from bot.wiring import create_worker, open_redis
 from od_adapter import MemoryRateLimiter
+
+REDIS_START_WAIT_SECONDS = 30.0
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -180,11 +183,17 @@ async def require_durable_redis(settings: Settings, command: str) -> None:
             f"python -m bot {command} needs REDIS_URL: the in-memory store loses every acknowledged message "
             "when the process exits (only the demo uses it)"
         )
+    deadline = time.monotonic() + REDIS_START_WAIT_SECONDS
     async with open_redis(settings, socket_timeout=5) as redis:
-        try:
-            found = await durability(redis, settings.redis_durability)
-        except (RedisError, OSError) as exc:
-            raise ConfigError(f"Redis at REDIS_URL does not answer ({type(exc).__name__})") from exc
+        while True:
+            try:
+                found = await durability(redis, settings.redis_durability)
+                break
+            except (RedisError, OSError) as exc:
+                # Redis restarting as this process starts (an orchestrator starts both): wait for it a while.
+                if time.monotonic() > deadline:
+                    raise ConfigError(f"Redis at REDIS_URL does not answer ({type(exc).__name__})") from exc
+                await asyncio.sleep(1.0)
     if not found.ok:
         raise ConfigError(f"Redis is not durable enough: {found.said}")
 
