@@ -459,3 +459,15 @@ async def test_the_same_time_booked_again_after_a_cancellation_is_a_new_attempt(
     await chat.send(tap=option)
     assert await chat.send("yes") == ["booked"]
     assert len(chat.office.visits) == 1, "the second yes names a new question, so it books again"
+
+
+async def test_a_version_1_session_waiting_for_a_yes_continues() -> None:
+    stored = {
+        **VERSION_1,
+        "conversation": {**VERSION_1["conversation"], "awaiting": "confirm", "pending": OFFERED.id},
+    }
+    chat = Chat(office(), session=Session.load(stored))
+    assert await chat.send("sí") == ["booked"]
+    assert [k.split(":", 1)[1] for k in chat.office.keys] == [f"book::{OFFERED.id}"], (
+        "its question had no nonce"
+    )
