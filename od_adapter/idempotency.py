@@ -9,6 +9,7 @@ response) and must look for its marker before writing anything.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import secrets
 import time
@@ -23,7 +24,9 @@ from od_adapter.store import KeyValueStore
 
 T = TypeVar("T")
 RECORD_TTL = 7 * 24 * 3600  # as long as Meta may redeliver a message
-LOCK_TTL = 60.0
+LOCK_TTL = 10.0
+"""How long a dead attempt holds its key; a live one renews its lock while it works."""
+LOCK_WAIT = 45.0
 FINAL = ("done", "conflict")
 
 
@@ -57,6 +60,7 @@ class Idempotency:
         """Do `work` once for this key (it sets the final state), or return `replay` of the recorded outcome."""
         key = self.key(idempotency_key)
         await self._lock(key)
+        keeper = asyncio.create_task(self._keep(f"{key}:lock"))
         try:
             raw = await self.store.get(key)
             attempt = (
@@ -69,10 +73,19 @@ class Idempotency:
             await self._save(key, attempt)
             return result
         finally:
+            keeper.cancel()
             await self.store.delete(f"{key}:lock")
 
+    async def _keep(self, lock: str) -> None:
+        """Renew the lock while the work runs (a booking waits on Open Dental's throttle), so only a dead
+        attempt's lock lapses, and soon (a replay after a crash or a Redis restart is not kept waiting)."""
+        while True:
+            await asyncio.sleep(self.lock_ttl / 3)
+            with contextlib.suppress(Exception):  # a missed renewal only shortens the lock
+                await self.store.set(lock, b"1", self.lock_ttl)
+
     async def _lock(self, key: str) -> None:
-        deadline = time.monotonic() + self.lock_ttl
+        deadline = time.monotonic() + LOCK_WAIT
         while not await self.store.claim(f"{key}:lock", b"1", self.lock_ttl):
             if time.monotonic() > deadline:
                 raise StillRunning("another attempt with the same key is still running")

@@ -69,7 +69,10 @@ class OpenDentalWrites:
         write = PendingWrite(
             key=key, practice_id=practice_id, pat_num=pat_num, note=note, created_at=self.clock()
         )
-        if await self.storage.claim(f"od-write:{key}", self._seal(write), RECORD_TTL):
+        if await self.storage.claim(
+            f"od-write:{key}", self._seal(write), RECORD_TTL
+        ) or await self.storage.get(f"od-write:{key}"):
+            # Indexed again when it existed (a crash between the two writes); a written one is gone, so never.
             await self.storage.index_add(DUE, key, write.created_at)
         self.wake.set()
 

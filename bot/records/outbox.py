@@ -88,8 +88,10 @@ class Outbox:
         """Record replies once: a record that exists (perhaps already sent) is left as it is."""
         for record in records:
             record.created_at = record.created_at or self.clock()
-            if await self.storage.claim(f"outbox:{record.id}", self._seal(record), RECORD_TTL):
-                await self.storage.index_add(DUE, record.id, record.created_at)
+            await self.storage.claim(f"outbox:{record.id}", self._seal(record), RECORD_TTL)
+            # Indexed even when the record existed: a crash (or Redis going away) between the two writes must
+            # not leave a reply that nothing will ever send. A record already sent is dropped by `deliver`.
+            await self.storage.index_add(DUE, record.id, record.created_at)
 
     async def load(self, record_id: str) -> OutboxRecord | None:
         raw = await self.storage.get(f"outbox:{record_id}")

@@ -109,8 +109,11 @@ async def figures(stack: Stack, outcomes: list[Outcome]) -> dict[str, Any]:
     }
 
 
-async def run(*, per_practice: int, faults: int, aof: bool, seed: int) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as workdir:
+async def run(
+    *, per_practice: int, faults: int, aof: bool, seed: int, keep: Path | None = None
+) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as scratch:
+        workdir = keep or scratch
         stack = Stack(Path(workdir), practices=2, workers=2, od_throttle=0.0, aof=aof, recovery_seconds=3.0)
         async with stack:
             patients = cast(stack, per_practice, seed=seed)
@@ -139,9 +142,12 @@ def main() -> None:
     parser.add_argument("--short", action="store_true", help="the CI sample: 6 patients a practice, 4 faults")
     parser.add_argument("--no-aof", action="store_true", help="Redis without its append-only file, SIGKILLed")
     parser.add_argument("--seed", type=int, default=21)
+    parser.add_argument("--keep", type=Path, help="keep the processes' logs in this folder")
     args = parser.parse_args()
     per_practice, faults = (6, 4) if args.short else (16, 12)
-    report = asyncio.run(run(per_practice=per_practice, faults=faults, aof=not args.no_aof, seed=args.seed))
+    report = asyncio.run(
+        run(per_practice=per_practice, faults=faults, aof=not args.no_aof, seed=args.seed, keep=args.keep)
+    )
     print(json.dumps(report))
 
 
