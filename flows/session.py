@@ -7,6 +7,7 @@ One versioned pydantic model crosses the turn handler, the records, the console 
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -48,10 +49,8 @@ class Session(BaseModel):
         if not isinstance(raw, dict) or not raw:
             return cls()
         if raw.get("version") == SESSION_VERSION:
-            try:
+            with contextlib.suppress(ValueError):  # a damaged session: read what the older shape can
                 return cls.model_validate(raw)
-            except ValueError:
-                pass
         return cls._from_version_1(raw)
 
     @classmethod

@@ -6,6 +6,7 @@ language; Open Dental data is re-read through the ports when it is needed.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 from typing import Literal
 
@@ -108,18 +109,14 @@ class ConversationState(BaseModel):
 def migrate(raw: dict[str, object]) -> ConversationState:
     """Read a stored state of any version; unknown shapes start afresh rather than fail a turn."""
     if raw.get("version") == STATE_VERSION:
-        try:
+        with contextlib.suppress(ValueError):  # a damaged record: read it as an older shape, or start afresh
             return ConversationState.model_validate(raw)
-        except ValueError:
-            pass
     if raw.get("version") == 1:
         # Version 1 kept only the family's ids: the identify step looks the phone up again for their names.
         upgraded = {
             k: v for k, v in raw.items() if k not in ("version", "handoff", "family", "family_checked")
         }
-        try:
+        with contextlib.suppress(ValueError):
             return ConversationState.model_validate(upgraded)
-        except ValueError:
-            pass
     language = raw.get("language")
     return ConversationState(language=language if isinstance(language, str) else None)

@@ -57,7 +57,7 @@ class SignedIn:
 
 @dataclass(frozen=True)
 class Wrong:
-    pass
+    """A sign-in refused for its username or password (which one is never said)."""
 
 
 @dataclass(frozen=True)
