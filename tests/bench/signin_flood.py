@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import shutil
 import statistics
@@ -30,9 +29,8 @@ from typing import Any
 
 import aiohttp
 
-from bot.records.crypto import new_key
 from bot.whatsapp.webhook import sign
-from tests.bench.webhook import SECRET, delivery, free_port, wait_for_port
+from tests.bench.webhook import SECRET, delivery, free_port, wait_for_port, web_process_env
 from tests.redis_server import start_redis
 
 ROOT = Path(__file__).parents[2]
@@ -160,24 +158,12 @@ def _medians(rounds: list[dict[str, float]]) -> dict[str, float]:
 def main(deliveries: int, flooders: int, rate: float) -> None:
     redis_port, bot_port = free_port(), free_port()
     workdir = tempfile.mkdtemp(prefix="bench-redis-")
-    redis = start_redis(redis_port, Path(workdir))
-    env = {
-        **os.environ,
-        "REDIS_URL": f"redis://{HOST}:{redis_port}/0",
-        "WHATSAPP_APP_SECRET": SECRET,
-        "WHATSAPP_VERIFY_TOKEN": "v",
-        "WHATSAPP_TOKEN": "t",
-        "DATA_ENCRYPTION_KEYS": new_key(),
-        "CONVERSATION_KEY": "k",
-        "CONSOLE_SECRET": "console-secret",
-        "CHOICE_ID_SECRET": "bench-choice-id-secret",
-        "CONSOLE_CLIENT_IP_HEADER": "X-Forwarded-For",
-        "CONSOLE_SECURE_COOKIES": "false",  # plain HTTP on the loopback
-        "METRICS_ADDRESS": f"{HOST}:0",
-        "DEMO_OD_DEVELOPER_KEY": "d",
-        "DEMO_OD_CUSTOMER_KEY": "c",
-        "LOG_LEVEL": "WARNING",
-    }
+    redis = start_redis(redis_port, Path(workdir), aof=True)  # `serve` refuses a Redis that keeps nothing
+    env = web_process_env(
+        redis_port,
+        CONSOLE_CLIENT_IP_HEADER="X-Forwarded-For",
+        CONSOLE_SECURE_COOKIES="false",  # plain HTTP on the loopback
+    )
     serve = [sys.executable, "-m", "bot", "serve", "--no-worker", "--host", HOST, "--port", str(bot_port)]
     bot = subprocess.Popen(serve, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     try:

@@ -117,11 +117,9 @@ async def measure(bot_port: int, bare_port: int, requests: int) -> dict[str, dic
     return figures
 
 
-def main(requests: int) -> None:
-    redis_port, bot_port, bare_port = free_port(), free_port(), free_port()
-    workdir = tempfile.mkdtemp(prefix="bench-redis-")
-    redis = start_redis(redis_port, Path(workdir))
-    env = {
+def web_process_env(redis_port: int, **extra: str) -> dict[str, str]:
+    """The environment of a `python -m bot serve` under benchmark: its secrets, the bench's Redis, quiet logs."""
+    return {
         **os.environ,
         "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
         "WHATSAPP_APP_SECRET": SECRET,
@@ -130,12 +128,20 @@ def main(requests: int) -> None:
         "DATA_ENCRYPTION_KEYS": new_key(),
         "CONVERSATION_KEY": "k",
         "CONSOLE_SECRET": "console-secret",
-        "CHOICE_ID_SECRET": "test-choice-id-secret",
+        "CHOICE_ID_SECRET": "bench-choice-id-secret",
         "METRICS_ADDRESS": "127.0.0.1:0",
         "DEMO_OD_DEVELOPER_KEY": "d",
         "DEMO_OD_CUSTOMER_KEY": "c",
         "LOG_LEVEL": "WARNING",
+        **extra,
     }
+
+
+def main(requests: int) -> None:
+    redis_port, bot_port, bare_port = free_port(), free_port(), free_port()
+    workdir = tempfile.mkdtemp(prefix="bench-redis-")
+    redis = start_redis(redis_port, Path(workdir), aof=True)  # `serve` refuses a Redis that keeps nothing
+    env = web_process_env(redis_port)
     serve = [sys.executable, "-m", "bot", "serve", "--no-worker", "--port", str(bot_port)]
     bot = subprocess.Popen(serve, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     bare = subprocess.Popen([sys.executable, "-c", BARE_APP, str(bare_port)], stdout=subprocess.DEVNULL)
