@@ -45,7 +45,7 @@ from bot.queue.pipeline import build_pipeline
 from bot.queue.turns import TurnHandler
 from bot.records.od_writes import OpenDentalWrites
 from bot.settings import Settings
-from od_adapter import MemoryRateLimiter, RedisRateLimiter
+from od_adapter import MemoryRateLimiter, RedisRateLimiter, in_background
 
 Context = Callable[[web.Application], AsyncIterator[None]]
 
@@ -117,7 +117,9 @@ async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def limiter_ctx(app: web.Application) -> AsyncIterator[None]:
     redis = app[REDIS_KEY]
-    app[LIMITER_KEY] = RedisRateLimiter(redis) if redis is not None else MemoryRateLimiter()
+    limiter = RedisRateLimiter(redis) if redis is not None else MemoryRateLimiter()
+    app[LIMITER_KEY] = limiter
+    app[METRICS_KEY].watch_limiter(limiter.stats)
     yield
 
 
@@ -182,7 +184,8 @@ async def conversation_ctx(app: web.Application) -> AsyncIterator[None]:
         writes,
     )
     app[CONVERSATION_KEY] = handler
-    drainer = asyncio.create_task(writes.run(handler.writers()), name="od-writes")
+    with in_background():  # the task inherits the class: its commlogs yield to patients' requests
+        drainer = asyncio.create_task(writes.run(handler.writers()), name="od-writes")
     yield
     drainer.cancel()
     with contextlib.suppress(asyncio.CancelledError):

@@ -44,7 +44,13 @@ from od_adapter.journal import Inline, Journal, reference
 from od_adapter.models import Appointment, Patient, Provider
 from od_adapter.options import Option
 from od_adapter.patients import Patients
-from od_adapter.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from od_adapter.ratelimit import (
+    MemoryRateLimiter,
+    RateLimiter,
+    RedisRateLimiter,
+    WaitStats,
+    in_background,
+)
 from od_adapter.store import KeyValueStore, MemoryStore, RedisStore
 
 __all__ = [
@@ -95,6 +101,8 @@ __all__ = [
     "Provider",
     "RateLimiter",
     "RedisRateLimiter",
+    "WaitStats",
+    "in_background",
     "RedisStore",
     "Region",
     "RequestStats",

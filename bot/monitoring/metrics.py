@@ -13,7 +13,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from od_adapter import RequestStats
+from od_adapter import RequestStats, WaitStats
 
 
 class Metrics:
@@ -65,6 +65,10 @@ class Metrics:
             self._od = OpenDentalCollector(stats)
             self.registry.register(self._od)
 
+    def watch_limiter(self, stats: WaitStats) -> None:
+        """The throttle's queue and wait per class (patient, background), read at scrape time."""
+        self.registry.register(LimiterCollector(stats))
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
 
@@ -92,3 +96,22 @@ class OpenDentalCollector(Collector):
                 statuses.add_metric([practice, str(status)], count)
             waited.add_metric([practice], stats.limiter_wait_seconds)
         yield from (requests, statuses, waited)
+
+
+class LimiterCollector(Collector):
+    def __init__(self, stats: WaitStats) -> None:
+        self.stats = stats
+
+    def collect(self) -> Iterator[Any]:
+        queued = GaugeMetricFamily(
+            "od_limiter_queued", "Callers waiting for an Open Dental turn now, by class", labels=["class"]
+        )
+        waited = CounterMetricFamily(
+            "od_limiter_class_wait_seconds", "Seconds waited for the throttle, by class", labels=["class"]
+        )
+        turns = CounterMetricFamily("od_limiter_turns", "Open Dental turns given, by class", labels=["class"])
+        for name, figures in self.stats.by_class.items():
+            queued.add_metric([name], figures.queued)
+            waited.add_metric([name], figures.total_wait_seconds)
+            turns.add_metric([name], figures.acquisitions)
+        yield from (queued, waited, turns)

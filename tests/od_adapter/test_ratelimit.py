@@ -13,7 +13,7 @@ import time
 import pytest
 from redis.asyncio import Redis
 
-from od_adapter.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter, key_id
+from od_adapter.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter, in_background, key_id
 
 SPACING = 0.2
 
@@ -107,3 +107,56 @@ def test_two_processes_sharing_redis_never_issue_two_requests_closer_than_the_sp
     assert min(gaps(merged)) >= SPACING, sorted(gaps(merged))[:3]
     # Both processes were served, interleaved rather than one after the other.
     assert max(results[0]) > min(results[1]) and max(results[1]) > min(results[0])
+
+
+@pytest.fixture(name="quick_limiters", params=["memory", "redis"])
+async def fixture_quick_limiters(request: pytest.FixtureRequest, redis: Redis) -> RateLimiter:
+    """Limiters whose background work is starved for at most one second, so a test can see it."""
+    if request.param == "memory":
+        return MemoryRateLimiter(starvation=1.0)
+    return RedisRateLimiter(redis, starvation=1.0)
+
+
+async def test_a_patient_request_goes_before_background_work_queued_earlier(
+    quick_limiters: RateLimiter,
+) -> None:
+    order: list[str] = []
+
+    async def one(name: str, delay: float) -> None:
+        await asyncio.sleep(delay)
+        if name.startswith("sync"):
+            with in_background():
+                await quick_limiters.acquire("customer-a", SPACING)
+        else:
+            await quick_limiters.acquire("customer-a", SPACING)
+        order.append(name)
+
+    # A patient's request is under way; background work asks, then a second patient asks a little later.
+    await asyncio.gather(one("patient-1", 0), one("sync", 0.02), one("patient-2", 0.05))
+    assert order == ["patient-1", "patient-2", "sync"]
+    background = quick_limiters.stats.by_class["background"]
+    assert background.acquisitions == 1 and background.queued == 0
+    assert quick_limiters.stats.by_class["patient"].acquisitions == 2
+
+
+async def test_background_work_is_never_starved(quick_limiters: RateLimiter) -> None:
+    """Patients keep the key busy for 3 s; background work still gets a start within its starvation bound."""
+    granted: list[float] = []
+    started = time.monotonic()
+
+    async def patients() -> None:
+        for _ in range(int(3 / SPACING)):
+            await quick_limiters.acquire("customer-a", SPACING)
+
+    async def background() -> None:
+        await asyncio.sleep(0.05)
+        with in_background():
+            await quick_limiters.acquire("customer-a", SPACING)
+        granted.append(time.monotonic() - started)
+
+    async def more_patients() -> None:  # a queue that never empties
+        for _ in range(int(3 / SPACING)):
+            await asyncio.gather(quick_limiters.acquire("customer-a", SPACING), asyncio.sleep(0))
+
+    await asyncio.gather(patients(), more_patients(), background())
+    assert granted and granted[0] < 1.0 + 3 * SPACING  # its starvation bound, plus the queue ahead of it
