@@ -69,6 +69,13 @@ class Settings(BaseSettings):
     debounce_seconds: float = Field(default=1.5, ge=0, validation_alias=env("INBOUND_DEBOUNCE_SECONDS"))
     claim_idle_seconds: float = Field(default=30.0, gt=0, validation_alias=env("CLAIM_IDLE_SECONDS"))
     lock_ttl_seconds: float = Field(default=30.0, gt=0, validation_alias=env("CONVERSATION_LOCK_SECONDS"))
+    book_fresh_seconds: float = Field(default=30.0, ge=0, validation_alias=env("BOOK_FRESH_SECONDS"))
+    book_sync_seconds: float = Field(default=5.0, gt=0, validation_alias=env("BOOK_SYNC_SECONDS"))
+    book_stale_limit_seconds: float = Field(
+        default=900.0, ge=0, validation_alias=env("BOOK_STALE_LIMIT_SECONDS")
+    )
+    book_loader: bool = Field(default=True, validation_alias=env("BOOK_LOADER"))
+    patient_cache_hours: float = Field(default=24.0, ge=0, validation_alias=env("PATIENT_CACHE_HOURS"))
     openai_api_key: SecretStr | None = Field(default=None, validation_alias=env("OPENAI_API_KEY"))
     """With a key, an OpenAI-compatible model reads patients' messages; without, the offline rules do."""
     openai_base_url: str | None = Field(default=None, validation_alias=env("OPENAI_BASE_URL"))

@@ -5,7 +5,8 @@ modules behind it are the adapter's business and may move. The errors' tree is d
 """
 
 from od_adapter.availability import PartOfDay, Preferences
-from od_adapter.book_cache import BookCache, CacheSettings
+from od_adapter.book_cache import BookCache, BookChange, CacheSettings
+from od_adapter.book_loader import BookLoader
 from od_adapter.booking import AppointmentBook, Booked, Changed, Conflict, Lapsed, PatientRef
 from od_adapter.client import OpenDentalClient, iso639_1
 from od_adapter.config import (
@@ -61,6 +62,8 @@ __all__ = [
     "AppointmentBook",
     "AppointmentTypeRule",
     "BookCache",
+    "BookChange",
+    "BookLoader",
     "Booked",
     "BookingRules",
     "CacheSettings",
@@ -101,8 +104,6 @@ __all__ = [
     "Provider",
     "RateLimiter",
     "RedisRateLimiter",
-    "WaitStats",
-    "in_background",
     "RedisStore",
     "Region",
     "RequestStats",
@@ -110,6 +111,8 @@ __all__ = [
     "TimeZoneName",
     "TurnWait",
     "UnknownAppointmentType",
+    "WaitStats",
+    "in_background",
     "iso639_1",
     "reference",
 ]

@@ -10,10 +10,11 @@ A blockout whose type the appointment type lists in `BlockoutTypes` is reserved 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
@@ -64,19 +65,37 @@ class Preferences(BaseModel):
 
 @dataclass(frozen=True)
 class Book:
-    """What availability reads: the practice set-up and the book for the dates in question."""
+    """What availability reads: the practice set-up and the book for the dates in question.
+
+    `days` is the same book split by day with each day's occupancy worked out (the book cache keeps these
+    decoded between searches); a book built from lists alone is split on first use."""
 
     providers: list[Provider]
     operatories: list[Operatory]
     appointment_types: list[AppointmentType]
     schedules: list[Schedule] = field(default_factory=list)
     appointments: list[Appointment] = field(default_factory=list)
+    days: Mapping[date, DayBook] | None = None
 
     def appointment_type(self, name: str) -> AppointmentType:
         for apt_type in self.appointment_types:
             if apt_type.appointment_type_name == name and not apt_type.is_hidden:
                 return apt_type
         raise UnknownAppointmentType(f"appointment type {name!r} is not in Open Dental")
+
+    @cached_property
+    def by_day(self) -> Mapping[date, DayBook]:
+        if self.days is not None:
+            return self.days
+        schedules: dict[date, list[Schedule]] = defaultdict(list)
+        appointments: dict[date, list[Appointment]] = defaultdict(list)
+        for schedule in self.schedules:
+            if schedule.sched_date:
+                schedules[schedule.sched_date].append(schedule)
+        for apt in self.appointments:
+            if apt.apt_date_time:
+                appointments[apt.apt_date_time.date()].append(apt)
+        return {d: DayBook.of(schedules[d], appointments[d]) for d in schedules.keys() | appointments.keys()}
 
 
 Interval = tuple[datetime, datetime]
@@ -100,18 +119,37 @@ def occupied_provider(appointment: Appointment) -> int:
     return appointment.prov_num
 
 
-def _occupancy(book: Book) -> _Occupancy:
+def _occupancy(schedules: Iterable[Schedule], appointments: Iterable[Appointment]) -> _Occupancy:
     occupancy = _Occupancy()
-    for apt in book.appointments:
+    for apt in appointments:
         if apt.apt_status.occupies_chair and apt.apt_date_time and apt.end:
             interval = (apt.apt_date_time, apt.end)
             occupancy.chairs[apt.op].append(interval)
             occupancy.providers[occupied_provider(apt)].append(interval)
-    for schedule in book.schedules:
+    for schedule in schedules:
         if schedule.sched_type is SchedType.BLOCKOUT:
             for op in schedule.operatories:
                 occupancy.blockouts[op].append((schedule.start, schedule.stop, schedule.blockout_type_name))
     return occupancy
+
+
+@dataclass(frozen=True)
+class DayBook:
+    """One day of the book, ready to search: provider schedules in search order, and what is occupied."""
+
+    schedules: tuple[Schedule, ...]
+    appointments: tuple[Appointment, ...]
+    providers_on: tuple[Schedule, ...]
+    """The day's provider schedules by start, then ProvNum: the order a search tries them in."""
+    occupancy: _Occupancy
+
+    @classmethod
+    def of(cls, schedules: Iterable[Schedule], appointments: Iterable[Appointment]) -> DayBook:
+        schedules, appointments = tuple(schedules), tuple(appointments)
+        providers_on = sorted(
+            (s for s in schedules if s.sched_type is SchedType.PROVIDER), key=lambda s: (s.start, s.prov_num)
+        )
+        return cls(schedules, appointments, tuple(providers_on), _occupancy(schedules, appointments))
 
 
 def _overlaps(intervals: Iterable[Interval], start: datetime, end: datetime) -> bool:
@@ -197,48 +235,93 @@ def find_openings(
     zone: ZoneInfo,
     limit: int = MAX_OPTIONS,
 ) -> list[Option]:
-    """The best `limit` openings for one appointment type, ranked earliest first and spread over days."""
+    """The best `limit` openings for one appointment type, ranked earliest first and spread over days.
+
+    Days are searched in order and the search stops once later days could not change the ranking: `rank`
+    takes one opening per day first, so `limit` days with openings are enough (`limit` openings with `asap`).
+    """
     apt_type = book.appointment_type(type_rule.name)
-    minutes = apt_type.minutes or DEFAULT_MINUTES
     window = SearchWindow.of(rules, prefs, now, zone)
-    occupancy = _occupancy(book)
-    closed = closed_days(book.schedules, rules.holiday_notes)
-    providers = _eligible_providers(book, type_rule, prefs)
-    op_order = {o.operatory_num: o.item_order for o in book.operatories if not o.is_hidden}
-    allowed_ops = set(type_rule.operatories or op_order) & set(op_order)
-    candidates: dict[datetime, Option] = {}
-    for schedule in sorted(book.schedules, key=lambda s: (s.start, s.prov_num)):
-        if (
-            schedule.sched_type is not SchedType.PROVIDER
-            or schedule.prov_num not in providers
-            or schedule.sched_date is None
-            or not window.first_day <= schedule.sched_date <= window.last_day
-            or schedule.sched_date in closed
-        ):
-            continue
-        day_end = datetime.combine(schedule.sched_date, rules.latest)
-        for start in grid_starts(schedule.start, min(schedule.stop, day_end), minutes, rules.grid_minutes):
-            end = start + timedelta(minutes=minutes)
-            if not start_allowed(start, rules, prefs) or not _after_lead_time(start, window, zone):
-                continue
-            if _overlaps(occupancy.providers[schedule.prov_num], start, end):
-                continue
-            ops = sorted((op for op in schedule.operatories if op in allowed_ops), key=lambda o: op_order[o])
-            op = next((o for o in ops if _chair_free(occupancy, o, start, end, apt_type, rules)), None)
-            if op is None:
-                continue
-            option = Option(
-                start=start,
-                minutes=minutes,
-                op=op,
-                prov_num=schedule.prov_num,
-                appointment_type_num=apt_type.appointment_type_num,
-                hygiene=type_rule.hygiene,
-            )
-            candidates[start] = _preferred(candidates.get(start), option, prefs)
-    return rank(
-        sorted(candidates.values(), key=lambda o: o.start), limit=limit, asap=prefs.asap, late=prefs.late
+    search = _DaySearch(
+        rules=rules,
+        prefs=prefs,
+        window=window,
+        zone=zone,
+        apt_type=apt_type,
+        minutes=apt_type.minutes or DEFAULT_MINUTES,
+        providers=_eligible_providers(book, type_rule, prefs),
+        op_order={o.operatory_num: o.item_order for o in book.operatories if not o.is_hidden},
+        type_ops=set(type_rule.operatories),
+        hygiene=type_rule.hygiene,
     )
+    found: list[Option] = []
+    days_with_openings = 0
+    for day in window.days():
+        day_book = book.by_day.get(day)
+        if day_book is None or day in closed_days(day_book.schedules, rules.holiday_notes):
+            continue
+        openings = search.day(day_book)
+        found += openings
+        days_with_openings += bool(openings)
+        if (len(found) if prefs.asap else days_with_openings) >= limit:
+            break
+    return rank(found, limit=limit, asap=prefs.asap, late=prefs.late)
+
+
+@dataclass(frozen=True)
+class _DaySearch:
+    """One search's fixed inputs, applied to one day at a time."""
+
+    rules: BookingRules
+    prefs: Preferences
+    window: SearchWindow
+    zone: ZoneInfo
+    apt_type: AppointmentType
+    minutes: int
+    providers: set[int]
+    op_order: dict[int, int]
+    type_ops: set[int]
+    hygiene: bool
+
+    def day(self, day: DayBook) -> list[Option]:
+        """The day's openings, one per start time, earliest first."""
+        preferred = self.prefs.preferred_prov_num
+        allowed_ops = (self.type_ops or set(self.op_order)) & set(self.op_order)
+        occupancy = day.occupancy
+        candidates: dict[datetime, Option] = {}
+        for schedule in day.providers_on:
+            if schedule.prov_num not in self.providers or schedule.sched_date is None:
+                continue
+            day_end = datetime.combine(schedule.sched_date, self.rules.latest)
+            for start in grid_starts(schedule.start, min(schedule.stop, day_end), self.minutes, self.rules.grid_minutes):  # fmt: skip
+                held = candidates.get(start)
+                # The first provider found keeps a start time unless this one is the patient's own.
+                if held is not None and (schedule.prov_num != preferred or held.prov_num == preferred):
+                    continue
+                end = start + timedelta(minutes=self.minutes)
+                if not start_allowed(start, self.rules, self.prefs):
+                    continue
+                if not _after_lead_time(start, self.window, self.zone):
+                    continue
+                if _overlaps(occupancy.providers[schedule.prov_num], start, end):
+                    continue
+                ops = sorted(
+                    (op for op in schedule.operatories if op in allowed_ops), key=lambda o: self.op_order[o]
+                )
+                op = next(
+                    (o for o in ops if _chair_free(occupancy, o, start, end, self.apt_type, self.rules)), None
+                )
+                if op is None:
+                    continue
+                candidates[start] = Option(
+                    start=start,
+                    minutes=self.minutes,
+                    op=op,
+                    prov_num=schedule.prov_num,
+                    appointment_type_num=self.apt_type.appointment_type_num,
+                    hygiene=self.hygiene,
+                )
+        return sorted(candidates.values(), key=lambda o: o.start)
 
 
 def _eligible_providers(book: Book, type_rule: AppointmentTypeRule, prefs: Preferences) -> set[int]:
@@ -272,15 +355,6 @@ def _chair_free(
         if b_start < end and start < b_end and b_type not in reserved_for:
             return False
     return rules.allow_overlap or not _overlaps(occupancy.chairs[op], start, end)
-
-
-def _preferred(current: Option | None, candidate: Option, prefs: Preferences) -> Option:
-    """One option per start time: the patient's preferred provider if free, else the first found."""
-    if current is None:
-        return candidate
-    if candidate.prov_num == prefs.preferred_prov_num and current.prov_num != prefs.preferred_prov_num:
-        return candidate
-    return current
 
 
 def rank(
@@ -397,5 +471,5 @@ def is_open(
     )
     if not scheduled or conflicts(book, option, allow_overlap=rules.allow_overlap, ignore=ignore):
         return False
-    occupancy = _occupancy(Book(book.providers, book.operatories, book.appointment_types, book.schedules))
+    occupancy = _occupancy(book.schedules, [])
     return _chair_free(occupancy, option.op, option.start, option.end, apt_type, rules)

@@ -1,34 +1,48 @@
-"""A per-practice cache of the appointment book, so a slot search costs one Open Dental request or none.
+"""A per-practice cache of the appointment book, kept by day, so a slot search reads only the days it looks at.
 
-- Reference data (providers, operatories, appointment types) is kept for `reference_ttl`.
-- Schedules for the covered dates are kept for `schedule_ttl` (GET /schedules has no DateTStamp filter).
-- Appointments for the covered dates are loaded once, then refreshed incrementally: `GET /appointments` with
-  `DateTStamp` set to the last `serverDateTime` returns only what changed. Deletions never show up that way,
-  so the whole book is reloaded every `full_reload` seconds.
+In the store (Redis in production, shared by every process, sealed):
+- `reference`: providers, operatories and appointment types, kept for `reference_ttl`.
+- `day:<date>`: one day's schedules and appointments (only what availability needs), with a version.
+- `index`: the version of each day held, when each day was last read whole, and the sync's watermark: Open
+  Dental's `serverDateTime` of the last incremental read (`GET /appointments?DateTStamp=`), which returns only
+  what changed since. Deletions never show up that way, so each day is read whole again every `reload_every`.
+- `apts`: the day each cached appointment is on, so a change that moves a visit leaves nothing at its old time.
 
-Identical concurrent reads in one process are coalesced; the state lives in a `KeyValueStore` (Redis in
-production, shared by every process). Cached appointments keep only what availability needs (no notes).
+Each process keeps the days it has decoded, keyed by version: a warm search reads the index and decodes
+nothing. Writes to the store happen under a short lock, merging by `DateTStamp`, and report what changed
+(added, moved, broken, deleted visits) to the subscribers. With a `BookLoader` running (see `book_loader`), a
+search never reads Open Dental: it asks the loader for the days it lacks and waits a little; alone (tests, the
+chat CLI) the cache reads what it lacks itself.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
-from od_adapter.availability import Book
+from od_adapter.availability import Book, DayBook
 from od_adapter.client import OpenDentalClient
 from od_adapter.config import OdPractice
-from od_adapter.models import Appointment, AppointmentType, Operatory, Provider, Schedule
+from od_adapter.errors import OdUnavailable
+from od_adapter.models import Appointment, AppointmentType, AptStatus, Operatory, Provider, Schedule
 from od_adapter.single_flight import SingleFlight
 from od_adapter.store import KeyValueStore
 
+logger = logging.getLogger(__name__)
+
 _APPOINTMENT_FIELDS = {
     "apt_num", "pat_num", "apt_status", "pattern", "op", "prov_num", "prov_hyg", "apt_date_time",
-    "is_hygiene", "appointment_type_num", "clinic_num", "date_t_stamp",
+    "is_hygiene", "appointment_type_num", "clinic_num", "date_t_stamp", "confirm_def", "priority",
 }  # fmt: skip
 UNKNOWN_WATERMARK_LOOKBACK = timedelta(hours=1)
+LOCK_SECONDS = 10.0
 
 
 class ReferenceData(BaseModel):
@@ -38,33 +52,72 @@ class ReferenceData(BaseModel):
     fetched_at: float
 
 
-class BookState(BaseModel):
-    covered_start: date
-    covered_end: date
-    watermark: datetime
-    """Open Dental's serverDateTime of the last read: the next incremental read asks for changes since then."""
-    loaded_at: float
-    read_started_at: float
-    """When the newest read of the appointments began (wall clock): what it returned is at least this fresh."""
-    schedules_at: float
+class DayPart(BaseModel):
+    day: date
+    version: int
     schedules: list[Schedule] = Field(default_factory=list)
-    appointments: dict[int, Appointment] = Field(default_factory=dict)
+    appointments: list[Appointment] = Field(default_factory=list)
 
-    def covers(self, start: date, end: date) -> bool:
-        return self.covered_start <= start and end <= self.covered_end
+
+class BookIndex(BaseModel):
+    watermark: datetime
+    read_started_at: float
+    """When the newest incremental read began (wall clock): what it returned is at least this fresh."""
+    versions: dict[date, int] = Field(default_factory=dict)
+    loaded_at: dict[date, float] = Field(default_factory=dict)
+    """When each day was last read whole."""
+
+
+_Where = TypeAdapter(dict[int, date])
 
 
 class CacheSettings(BaseModel):
     reference_ttl: float = 3600.0
-    schedule_ttl: float = 900.0
-    full_reload: float = 1800.0
-    fresh_for: float = 1.0
-    """A search accepts a read that began this many seconds before it. One throttle spacing by default: no new
-    read could be fresher, since it would have to wait that long for its turn anyway."""
+    reload_every: float = 900.0
+    """A day is read whole again this often (its schedules, and visits deleted since)."""
+    fresh_for: float = 30.0
+    """A search accepts the book as read this many seconds ago; the loader keeps it fresher than that."""
+    stale_limit: float = 900.0
+    """With a loader, a search still answers from a book this old when Open Dental cannot be read."""
+    wait_for_days: float = 8.0
+    """With a loader, how long a search waits for days it asked for before answering from what is there."""
+
+
+ChangeKind = Literal["added", "moved", "changed", "broken", "deleted"]
+
+
+@dataclass(frozen=True)
+class BookChange:
+    kind: ChangeKind
+    appointment: Appointment
+    previous: Appointment | None = None
+
+
+Subscriber = Callable[[list[BookChange]], Awaitable[None]]
 
 
 def _slim(appointment: Appointment) -> Appointment:
     return Appointment.model_validate(appointment.model_dump(include=_APPOINTMENT_FIELDS))
+
+
+def _days(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
+
+
+def _newer(held: Appointment, incoming: Appointment) -> bool:
+    return bool(held.date_t_stamp and incoming.date_t_stamp and held.date_t_stamp > incoming.date_t_stamp)
+
+
+def _change(old: Appointment | None, new: Appointment) -> ChangeKind | None:
+    if old is None:
+        return "added"
+    if (old.apt_date_time, old.op) != (new.apt_date_time, new.op):
+        return "moved"
+    if old.apt_status != new.apt_status and new.apt_status is AptStatus.BROKEN:
+        return "broken"
+    if old.model_dump() != new.model_dump():
+        return "changed"
+    return None
 
 
 class BookCache:
@@ -79,8 +132,12 @@ class BookCache:
         self.store = store
         self.zone = practice.zone
         self.settings = settings or CacheSettings()
+        self.subscribers: list[Subscriber] = []
         self._prefix = f"book:{practice.id}"
         self._flight = SingleFlight()
+        self._decoded: dict[date, tuple[int, DayBook, DayPart]] = {}
+        self._local_lock = asyncio.Lock()  # one coroutine per process waits on the store's lock
+        self.loader_key = f"{self._prefix}:loader"
 
     # -- reading ----------------------------------------------------------------------------------------------
 
@@ -88,60 +145,137 @@ class BookCache:
         raw = await self.store.get(f"{self._prefix}:reference")
         if raw is not None:
             return ReferenceData.model_validate_json(raw)
-        return await self._flight.run("reference", self._load_reference)
+        return await self._flight.run("reference", self.load_reference)
 
     async def book(self, start: date, end: date, *, max_age: float | None = None) -> Book:
-        """The set-up and the book for these dates, at most `max_age` seconds old (default: `fresh_for`)."""
+        """The set-up and the book for these dates, read at most `max_age` seconds ago (default `fresh_for`).
+
+        `max_age=0` is the booking guard's re-check: it always reads what changed."""
         reference = await self.reference()
-        state = await self.state(start, end, max_age=max_age)
+        index = await self._ready(_days(start, end), max_age)
+        days = await self._day_books(index, _days(start, end))
         return Book(
             providers=reference.providers,
             operatories=reference.operatories,
             appointment_types=reference.appointment_types,
-            schedules=[s for s in state.schedules if s.sched_date and start <= s.sched_date <= end],
-            appointments=[
-                a
-                for a in state.appointments.values()
-                if a.apt_date_time and start <= a.apt_date_time.date() <= end
-            ],
+            schedules=[s for _, _, part in days.values() for s in part.schedules],
+            appointments=[a for _, _, part in days.values() for a in part.appointments],
+            days={day: day_book for day, (_, day_book, _) in days.items()},
         )
 
-    async def state(
-        self, start: date, end: date, *, max_age: float | None = None, after: float | None = None
-    ) -> BookState:
-        """The cached book covering these dates, from a read that began at most `max_age` seconds ago.
-
-        `after` (a `time.time()` value) demands a read that began after that moment: the booking guard's
-        read-back must see what was written after its POST.
-        """
-        asked_at = time.time()
-        state = await self._load_state()
-        if state is None or asked_at - state.loaded_at > self.settings.full_reload:
-            return await self._flight.run(f"load:{start}:{end}", lambda: self._full_load(start, end))
-        if not state.covers(start, end):
-            state = await self._flight.run(f"extend:{start}:{end}", lambda: self._extend(start, end))
-        if asked_at - state.schedules_at > self.settings.schedule_ttl:
-            state = await self._flight.run("schedules", self._reload_schedules)
-        since = (
-            after
-            if after is not None
-            else asked_at - (self.settings.fresh_for if max_age is None else max_age)
-        )
-        if state.read_started_at >= since:
-            return state
-        return await self._flight.run("refresh", lambda: self._refresh(since), not_before=after)
+    async def appointments_on(self, day: date, *, after: float) -> list[Appointment]:
+        """The day's appointments from a read that began after `after` (a `time.time()`): the guard's read-back."""
+        index = await self.index()
+        if index is None or day not in index.versions:
+            await self.load_days([day])
+        await self._flight.run("refresh", lambda: self.refresh(after), not_before=after)
+        days = await self._day_books(await self._require_index(), [day])
+        return [a for _, _, part in days.values() for a in part.appointments]
 
     async def record(self, appointment: Appointment) -> None:
         """Put an appointment we just wrote into the cache, so the next search knows it without a read."""
-        state = await self._load_state()
-        when = appointment.apt_date_time
-        if state is not None and when and state.covered_start <= when.date() <= state.covered_end:
-            state.appointments[appointment.apt_num] = _slim(appointment)
-            await self._save(state)
+        await self._merge([appointment], deleted=set(), whole_days={})
 
-    # -- loading ----------------------------------------------------------------------------------------------
+    async def age(self) -> float | None:
+        """Seconds since the book's newest incremental read began, or None before the first load."""
+        index = await self.index()
+        return None if index is None else time.time() - index.read_started_at
 
-    async def _load_reference(self) -> ReferenceData:
+    async def has_reference(self) -> bool:
+        return await self.store.get(f"{self._prefix}:reference") is not None
+
+    async def loader_running(self) -> bool:
+        return await self.store.get(self.loader_key) is not None
+
+    # -- what a search needs ----------------------------------------------------------------------------------
+
+    async def _ready(self, days: list[date], max_age: float | None) -> BookIndex:
+        """The index once these days are held and fresh enough: read here, or asked of the loader."""
+        asked_at = time.time()
+        fresh_for = self.settings.fresh_for if max_age is None else max_age
+        index = await self.index()
+        lacking = self._lacking(index, days, asked_at)
+        background = max_age != 0.0 and await self.loader_running()
+        if lacking and background:
+            index = await self._wait_for(lacking)
+        elif lacking:
+            await self._flight.run(f"load:{lacking[0]}:{lacking[-1]}", lambda: self.load_days(lacking))
+            index = await self._require_index()
+        assert index is not None
+        if asked_at - index.read_started_at <= fresh_for:
+            return index
+        if background and asked_at - index.read_started_at <= self.settings.stale_limit:
+            logger.warning("answering from a book read %.0f s ago", asked_at - index.read_started_at)
+            return index
+        since = asked_at - fresh_for
+        await self._flight.run(
+            "refresh", lambda: self.refresh(since), not_before=since if max_age == 0 else None
+        )
+        return await self._require_index()
+
+    def _lacking(self, index: BookIndex | None, days: list[date], now: float) -> list[date]:
+        if index is None:
+            return days
+        reload_every = self.settings.reload_every
+        return [d for d in days if d not in index.versions or now - index.loaded_at.get(d, 0) > reload_every]
+
+    async def _wait_for(self, days: list[date]) -> BookIndex:
+        """Ask the loader for these days first and wait a little; then answer from what is held."""
+        await self.want(days)
+        deadline = time.monotonic() + self.settings.wait_for_days
+        while True:
+            index = await self.index()
+            if index is not None and all(d in index.versions for d in days):
+                return index
+            if time.monotonic() > deadline:
+                if index is None:
+                    raise OdUnavailable("the book is still loading")
+                logger.warning("answering from the days loaded so far (%d of %d)", sum(d in index.versions for d in days), len(days))  # fmt: skip
+                return index
+            await asyncio.sleep(0.1)
+
+    async def want(self, days: Iterable[date]) -> None:
+        key = f"{self._prefix}:wanted"
+        raw = await self.store.get(key)
+        wanted = set(TypeAdapter(list[date]).validate_json(raw)) if raw else set()
+        wanted |= set(days)
+        await self.store.set(key, TypeAdapter(list[date]).dump_json(sorted(wanted)), 120)
+
+    async def take_wanted(self) -> list[date]:
+        key = f"{self._prefix}:wanted"
+        raw = await self.store.get(key)
+        if not raw:
+            return []
+        await self.store.delete(key)
+        return TypeAdapter(list[date]).validate_json(raw)
+
+    async def _day_books(
+        self, index: BookIndex, days: list[date]
+    ) -> dict[date, tuple[int, DayBook, DayPart]]:
+        """The decoded days, decoding only those whose version changed since this process last saw them."""
+        held = [d for d in days if d in index.versions]
+        stale = [d for d in held if self._decoded.get(d, (-1,))[0] != index.versions[d]]
+        for day, raw in zip(stale, await self.store.get_many([self._day_key(d) for d in stale]), strict=True):
+            part = self._decode(day, raw)
+            if part is None:  # a part we cannot read is reloaded, never served
+                await self.load_days([day])
+                part = self._decode(day, await self.store.get(self._day_key(day)))
+            if part is not None:
+                self._decoded[day] = (part.version, DayBook.of(part.schedules, part.appointments), part)
+        return {d: self._decoded[d] for d in held if d in self._decoded}
+
+    def _decode(self, day: date, raw: bytes | None) -> DayPart | None:
+        if raw is None:
+            return None
+        try:
+            return DayPart.model_validate_json(raw)
+        except (ValidationError, ValueError):
+            logger.warning("a cached day of the book could not be read; reloading it")
+            return None
+
+    # -- loading (the loader's work, or a search's when no loader runs) --------------------------------------
+
+    async def load_reference(self) -> ReferenceData:
         reference = ReferenceData(
             providers=await self.od.providers(),
             operatories=await self.od.operatories(),
@@ -153,60 +287,151 @@ class BookCache:
         )
         return reference
 
-    async def _full_load(self, start: date, end: date) -> BookState:
+    async def load_days(self, days: list[date]) -> None:
+        """Read these days whole (schedules and appointments) and replace what is held for them."""
+        if not days:
+            return
+        start, end = min(days), max(days)
         started = time.time()
         schedules = await self.od.schedules(start, end)
         appointments = await self.od.appointments(start=start, end=end)
-        state = BookState(
-            covered_start=start,
-            covered_end=end,
-            watermark=self._watermark(appointments) or self._office_now() - UNKNOWN_WATERMARK_LOOKBACK,
-            loaded_at=started,
-            read_started_at=started,
-            schedules_at=started,
-            schedules=schedules,
-            appointments={a.apt_num: _slim(a) for a in appointments},
-        )
-        await self._save(state)
-        return state
+        whole: dict[date, DayPart] = {d: DayPart(day=d, version=0) for d in _days(start, end)}
+        for schedule in schedules:
+            if schedule.sched_date in whole:
+                whole[schedule.sched_date].schedules.append(schedule)
+        for appointment in appointments:
+            if appointment.apt_date_time and appointment.apt_date_time.date() in whole:
+                whole[appointment.apt_date_time.date()].appointments.append(_slim(appointment))
+        watermark = self._watermark(appointments)
+        await self._merge([], deleted=set(), whole_days=whole, loaded_at=started, first_watermark=watermark)
 
-    async def _extend(self, start: date, end: date) -> BookState:
-        state = await self._load_state()
-        if state is None:
-            return await self._full_load(start, end)
-        for gap_start, gap_end in _gaps(state.covered_start, state.covered_end, start, end):
-            state.schedules += await self.od.schedules(gap_start, gap_end)
-            for appointment in await self.od.appointments(start=gap_start, end=gap_end):
-                state.appointments[appointment.apt_num] = _slim(appointment)
-        state.covered_start, state.covered_end = min(start, state.covered_start), max(end, state.covered_end)
-        await self._save(state)
-        return state
-
-    async def _reload_schedules(self) -> BookState:
-        state = await self._load_state()
-        assert state is not None
-        state.schedules = await self.od.schedules(state.covered_start, state.covered_end)
-        state.schedules_at = time.time()
-        await self._save(state)
-        return state
-
-    async def _refresh(self, since: float) -> BookState:
-        state = await self._load_state()
-        assert state is not None
-        if state.read_started_at >= since:  # another coroutine or process has just read
-            return state
+    async def refresh(self, since: float) -> None:
+        """One incremental read of what changed since the watermark, unless a read began after `since`."""
+        index = await self.index()
+        if index is None or index.read_started_at >= since:
+            return
         started = time.time()
-        changed = await self.od.appointments(changed_since=state.watermark)
-        for appointment in changed:
-            when = appointment.apt_date_time
-            if when and state.covered_start <= when.date() <= state.covered_end:
-                state.appointments[appointment.apt_num] = _slim(appointment)
-            else:
-                state.appointments.pop(appointment.apt_num, None)
-        state.watermark = self._watermark(changed) or state.watermark
-        state.read_started_at = started
-        await self._save(state)
-        return state
+        changed = await self.od.appointments(changed_since=index.watermark)
+        await self._merge(
+            changed, deleted=set(), whole_days={}, read_at=started, watermark=self._watermark(changed)
+        )
+
+    # -- merging ----------------------------------------------------------------------------------------------
+
+    async def _merge(
+        self,
+        changed: list[Appointment],
+        *,
+        deleted: set[int],
+        whole_days: dict[date, DayPart],
+        loaded_at: float | None = None,
+        read_at: float | None = None,
+        watermark: datetime | None = None,
+        first_watermark: datetime | None = None,
+    ) -> None:
+        """Apply a read or our own write to the store under the lock, and tell the subscribers what changed."""
+        async with self._lock():
+            index = await self.index() or BookIndex(
+                watermark=first_watermark or self._office_now() - UNKNOWN_WATERMARK_LOOKBACK,
+                read_started_at=loaded_at or 0.0,
+            )
+            where = await self._where()
+            parts: dict[date, DayPart] = {}
+            changes: list[BookChange] = []
+
+            async def part(day: date) -> DayPart | None:
+                if day not in parts and day in index.versions:
+                    held = self._decode(day, await self.store.get(self._day_key(day)))
+                    if held is not None:
+                        parts[day] = held
+                return parts.get(day)
+
+            for day, fresh in whole_days.items():
+                old = await part(day)
+                before = {a.apt_num: a for a in old.appointments} if old else {}
+                after = {a.apt_num: a for a in fresh.appointments}
+                if old is not None:
+                    changes += [
+                        BookChange("deleted", a)
+                        for n, a in before.items()
+                        if n not in after and where.get(n) == day
+                    ]
+                for n in [n for n, d in where.items() if d == day and n not in after]:
+                    del where[n]
+                for n, a in after.items():
+                    if (moved_from := where.get(n)) not in (None, day) and (source := await part(moved_from)):
+                        source.appointments = [x for x in source.appointments if x.apt_num != n]
+                    kind = _change(before.get(n), a) if old is not None else None
+                    if kind:
+                        changes.append(BookChange(kind, a, before.get(n)))
+                    where[n] = day
+                parts[day] = fresh
+                index.loaded_at[day] = loaded_at or time.time()
+
+            for appointment in (_slim(a) for a in changed):
+                n, old_day = appointment.apt_num, where.get(appointment.apt_num)
+                source = await part(old_day) if old_day is not None else None
+                previous = next((a for a in source.appointments if a.apt_num == n), None) if source else None
+                if previous is not None and _newer(previous, appointment):
+                    continue  # a read that began before our own write: keep what we wrote
+                if source is not None:
+                    source.appointments = [a for a in source.appointments if a.apt_num != n]
+                    where.pop(n, None)
+                on = appointment.apt_date_time.date() if appointment.apt_date_time else None
+                target = await part(on) if on is not None else None
+                if on is not None and target is not None:
+                    target.appointments.append(appointment)
+                    where[n] = on
+                if (kind := _change(previous, appointment)) and (previous is not None or target is not None):
+                    changes.append(BookChange(kind, appointment, previous))
+
+            for day, held in parts.items():
+                held.version = index.versions.get(day, 0) + 1
+                index.versions[day] = held.version
+                await self.store.set(self._day_key(day), held.model_dump_json().encode(), self._ttl())
+            if read_at is not None:
+                index.read_started_at = max(index.read_started_at, read_at)
+            if loaded_at is not None and not index.versions.keys() - set(whole_days) and read_at is None:
+                index.read_started_at = max(index.read_started_at, loaded_at)
+            if watermark is not None:
+                index.watermark = max(index.watermark, watermark)
+            await self.store.set(f"{self._prefix}:apts", _Where.dump_json(where), self._ttl())
+            await self.store.set(f"{self._prefix}:index", index.model_dump_json().encode(), self._ttl())
+        if changes:
+            for subscriber in self.subscribers:
+                await subscriber(changes)
+
+    def _lock(self) -> _StoreLock:
+        return _StoreLock(self.store, f"{self._prefix}:lock", self._local_lock)
+
+    async def _where(self) -> dict[int, date]:
+        raw = await self.store.get(f"{self._prefix}:apts")
+        try:
+            return _Where.validate_json(raw) if raw else {}
+        except ValidationError:
+            return {}
+
+    async def index(self) -> BookIndex | None:
+        raw = await self.store.get(f"{self._prefix}:index")
+        if raw is None:
+            return None
+        try:
+            return BookIndex.model_validate_json(raw)
+        except ValidationError:
+            logger.warning("the book's index could not be read; the book is loaded again")
+            return None
+
+    async def _require_index(self) -> BookIndex:
+        index = await self.index()
+        if index is None:
+            raise OdUnavailable("the book could not be loaded")
+        return index
+
+    def _day_key(self, day: date) -> str:
+        return f"{self._prefix}:day:{day.isoformat()}"
+
+    def _ttl(self) -> float:
+        return max(self.settings.reload_every * 4, 3600.0)
 
     @staticmethod
     def _watermark(rows: list[Appointment]) -> datetime | None:
@@ -216,20 +441,23 @@ class BookCache:
     def _office_now(self) -> datetime:
         return datetime.now(UTC).astimezone(self.zone).replace(tzinfo=None)
 
-    async def _load_state(self) -> BookState | None:
-        raw = await self.store.get(f"{self._prefix}:state")
-        return BookState.model_validate_json(raw) if raw is not None else None
 
-    async def _save(self, state: BookState) -> None:
-        ttl = self.settings.full_reload * 2
-        await self.store.set(f"{self._prefix}:state", state.model_dump_json().encode(), ttl)
+class _StoreLock:
+    """A short lock in the store, so two processes never interleave their changes to one practice's book."""
 
+    def __init__(self, store: KeyValueStore, key: str, local: asyncio.Lock) -> None:
+        self.store, self.key, self.local = store, key, local
 
-def _gaps(have_start: date, have_end: date, want_start: date, want_end: date) -> list[tuple[date, date]]:
-    """The dates to load so that the covered range grows into one interval holding both."""
-    gaps = []
-    if want_start < have_start:
-        gaps.append((want_start, have_start - timedelta(days=1)))
-    if want_end > have_end:
-        gaps.append((have_end + timedelta(days=1), want_end))
-    return gaps
+    async def __aenter__(self) -> None:
+        await self.local.acquire()
+        deadline = time.monotonic() + LOCK_SECONDS
+        while not await self.store.claim(self.key, b"1", LOCK_SECONDS):
+            if time.monotonic() > deadline:  # a holder that died: its claim has expired by now
+                break
+            await asyncio.sleep(0.01)
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            await self.store.delete(self.key)
+        finally:
+            self.local.release()

@@ -335,8 +335,8 @@ class AppointmentBook:
     async def _rival(self, mine: Appointment, option: Option) -> Appointment | None:
         """The lowest-numbered other appointment holding this chair or provider, seen by a read after the write."""
         after_write = time.time()
-        state = await self.cache.state(option.start.date(), option.start.date(), after=after_write)
-        book = Book([], [], [], [], list(state.appointments.values()))
+        held = await self.cache.appointments_on(option.start.date(), after=after_write)
+        book = Book([], [], [], [], held)
         rivals = conflicts(book, option, allow_overlap=self.rules.allow_overlap, ignore=mine.apt_num)
         return rivals[0] if rivals else None
 

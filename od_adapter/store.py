@@ -16,6 +16,10 @@ from redis.asyncio import Redis
 class KeyValueStore(Protocol):
     async def get(self, key: str) -> bytes | None: ...
 
+    async def get_many(self, keys: list[str]) -> list[bytes | None]:
+        """Several values in one round trip, in the order asked."""
+        ...
+
     async def set(self, key: str, value: bytes, ttl_seconds: float) -> None: ...
 
     async def claim(self, key: str, value: bytes, ttl_seconds: float) -> bool:
@@ -35,6 +39,9 @@ class MemoryStore:
             self._data.pop(key, None)
             return None
         return item[0]
+
+    async def get_many(self, keys: list[str]) -> list[bytes | None]:
+        return [await self.get(key) for key in keys]
 
     async def set(self, key: str, value: bytes, ttl_seconds: float) -> None:
         self._data[key] = (value, time.monotonic() + ttl_seconds)
@@ -63,6 +70,12 @@ class RedisStore:
             return None
         # A client made with decode_responses=True hands back text; the store's values are bytes either way.
         return value.encode() if isinstance(value, str) else bytes(value)
+
+    async def get_many(self, keys: list[str]) -> list[bytes | None]:
+        if not keys:
+            return []
+        values = await self.redis.mget([self._key(key) for key in keys])
+        return [None if v is None else v.encode() if isinstance(v, str) else bytes(v) for v in values]
 
     async def set(self, key: str, value: bytes, ttl_seconds: float) -> None:
         await self.redis.set(self._key(key), value, px=max(1, int(ttl_seconds * 1000)))

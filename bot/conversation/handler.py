@@ -36,6 +36,7 @@ from flows.state import ConversationState
 from od_adapter import (
     AppointmentBook,
     BookCache,
+    CacheSettings,
     KeyValueStore,
     MemoryStore,
     OpenDentalClient,
@@ -110,6 +111,10 @@ class ConversationHandler:
             return write
 
         return {pid: writer(runtime.office.appointments) for pid, runtime in self.practices.items()}
+
+    def caches(self) -> dict[str, BookCache]:
+        """Each practice's book cache, for its background loader."""
+        return {pid: runtime.office.appointments.cache for pid, runtime in self.practices.items()}
 
     async def aclose(self) -> None:
         for runtime in self.practices.values():
@@ -207,7 +212,7 @@ def build_conversation_handler(
     for practice in practices.practices:
         keys = settings.open_dental_keys(practice.open_dental)
         client = OpenDentalClient.for_practice(practice.open_dental, limiter, keys=keys)
-        cache = BookCache(client, store, practice.od)
+        cache = BookCache(client, store, practice.od, book_settings(settings))
         journal = writes.journal(practice.phone_number_id) if writes is not None else None
         book = AppointmentBook(
             practice.od, client, cache, store, option_keys=settings.choice_keys, journal=journal
@@ -217,6 +222,10 @@ def build_conversation_handler(
     return ConversationHandler(
         runtimes, conversations, understand=understanding(settings, practices), metrics=metrics
     )
+
+
+def book_settings(settings: Settings) -> CacheSettings:
+    return CacheSettings(fresh_for=settings.book_fresh_seconds, stale_limit=settings.book_stale_limit_seconds)
 
 
 def understanding(settings: Settings, practices: PracticesFile) -> Understand:

@@ -128,6 +128,9 @@ class SealedStore:
         raw = await self.store.get(key)
         return self.sealer.open(raw) if raw is not None else None
 
+    async def get_many(self, keys: list[str]) -> list[bytes | None]:
+        return [self.sealer.open(raw) if raw is not None else None for raw in await self.store.get_many(keys)]
+
     async def set(self, key: str, value: bytes, ttl_seconds: float) -> None:
         await self.store.set(key, self.sealer.seal(value), ttl_seconds)
 
