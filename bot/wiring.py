@@ -22,7 +22,7 @@ from bot.console.hashing import PasswordHashing
 from bot.console.service import Console
 from bot.console.sessions import Sessions
 from bot.console.signin import Backoff, DeviceCookies, SignInGuard
-from bot.conversation.handler import ConversationHandler, build_conversation_handler
+from bot.conversation.handler import build_conversation_handler
 from bot.keys import (
     BROKER_KEY,
     CONSOLE_KEY,
@@ -45,7 +45,7 @@ from bot.queue.pipeline import build_pipeline
 from bot.queue.turns import TurnHandler
 from bot.records.od_writes import OpenDentalWrites
 from bot.settings import Settings
-from od_adapter import BookLoader, MemoryRateLimiter, RedisRateLimiter, in_background
+from od_adapter import MemoryRateLimiter, RedisRateLimiter, in_background
 
 Context = Callable[[web.Application], AsyncIterator[None]]
 
@@ -184,7 +184,8 @@ async def conversation_ctx(app: web.Application) -> AsyncIterator[None]:
         writes,
     )
     app[CONVERSATION_KEY] = handler
-    loaders = book_loaders(handler, app[PRACTICES_KEY], app[SETTINGS_KEY])
+    settings = app[SETTINGS_KEY]
+    loaders = handler.loaders(sync_every=settings.book_sync_seconds) if settings.book_loader else {}
     with in_background():  # the tasks inherit the class: their requests yield to patients' requests
         tasks = [asyncio.create_task(writes.run(handler.writers()), name="od-writes")]
         tasks += [
@@ -199,19 +200,6 @@ async def conversation_ctx(app: web.Application) -> AsyncIterator[None]:
     for loader in loaders.values():
         await loader.release()
     await handler.aclose()
-
-
-def book_loaders(
-    handler: ConversationHandler, practices: PracticesFile, settings: Settings
-) -> dict[str, BookLoader]:
-    """One background loader per practice's book (each works only while it holds the practice's lease)."""
-    if not settings.book_loader:
-        return {}
-    horizons = {p.phone_number_id: p.booking.horizon_days for p in practices.practices}
-    return {
-        pid: BookLoader(cache, horizon_days=horizons[pid], sync_every=settings.book_sync_seconds)
-        for pid, cache in handler.caches().items()
-    }
 
 
 async def worker_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -4,6 +4,7 @@
 modules behind it are the adapter's business and may move. The errors' tree is drawn in `od_adapter.errors`.
 """
 
+from od_adapter import phones
 from od_adapter.availability import PartOfDay, Preferences
 from od_adapter.book_cache import BookCache, BookChange, CacheSettings
 from od_adapter.book_loader import BookLoader
@@ -44,7 +45,7 @@ from od_adapter.http import TURN_WAIT, RequestStats, TurnWait
 from od_adapter.journal import Inline, Journal, reference
 from od_adapter.models import Appointment, Patient, Provider
 from od_adapter.options import Option
-from od_adapter.patients import Patients
+from od_adapter.patients import PatientChanges, Patients
 from od_adapter.ratelimit import (
     MemoryRateLimiter,
     RateLimiter,
@@ -97,6 +98,7 @@ __all__ = [
     "OutcomeUnknown",
     "PartOfDay",
     "Patient",
+    "PatientChanges",
     "PatientRef",
     "Patients",
     "PermissionTier",
@@ -114,5 +116,6 @@ __all__ = [
     "WaitStats",
     "in_background",
     "iso639_1",
+    "phones",
     "reference",
 ]

@@ -3,7 +3,8 @@
 One loader per practice works at a time across all processes (a lease in the store; the others stand by). Each
 step does the most useful thing first: the days a waiting patient asked for, then days of the horizon not yet
 held (a week per step, the first week first), then an incremental `DateTStamp` read when the book is older than
-`sync_every`, then the oldest day due to be read whole again. Its requests go in the limiter's background class,
+`sync_every`, then (every minute) the charts changed in Open Dental, for the patient caches to forget, then the
+oldest day due to be read whole again. Its requests go in the limiter's background class,
 so a patient's request never waits behind them. A failed step is logged and retried after a pause; the searches
 go on answering from the cache within its staleness limit.
 """
@@ -15,11 +16,13 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 
 from od_adapter.book_cache import BookCache
 from od_adapter.errors import AdapterError
+from od_adapter.models import Patient
+from od_adapter.patients import PatientChanges
 from od_adapter.ratelimit import in_background
 
 logger = logging.getLogger(__name__)
@@ -38,6 +41,9 @@ class BookLoader:
         idle_pause: float = 0.5,
         error_pause: float = 5.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        patients: PatientChanges | None = None,
+        on_patients: Callable[[list[Patient]], Awaitable[None]] | None = None,
+        patients_every: float = 60.0,
     ) -> None:
         self.cache = cache
         self.horizon_days = horizon_days
@@ -47,6 +53,10 @@ class BookLoader:
         self.clock = clock
         self.owner = uuid.uuid4().hex.encode()
         self.steps = 0
+        self.patients = patients
+        self.on_patients = on_patients
+        self.patients_every = patients_every
+        self._patients_at = 0.0
 
     async def run(self) -> None:
         """Work while holding the lease, stand by while another process does; until cancelled."""
@@ -87,6 +97,12 @@ class BookLoader:
         now = time.time()
         if now - index.read_started_at >= self.sync_every:
             await self.cache.refresh(now)
+            return True
+        if self.patients is not None and now - self._patients_at >= self.patients_every:
+            self._patients_at = now
+            changed = await self.patients.poll()
+            if changed and self.on_patients is not None:
+                await self.on_patients(changed)
             return True
         due = sorted((index.loaded_at.get(d, 0.0), d) for d in horizon)
         if due and now - due[0][0] > self.cache.settings.reload_every:

@@ -7,13 +7,16 @@ looks for the chart it may have made already (same name, birthdate and phone) be
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from od_adapter import phones
 from od_adapter.client import OpenDentalClient
 from od_adapter.config import OdPractice
 from od_adapter.errors import OdBadRequest, OdUnavailable
 from od_adapter.models import Patient
+from od_adapter.store import KeyValueStore
+
+WATERMARK_TTL = 7 * 24 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -111,3 +114,27 @@ class Patients:
             if same_name and patient.birthdate == birthdate:
                 return patient
         return None
+
+
+class PatientChanges:
+    """Charts changed in Open Dental since the last look (`GET /patients/Simple?DateTStamp=`), for the caches
+    that hold patients: the watermark is Open Dental's own `serverDateTime`, kept in the store."""
+
+    def __init__(self, practice: OdPractice, od: OpenDentalClient, store: KeyValueStore) -> None:
+        self.practice = practice
+        self.od = od
+        self.store = store
+        self._key = f"patients-watermark:{practice.id}"
+
+    async def poll(self) -> list[Patient]:
+        raw = await self.store.get(self._key)
+        if raw is None:  # the first look: only what changes from now on matters
+            since = datetime.now(self.practice.zone).replace(tzinfo=None) - timedelta(minutes=1)
+        else:
+            since = datetime.fromisoformat(raw.decode())
+        changed = await self.od.search_patients(date_t_stamp=since)
+        stamps = [p.server_date_time for p in changed if p.server_date_time]
+        if stamps or raw is None:
+            watermark = min(stamps) if stamps else since
+            await self.store.set(self._key, watermark.isoformat().encode(), WATERMARK_TTL)
+        return changed

@@ -36,10 +36,12 @@ from flows.state import ConversationState
 from od_adapter import (
     AppointmentBook,
     BookCache,
+    BookLoader,
     CacheSettings,
     KeyValueStore,
     MemoryStore,
     OpenDentalClient,
+    PatientChanges,
     Patients,
     RateLimiter,
     RedisStore,
@@ -55,6 +57,7 @@ class PracticeRuntime:
     facts: PracticeFacts
     office: OdOffice
     client: OpenDentalClient
+    patient_changes: PatientChanges
 
 
 def facts(practice: Practice) -> PracticeFacts:
@@ -112,9 +115,18 @@ class ConversationHandler:
 
         return {pid: writer(runtime.office.appointments) for pid, runtime in self.practices.items()}
 
-    def caches(self) -> dict[str, BookCache]:
-        """Each practice's book cache, for its background loader."""
-        return {pid: runtime.office.appointments.cache for pid, runtime in self.practices.items()}
+    def loaders(self, *, sync_every: float) -> dict[str, BookLoader]:
+        """One background loader per practice's book (each works only while it holds the practice's lease)."""
+        return {
+            pid: BookLoader(
+                runtime.office.appointments.cache,
+                horizon_days=runtime.practice.booking.horizon_days,
+                sync_every=sync_every,
+                patients=runtime.patient_changes,
+                on_patients=runtime.office.patients_changed,
+            )
+            for pid, runtime in self.practices.items()
+        }
 
     async def aclose(self) -> None:
         for runtime in self.practices.values():
@@ -217,8 +229,13 @@ def build_conversation_handler(
         book = AppointmentBook(
             practice.od, client, cache, store, option_keys=settings.choice_keys, journal=journal
         )
-        office = OdOffice(practice, book, Patients(practice.od, client), storage, sealer, phi_key)
-        runtimes[practice.phone_number_id] = PracticeRuntime(practice, facts(practice), office, client)
+        family_ttl = settings.patient_cache_hours * 3600
+        patients = Patients(practice.od, client)
+        office = OdOffice(practice, book, patients, storage, sealer, phi_key, family_ttl=family_ttl)
+        changes = PatientChanges(practice.od, client, store)
+        runtimes[practice.phone_number_id] = PracticeRuntime(
+            practice, facts(practice), office, client, changes
+        )
     return ConversationHandler(
         runtimes, conversations, understand=understanding(settings, practices), metrics=metrics
     )

@@ -1,9 +1,9 @@
 """The conversation's `Office` port over `od_adapter`: one practice's Open Dental, as ids and plain facts.
 
-Patients found on a phone are cached sealed (names and birthdates are PHI) for ten minutes, so a conversation
-costs one phone lookup, not one per turn. The cache key carries an HMAC of the number under the conversation
-key, not a plain hash anyone could recompute from a phone number. Entries under the old plain-hash keys are
-never read again and expire on their own within those ten minutes, so no migration is needed.
+Patients found on a phone are cached sealed (names and birthdates are PHI) for a day (`PATIENT_CACHE_HOURS`), so
+a returning patient costs no lookup. A chart we create forgets its phone's family; a chart changed in Open
+Dental (seen by the background sync) forgets the families it is in or whose phone it carries. The cache key
+carries an HMAC of the number under the conversation key, not a plain hash anyone could recompute.
 """
 
 from __future__ import annotations
@@ -32,10 +32,11 @@ from od_adapter import (
     Preferences,
     Provider,
     iso639_1,
+    phones,
 )
 
 logger = logging.getLogger(__name__)
-FAMILY_TTL = 600.0
+FAMILY_TTL = 24 * 3600.0
 _FAMILY = TypeAdapter(list[PatientInfo])
 
 
@@ -59,8 +60,10 @@ class OdOffice:
         storage: Storage,
         sealer: Sealer,
         phi_key: str,
+        family_ttl: float = FAMILY_TTL,
     ) -> None:
         self.practice = practice
+        self.family_ttl = family_ttl
         self.phi_key = phi_key
         self.appointments = book
         self.patients = patients
@@ -72,6 +75,22 @@ class OdOffice:
     def _family_key(self, user_key: str) -> str:
         return f"family:{self.practice.phone_number_id}:{keyed_hash(self.phi_key, 'family', user_key)}"
 
+    def _member_key(self, pat_num: int) -> str:
+        return f"family-of:{self.practice.phone_number_id}:{pat_num}"
+
+    async def patients_changed(self, changed: list[Patient]) -> None:
+        """Forget the families these charts belong to, or whose phones they now carry (seen by the sync)."""
+        stale: set[str] = set()
+        for patient in changed:
+            for stored in (patient.wireless_phone, patient.hm_phone):
+                if e164 := phones.normalise_stored(stored or "", self.practice.region):
+                    stale |= {self._family_key(n.lstrip("+")) for n in phones.equivalent_numbers(e164)}
+            for pat_num in {patient.pat_num, patient.guarantor} - {0}:
+                if (member_of := await self.storage.get(self._member_key(pat_num))) is not None:
+                    stale.add(member_of.decode())
+        for key in stale:
+            await self.storage.delete(key)
+
     async def patients_on_phone(self, user_key: str) -> list[PatientInfo]:
         if not user_key.isdecimal():
             return []  # a business-scoped id without a number: identified only by name and birthdate
@@ -79,9 +98,10 @@ class OdOffice:
         if raw is not None:
             return _FAMILY.validate_json(self.sealer.open(raw))
         family = [_patient(p) for p in await self.patients.on_phone(user_key)]
-        await self.storage.set(
-            self._family_key(user_key), self.sealer.seal(_FAMILY.dump_json(family)), FAMILY_TTL
-        )
+        key = self._family_key(user_key)
+        await self.storage.set(key, self.sealer.seal(_FAMILY.dump_json(family)), self.family_ttl)
+        for member in family:  # so a change the sync sees on any member's chart forgets this family
+            await self.storage.set(self._member_key(member.pat_num), key.encode(), self.family_ttl)
         return family
 
     async def create_patient(
