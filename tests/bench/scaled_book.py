@@ -46,7 +46,9 @@ async def measure(scale: int) -> dict[str, Any]:
         "appointments": len(office.appointments),
         "schedules": len(office.schedules),
         "appointments_two_weeks": sum(
-            1 for a in office.appointments.values() if a.apt_date_time and start <= a.apt_date_time.date() <= end
+            1
+            for a in office.appointments.values()
+            if a.apt_date_time and start <= a.apt_date_time.date() <= end
         ),
         "schedules_two_weeks": sum(
             1 for s in office.schedules.values() if s.sched_date and start <= s.sched_date <= end
