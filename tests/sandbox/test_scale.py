@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter, defaultdict
+from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from itertools import pairwise
 
+import httpx
 import pytest
 from aiohttp.test_utils import TestServer
 
 from bot import cli
-from bot.practices import load_practices
-from bot.sandbox.demo import DEMO_SANDBOX_URL, scale_demo_practices
+from bot.keys import GRAPH_FAKE_KEY
+from bot.practices import PracticesFile, load_practices
+from bot.sandbox.demo import (
+    DEMO_SANDBOX_URL,
+    create_demo_app,
+    point_at_demo_sandbox,
+    scale_demo_practices,
+)
 from bot.settings import Settings, demo_practices_file
 from od_adapter.models import Appointment, SchedType
+from od_adapter.sandbox import SandboxSettings
 from od_adapter.sandbox.__main__ import parse_args, settings_from
 from od_adapter.sandbox.office import Office
 from od_adapter.sandbox.scale import MAX_SCALE, scale_office
 from od_adapter.sandbox.seed import build_office, load_seed
-from tests.conftest import SandboxFactory, make_client
+from tests.conftest import SandboxFactory, free_port, make_client
+from tests.flows.test_conversations import OD_HEADERS, Clinic
 
 SCALE = 3
 
@@ -188,3 +199,43 @@ def test_only_practices_on_the_demo_sandbox_are_scaled() -> None:
     assert practices.practices[0].open_dental.base_url == DEMO_SANDBOX_URL
     assert scale_demo_practices(moved, SCALE) == moved
     assert scale_demo_practices(practices, SCALE) != practices
+
+
+@contextlib.asynccontextmanager
+async def scaled_clinic(scale: int) -> AsyncIterator[Clinic]:
+    """The demo, scaled, on one loopback port with no throttle (as `python -m bot demo --scale` runs it)."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    demo = scale_demo_practices(load_practices(demo_practices_file()), scale)
+    demo = point_at_demo_sandbox(demo, "127.0.0.1", port)
+    unthrottled = [
+        p.model_copy(update={"open_dental": p.open_dental.model_copy(update={"throttle_seconds": 0.0})})
+        for p in demo.practices
+    ]
+    config = Settings(
+        _env_file=None, INBOUND_DEBOUNCE_SECONDS=0.15, METRICS_ADDRESS="127.0.0.1:0"
+    ).with_demo_defaults(base)
+    od_sandbox = SandboxSettings(throttle_seconds=0, scale=scale)
+    app = create_demo_app(config, PracticesFile(practices=unthrottled), od_sandbox=od_sandbox, operator=None)
+    server = TestServer(app, host="127.0.0.1", port=port)
+    await server.start_server(access_log=None)
+    try:
+        async with httpx.AsyncClient(base_url=f"{base}/sandbox/od/api/v1/", headers=OD_HEADERS) as od:
+            yield Clinic(base, app[GRAPH_FAKE_KEY], od, app)
+    finally:
+        await server.close()
+
+
+async def test_a_patient_of_another_copy_books_in_the_scaled_demo(od_keys: None, scaled: Office) -> None:
+    """Copy 2's Jane Smith is found on her own phone and books a cleaning with one of the copies' hygienists."""
+    jane = scaled.patients[1 + 2 * 200]
+    assert (jane.f_name, jane.l_name) == ("Jane", "Smith") and jane.pri_prov == 1 + 2 * 3
+    async with scaled_clinic(SCALE) as clinic:
+        patient = clinic.patient("1" + "".join(ch for ch in jane.wireless_phone if ch.isdigit()))
+        assert "I found" in await patient.say("Hi, can I get a cleaning next week please?")
+        await patient.tap(patient.rows[0]["id"])
+        assert "Booked!" in await patient.tap(patient.buttons[0])
+        booked = [a for a in await clinic.appointments_of(jane.pat_num) if a["AptStatus"] == "Scheduled"]
+        new = [a for a in booked if a["AptNum"] > max(scaled.appointments)]
+        assert len(new) == 1 and scaled.operatories[new[0]["Op"]].is_hygiene
+        assert scaled.providers[new[0]["ProvHyg"]].is_hygienist and new[0]["ProvNum"] == jane.pri_prov
