@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from tests.flows.test_conversations import Clinic, open_clinic
+from tests.flows.test_handoff import handoff
 
 JANE = "15035551234"
 BOOKING = "Hi, can I get a cleaning next week please?"
@@ -135,3 +136,16 @@ async def test_the_graph_sandbox_checks_a_typing_indicator_like_meta(od_keys: No
         [shown] = clinic.fake.typing
         assert (shown.wamid, shown.to) == ("wamid.UNKNOWN", ""), "an unknown message is accepted, leniently"
         assert clinic.fake.sent == [], "neither is a message"
+
+
+async def test_no_typing_while_staff_have_the_conversation(od_keys: None) -> None:
+    """Staff answer then, or nobody does: "typing…" would promise a reply; the message is still marked read."""
+    async with open_clinic(handoff(), TYPING_AFTER_SECONDS=0, TYPING_EVERY_SECONDS=0.2) as clinic:
+        await say(clinic, "can I talk to a real person please")
+        await first_reply_at(clinic)
+        sent = len(clinic.fake.sent)
+        wamid, _ = await say(clinic, "hello? anyone there?")
+        await asyncio.sleep(1.0)
+        assert len(clinic.fake.sent) == sent, "the assistant is quiet while staff have the conversation"
+        assert wamid in clinic.fake.read_receipts
+        assert [t for t in clinic.fake.typing if t.wamid == wamid] == []
