@@ -6,7 +6,8 @@ becomes one turn, runs the turn handler, records the state, the transcript and t
 acknowledges the entries; it sends the replies afterwards. A turn replayed after a crash is recognised by the
 wamids the conversation record already holds, so its handler never runs twice. The state is saved before the
 replies are recorded, and the turn's result is kept until both are done: a replay reuses it, so the state always
-matches the replies the patient gets.
+matches the replies the patient gets. While a turn runs, the patient's newest message is marked read and a
+long turn shows "typing…" (`bot/whatsapp/typing.py`), in a task of its own that stops before the reply is sent.
 """
 
 from __future__ import annotations
