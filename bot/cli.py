@@ -27,7 +27,14 @@ from bot.records.crypto import Sealer
 from bot.records.durability import durability
 from bot.records.storage import RedisStorage
 from bot.sandbox.chat import converse
-from bot.sandbox.demo import DEMO_OPERATOR, SANDBOX_OD_PREFIX, create_demo_app, point_at_demo_sandbox
+from bot.sandbox.demo import (
+    DEMO_OPERATOR,
+    MAX_SCALE,
+    SANDBOX_OD_PREFIX,
+    create_demo_app,
+    point_at_demo_sandbox,
+    scale_demo_practices,
+)
 from bot.settings import DEMO_OD_KEYS, Settings
 from bot.wiring import create_worker, open_redis
 from od_adapter import MemoryRateLimiter
@@ -44,6 +51,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8080)
     demo.add_argument("--check-only", action="store_true", help="start, check the practices, and exit")
+    demo.add_argument(
+        "--scale",
+        type=scale_factor,
+        default=1,
+        help="the demo practice K times over (providers, operatories, patients, schedules, book)",
+    )
     serve = commands.add_parser("serve", help="run the web process (with a worker unless --no-worker)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
@@ -84,7 +97,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     configure_logging(settings.log_level, settings.log_format)
     try:
         if args.command == "demo":
-            asyncio.run(run_demo(settings, args.host, args.port, check_only=args.check_only))
+            asyncio.run(
+                run_demo(settings, args.host, args.port, check_only=args.check_only, scale=args.scale)
+            )
         elif args.command == "chat":
             asyncio.run(run_chat(settings, args.phone, args.port))
         elif args.command == "check-config":
@@ -110,11 +125,22 @@ def load_checked(settings: Settings) -> PracticesFile:
     return practices
 
 
-def demo_app(settings: Settings, host: str, port: int) -> tuple[web.Application, PracticesFile, Settings]:
-    """The embedded demo: the assistant, both sandboxes, the demo practice pointed at this process."""
+def scale_factor(value: str) -> int:
+    number = int(value)
+    if not 1 <= number <= MAX_SCALE:
+        raise argparse.ArgumentTypeError(f"must be 1 to {MAX_SCALE}, not {number}")
+    return number
+
+
+def demo_app(
+    settings: Settings, host: str, port: int, *, scale: int = 1
+) -> tuple[web.Application, PracticesFile, Settings]:
+    """The embedded demo: the assistant, both sandboxes, the demo practice (`scale` times over) pointed at this
+    process."""
     settings = settings.with_demo_defaults(f"http://{host}:{port}")
-    practices = point_at_demo_sandbox(load_checked(settings), host, port)
-    return create_demo_app(settings, practices), practices, settings
+    practices = scale_demo_practices(load_checked(settings), scale)
+    practices = point_at_demo_sandbox(practices, host, port)
+    return create_demo_app(settings, practices, scale=scale), practices, settings
 
 
 async def run_chat(settings: Settings, phone: str, port: int) -> None:
@@ -138,8 +164,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def run_demo(settings: Settings, host: str, port: int, *, check_only: bool = False) -> None:
-    app, practices, settings = demo_app(settings, host, port)
+async def run_demo(
+    settings: Settings, host: str, port: int, *, check_only: bool = False, scale: int = 1
+) -> None:
+    app, practices, settings = demo_app(settings, host, port, scale=scale)
     base = f"http://{host}:{port}"
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()

@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     )
     book_loader: bool = Field(default=True, validation_alias=env("BOOK_LOADER"))
     patient_cache_hours: float = Field(default=24.0, ge=0, validation_alias=env("PATIENT_CACHE_HOURS"))
+    typing_after_seconds: float = Field(default=1.0, ge=0, validation_alias=env("TYPING_AFTER_SECONDS"))
+    """A turn that has not replied after this long shows the patient "typing…" (it is marked read at once)."""
+    typing_every_seconds: float = Field(
+        default=20.0, gt=0, lt=25, validation_alias=env("TYPING_EVERY_SECONDS")
+    )
+    """Re-send of the indicator on a long turn: under the 25 s after which WhatsApp hides it."""
     openai_api_key: SecretStr | None = Field(default=None, validation_alias=env("OPENAI_API_KEY"))
     """With a key, an OpenAI-compatible model reads patients' messages; without, the offline rules do."""
     openai_base_url: str | None = Field(default=None, validation_alias=env("OPENAI_BASE_URL"))

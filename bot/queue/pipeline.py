@@ -18,6 +18,7 @@ from bot.records.outbox import Outbox
 from bot.records.storage import MemoryStorage, RedisStorage, Storage
 from bot.settings import Settings
 from bot.whatsapp.cloud_api import CloudApiClient
+from bot.whatsapp.typing import TypingPolicy
 
 
 class WorkerOptions(TypedDict, total=False):
@@ -53,6 +54,7 @@ class Pipeline:
             claim_idle=settings.claim_idle_seconds,
             metrics=self.metrics,
             max_attempts=settings.turn_max_attempts,
+            typing=TypingPolicy(after=settings.typing_after_seconds, every=settings.typing_every_seconds),
             **options,
         )
 

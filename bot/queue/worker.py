@@ -6,13 +6,13 @@ becomes one turn, runs the turn handler, records the state, the transcript and t
 acknowledges the entries; it sends the replies afterwards. A turn replayed after a crash is recognised by the
 wamids the conversation record already holds, so its handler never runs twice. The state is saved before the
 replies are recorded, and the turn's result is kept until both are done: a replay reuses it, so the state always
-matches the replies the patient gets.
+matches the replies the patient gets. While a turn runs, the patient's newest message is marked read and a
+long turn shows "typing…" (`bot/whatsapp/typing.py`), in a task of its own that stops before the reply is sent.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import hashlib
 import json
@@ -32,8 +32,8 @@ from bot.records.conversations import ConversationRecord, Conversations, OwedTur
 from bot.records.crypto import Sealer, SealError, conversation_id
 from bot.records.outbox import Outbox, OutboxRecord
 from bot.whatsapp import messages
-from bot.whatsapp.cloud_api import CloudApiError
 from bot.whatsapp.events import EVENT, InboundMessage, StatusEvent
+from bot.whatsapp.typing import Indicator, Indicators, TypingPolicy
 from flows.replies import text
 from od_adapter import TURN_WAIT, TurnWait
 
@@ -59,6 +59,7 @@ class Worker:
         batch: int = 32,
         block: float = 1.0,
         read_receipts: bool = True,
+        typing: TypingPolicy | None = None,
         metrics: Metrics | None = None,
         max_attempts: int = 3,
     ) -> None:
@@ -76,6 +77,7 @@ class Worker:
         self.batch = batch
         self.block = block
         self.read_receipts = read_receipts
+        self.indicators = Indicators(outbox.cloud_api.send, typing or TypingPolicy())
         self.metrics = metrics
         self._active: dict[str, asyncio.Task[None]] = {}
         self._again: set[str] = set()
@@ -101,6 +103,7 @@ class Worker:
             await _stop(sweeper)
             if self._active:
                 await asyncio.wait(list(self._active.values()), timeout=self.lock_ttl)
+            await self.indicators.aclose()
 
     async def poll(self) -> int:
         """One round: reclaim what a dead worker left, read what is new, dispatch it."""
@@ -221,30 +224,45 @@ class Worker:
             replies += await self._finish(record)
         record.name = first.name or record.name
         fresh = [e for e in events if not record.handled(e.wamid)]
-        if fresh:
-            if self.read_receipts:
-                await self._mark_read(fresh[-1])
-            result = await self._stored_result(turn_id) or await self._run(
-                turn_id, self._turn_of(record, fresh, turn_id)
-            )
-            record.session = result.session
-            record.remember([e.wamid for e in fresh])
-            record.last_inbound_at = max(record.last_inbound_at, *(e.timestamp or time.time() for e in fresh))
-            record.turns += 1
-            record.owed = OwedTurn(
-                turn=turn_id,
-                replies=result.replies,
-                transcript=self._transcript(turn_id, fresh, result),
-                events=result.events,
-            )
-            # The state and the replies it owes are one write: a patient never answers a reply whose turn a
-            # crash could still undo, and a crash from here on finds the replies in the record.
-            await self.conversations.save(record)
-        if record.owed is not None:
-            replies += await self._finish(record)
+        indicator = self._show_working(record, fresh)
+        try:
+            if fresh:
+                await self._run_fresh(record, fresh, turn_id)
+            if record.owed is not None:
+                replies += await self._finish(record)
+        finally:
+            if indicator is not None:
+                indicator.stop()  # before the reply goes out: an indicator after it would linger 25 s
         await self.broker.ack(conversation, ids)
         for reply in replies:
             await self.outbox.deliver(reply.id)
+
+    async def _run_fresh(self, record: ConversationRecord, fresh: list[InboundMessage], turn_id: str) -> None:
+        """Run the turn for the messages not handled yet and save the state with the replies it owes."""
+        result = await self._stored_result(turn_id) or await self._run(
+            turn_id, self._turn_of(record, fresh, turn_id)
+        )
+        record.session = result.session
+        record.remember([e.wamid for e in fresh])
+        record.last_inbound_at = max(record.last_inbound_at, *(e.timestamp or time.time() for e in fresh))
+        record.turns += 1
+        record.owed = OwedTurn(
+            turn=turn_id,
+            replies=result.replies,
+            transcript=self._transcript(turn_id, fresh, result),
+            events=result.events,
+        )
+        # The state and the replies it owes are one write: a patient never answers a reply whose turn a
+        # crash could still undo, and a crash from here on finds the replies in the record.
+        await self.conversations.save(record)
+
+    def _show_working(self, record: ConversationRecord, fresh: list[InboundMessage]) -> Indicator | None:
+        """Blue ticks on the newest message now, "typing…" once the turn takes a while; beside the turn."""
+        if not fresh or not self.read_receipts:
+            return None
+        last = fresh[-1]
+        # While staff have the conversation no reply of ours follows, and the indicator promises one.
+        return self.indicators.show(last.practice_id, last.wamid, typing=not record.session.handoff.active)
 
     async def _failed(
         self, conversation: str, events: list[InboundMessage], entries: list[Entry], exc: Exception
@@ -374,11 +392,6 @@ class Worker:
             waited.requests,
             extra={"figures": figures},
         )
-
-    async def _mark_read(self, event: InboundMessage) -> None:
-        """Blue ticks and the typing indicator while the turn runs; a failure here changes nothing."""
-        with contextlib.suppress(CloudApiError):
-            await self.outbox.cloud_api.send(event.practice_id, messages.mark_read(event.wamid))
 
     async def _sweep(self) -> None:
         while True:

@@ -13,10 +13,21 @@ from bot.sandbox.phone import add_phone_simulator
 from bot.sandbox.whatsapp import add_whatsapp_sandbox
 from bot.settings import Settings
 from od_adapter.sandbox import SandboxSettings, create_sandbox_app
+from od_adapter.sandbox.scale import MAX_SCALE, scaled_nums, seed_steps
+from od_adapter.sandbox.seed import load_seed
 
 SANDBOX_OD_PREFIX = "/sandbox/od"
 DEMO_SANDBOX_URL = "http://127.0.0.1:8080/sandbox/od/api/v1"
 DEMO_OPERATOR = ("demo", "bright-smile-demo")
+__all__ = [
+    "DEMO_OPERATOR",
+    "DEMO_SANDBOX_URL",
+    "MAX_SCALE",
+    "SANDBOX_OD_PREFIX",
+    "create_demo_app",
+    "point_at_demo_sandbox",
+    "scale_demo_practices",
+]
 
 
 def point_at_demo_sandbox(practices: PracticesFile, host: str, port: int) -> PracticesFile:
@@ -31,20 +42,48 @@ def point_at_demo_sandbox(practices: PracticesFile, host: str, port: int) -> Pra
     return PracticesFile(practices=entries)
 
 
+def scale_demo_practices(practices: PracticesFile, scale: int) -> PracticesFile:
+    """Booking rules of the practices on the demo sandbox name every copy of their providers and operatories,
+    as the sandbox's `scale` makes them (the demo seed's numbers, moved up per copy). Before pointing them."""
+    if scale == 1:
+        return practices
+    providers, operatories = seed_steps(load_seed())
+    entries = []
+    for practice in practices.practices:
+        if practice.open_dental.base_url == DEMO_SANDBOX_URL:
+            rules = [
+                rule.model_copy(
+                    update={
+                        "providers": scaled_nums(rule.providers, providers, scale),
+                        "operatories": scaled_nums(rule.operatories, operatories, scale),
+                    }
+                )
+                for rule in practice.booking.appointment_types
+            ]
+            booking = practice.booking.model_copy(update={"appointment_types": rules})
+            practice = practice.model_copy(update={"booking": booking})
+        entries.append(practice)
+    return PracticesFile(practices=entries)
+
+
 def create_demo_app(
     settings: Settings,
     practices: PracticesFile,
     *,
     od_sandbox: SandboxSettings | None = None,
+    scale: int = 1,
     operator: tuple[str, str] | None = DEMO_OPERATOR,
     run_worker: bool = True,
     handler: TurnHandler | None = None,
 ) -> web.Application:
-    """The product with the WhatsApp sandbox, the phone simulator and the Open Dental sandbox mounted."""
+    """The product with the WhatsApp sandbox, the phone simulator and the Open Dental sandbox mounted; the
+    sandbox's practice `scale` times over (give `od_sandbox` a scale instead when giving it)."""
+    if od_sandbox is not None and scale != 1:
+        raise ValueError("give the scale in od_sandbox")
     app = create_app(settings, practices, run_worker=run_worker, handler=handler)
     app[DEMO_OPERATOR_KEY] = operator
     assert settings.whatsapp_app_secret is not None, "the demo settings provide the sandbox's secret"
     add_whatsapp_sandbox(app, settings.whatsapp_app_secret.get_secret_value())
     add_phone_simulator(app, practices)
-    app.add_subapp(SANDBOX_OD_PREFIX, create_sandbox_app(od_sandbox or SandboxSettings()))
+    app.add_subapp(SANDBOX_OD_PREFIX, create_sandbox_app(od_sandbox or SandboxSettings(scale=scale)))
     return app

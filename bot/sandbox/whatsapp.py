@@ -2,7 +2,10 @@
 
 - `POST /sandbox/graph/{version}/{phone_number_id}/messages` answers like Meta: a wamid per accepted message,
   Meta-shaped errors for invalid bodies and over-limit interactive messages, and errors injected on request.
-- `GET /sandbox/whatsapp/outbox?to=` lists what was sent to a number.
+  A read receipt (`"status": "read"`, optionally with `"typing_indicator": {"type": "text"}`) is checked for
+  Meta's shape and answered `{"success": true}`, like Meta; it is not a message and gets no wamid.
+- `GET /sandbox/whatsapp/outbox?to=` lists what was sent to a number; with `&typing=1` the typing indicators
+  shown to it are listed too, in time order (see `outbox`).
 - `POST /sandbox/whatsapp/inbound` turns `{"from", "text" | "button_id" | "list_id"}` into a real Cloud API
   webhook payload, signs it with the app secret and posts it to our own `/webhook/whatsapp`.
 - `POST /sandbox/whatsapp/status` posts a status webhook (delivered, read, failed with a code) for a sent wamid.
@@ -10,6 +13,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import time
@@ -22,6 +26,7 @@ from aiohttp import web
 
 from bot.keys import GRAPH_FAKE_KEY, WEBHOOK_SECRET_KEY
 from bot.whatsapp import messages as limits
+from bot.whatsapp.typing import META_TYPING_SECONDS
 from bot.whatsapp.webhook import SIGNATURE_HEADER, sign
 
 DEFAULT_WABA = "sandbox-waba"
@@ -36,13 +41,33 @@ class SentMessage:
     at: float
 
 
+@dataclass(frozen=True)
+class TypingShown:
+    """A typing indicator the fake accepted: shown to `to` from `at` until a message to `to` or `at` + 25 s."""
+
+    wamid: str
+    """The patient's message it marked read."""
+    to: str
+    """The patient's number ("" for a message that did not come through `inbound`)."""
+    at: float
+    phone_number_id: str = ""
+
+
 @dataclass
 class GraphFake:
     """What the fake has been sent, and the errors it was told to answer with next."""
 
     sent: list[SentMessage] = field(default_factory=list)
     read_receipts: list[str] = field(default_factory=list)
+    """The message ids marked read, with or without a typing indicator."""
+    typing: list[TypingShown] = field(default_factory=list)
     next_errors: list[int] = field(default_factory=list)
+    next_read_errors: list[int] = field(default_factory=list)
+    """Error codes for the next read receipts and typing indicators (the sends' `next_errors` skip them)."""
+    read_delay: float = 0.0
+    """Seconds each read receipt or indicator takes to answer (a slow Graph API)."""
+    senders: dict[str, str] = field(default_factory=dict)
+    """Who wrote each message `inbound` delivered, so an indicator knows whose phone shows it."""
     _counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def last_interactive(self, to: str) -> SentMessage | None:
@@ -115,9 +140,8 @@ async def graph_messages(request: web.Request) -> web.Response:
         body = await request.json()
     except ValueError:
         return _meta_error(100, "Invalid JSON payload")
-    if body.get("status") == "read":
-        fake.read_receipts.append(str(body.get("message_id", "")))
-        return web.json_response({"success": True})
+    if "status" in body:
+        return await _mark_read(fake, body, request.match_info["phone_number_id"])
     if fake.next_errors:
         code = fake.next_errors.pop(0)
         return _meta_error(code, "injected by the sandbox", 500 if code in (1, 2, 131000) else 400)
@@ -135,10 +159,55 @@ async def graph_messages(request: web.Request) -> web.Response:
     )
 
 
+def invalid_read(body: dict[str, Any]) -> str | None:
+    """Why Meta would refuse this read receipt (or typing indicator), or None."""
+    if body.get("messaging_product") != "whatsapp":
+        return "messaging_product must be whatsapp"
+    if body.get("status") != "read":
+        return "status must be read"
+    if not isinstance(body.get("message_id"), str) or not body["message_id"]:
+        return "message_id is required"
+    typing = body.get("typing_indicator")
+    if typing is not None and typing != {"type": "text"}:
+        return 'typing_indicator must be {"type": "text"}'
+    return None
+
+
+async def _mark_read(fake: GraphFake, body: dict[str, Any], phone_number_id: str) -> web.Response:
+    """Mark read (and show typing) as Meta does; an unknown message_id is accepted, leniently."""
+    if reason := invalid_read(body):
+        return _meta_error(100, f"Invalid parameter: {reason}")
+    if fake.read_delay:
+        await asyncio.sleep(fake.read_delay)
+    if fake.next_read_errors:
+        code = fake.next_read_errors.pop(0)
+        return _meta_error(code, "injected by the sandbox", 500 if code in (1, 2, 131000) else 400)
+    wamid = body["message_id"]
+    fake.read_receipts.append(wamid)
+    if "typing_indicator" in body:
+        fake.typing.append(TypingShown(wamid, fake.senders.get(wamid, ""), time.time(), phone_number_id))
+    return web.json_response({"success": True})
+
+
 async def outbox(request: web.Request) -> web.Response:
+    """What was sent to `to` (everyone without it), oldest first, each `{"kind": "message", "wamid",
+    "phone_number_id", "to", "body", "at"}`. With `typing=1` the typing indicators shown are interleaved by
+    `at`, each `{"kind": "typing", "wamid" (the patient's message marked read), "phone_number_id", "to", "at",
+    "until"}`: "typing…" shows from `at` until the next message to that number or `until`, whichever is first.
+    Indicators are never messages: without `typing=1` the feed is the messages alone."""
+    fake = request.app[GRAPH_FAKE_KEY]
     to = request.query.get("to", "").lstrip("+")
-    sent = [m for m in request.app[GRAPH_FAKE_KEY].sent if not to or m.to == to]
-    return web.json_response([m.__dict__ for m in sent])
+    items: list[dict[str, Any]] = [
+        {"kind": "message", **m.__dict__} for m in fake.sent if not to or m.to == to
+    ]
+    if request.query.get("typing") in ("1", "true"):
+        items += [
+            {"kind": "typing", **t.__dict__, "until": t.at + META_TYPING_SECONDS}
+            for t in fake.typing
+            if not to or t.to == to
+        ]
+        items.sort(key=lambda item: float(item["at"]))
+    return web.json_response(items)
 
 
 async def fail_next(request: web.Request) -> web.Response:
@@ -208,6 +277,7 @@ async def inbound(request: web.Request) -> web.Response:
             {"error": 'give "from" and one of "text", "button_id", "list_id"'}, status=400
         )
     wamid = f"wamid.IN{uuid.uuid4().hex[:20]}"
+    request.app[GRAPH_FAKE_KEY].senders[wamid] = str(body["from"]).lstrip("+")
     status_code = await _post_webhook(request, inbound_payload(request.app[GRAPH_FAKE_KEY], body, wamid))
     return web.json_response({"wamid": wamid, "webhook_status": status_code})
 

@@ -22,6 +22,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=Path, help="seed data file (default: the demo practice)")
     parser.add_argument("--offices", type=int, help=f"number of offices (default {defaults.offices})")
     parser.add_argument(
+        "--scale",
+        type=int,
+        help="K copies of the practice's providers, operatories, patients, schedules and book (default 1)",
+    )
+    parser.add_argument(
         "--throttle-mode", choices=["delay", "429"], help="hold early requests, or reject them"
     )
     parser.add_argument("--throttle-seconds", type=float, help="spacing for full keys (default 1)")
@@ -61,6 +66,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Open Dental sandbox on http://{args.host}:{args.port}/api/v1/")
     print(f"  Authorization: ODFHIR {DEVELOPER_KEY}/sandbox-customer   (read-only: sandbox-readonly)")
     print(f"  throttle {settings.throttle_mode.value} {settings.throttle_seconds}s; admin: /_admin/offices")
+    if settings.scale > 1:
+        print(f"  the practice scaled {settings.scale}x")
     # No access log: query strings carry phone digits and names; /_admin/requests has the request log.
     web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
 

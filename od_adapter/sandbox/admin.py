@@ -50,8 +50,10 @@ async def change_settings(request: web.Request) -> web.Response:
         merged = sandbox.settings.model_validate({**sandbox.settings.model_dump(), **changes})
     except (ValueError, ValidationError) as exc:
         return web.json_response({"error": str(exc)}, status=400)
-    if merged.offices != sandbox.settings.offices:
-        return web.json_response({"error": "the number of offices changes only with a reset"}, status=400)
+    if (merged.offices, merged.scale) != (sandbox.settings.offices, sandbox.settings.scale):
+        return web.json_response(
+            {"error": "the number of offices and the scale change only with a restart"}, status=400
+        )
     sandbox.settings = merged
     return web.json_response(merged.model_dump(mode="json"))
 

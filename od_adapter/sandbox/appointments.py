@@ -66,18 +66,20 @@ async def list_appointments(request: web.Request) -> web.Response:
     }
     status = query.choice("AptStatus", [s.value for s in AptStatus])
     stamp = query.datetime("DateTStamp")
+    # Bounds and filters once per request, not per row: a scaled office has tens of thousands of rows.
+    lowest = datetime.combine(start, datetime.min.time()) if start else None
+    beyond = datetime.combine(end + timedelta(days=1), datetime.min.time()) if end else None
+    wanted = [(_field(name), value) for name, value in filters.items() if value is not None]
     rows = []
     for apt in office.appointments.values():
         when = apt.apt_date_time or datetime.min
-        if start and when < datetime.combine(start, datetime.min.time()):
-            continue
-        if end and when >= datetime.combine(end + timedelta(days=1), datetime.min.time()):
+        if (lowest and when < lowest) or (beyond and when >= beyond):
             continue
         if status and apt.apt_status != status:
             continue
         if stamp and (apt.date_t_stamp is None or apt.date_t_stamp < stamp):
             continue
-        if any(value is not None and getattr(apt, _field(name)) != value for name, value in filters.items()):
+        if any(getattr(apt, name) != value for name, value in wanted):
             continue
         rows.append(apt)
     rows.sort(key=lambda a: (a.apt_date_time or datetime.min, a.apt_num))

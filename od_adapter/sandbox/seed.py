@@ -31,6 +31,7 @@ from od_adapter.models import (
     pattern_minutes,
 )
 from od_adapter.sandbox.office import Clock, Office, system_clock
+from od_adapter.sandbox.scale import scale_office
 
 GRID = timedelta(minutes=10)
 FREE_GAPS = (30, 60, 60, 90)  # minutes left free when no appointment is placed: real books have free hours
@@ -50,7 +51,10 @@ def load_seed(path: Path | None = None) -> dict[str, Any]:
     return seed
 
 
-def build_office(seed: dict[str, Any], *, clock: Clock = system_clock, name: str | None = None) -> Office:
+def build_office(
+    seed: dict[str, Any], *, clock: Clock = system_clock, name: str | None = None, scale: int = 1
+) -> Office:
+    """The seeded office; `scale` K > 1 makes K consistent copies of its chairs, people and book."""
     info = seed["office"]
     office = Office(name=name or info["name"], timezone=info["timezone"], clock=clock)
     stamp = office.now() - timedelta(days=1)
@@ -81,6 +85,8 @@ def build_office(seed: dict[str, Any], *, clock: Clock = system_clock, name: str
         _lay_out_schedules(office, seed, start, end, stamp)
     if info.get("booked_share"):
         _fill_book(office, random.Random(int(info.get("random_seed", 0))), float(info["booked_share"]), stamp)
+    if scale > 1:
+        scale_office(office, scale)
     return office
 
 

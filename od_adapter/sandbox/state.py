@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from od_adapter.sandbox.office import Clock, Office, system_clock
+from od_adapter.sandbox.scale import MAX_SCALE
 from od_adapter.sandbox.seed import build_office
 
 DEVELOPER_KEY = "sandbox-dev"
@@ -51,6 +52,8 @@ class SandboxSettings(BaseModel):
     error_body: Literal["json", "text", "object"] = "json"
     max_limit: int = Field(default=100, ge=1, le=10000)
     offices: int = Field(default=1, ge=1, le=50)
+    scale: int = Field(default=1, ge=1, le=MAX_SCALE)
+    """K copies of each office's providers, operatories, patients, schedules and appointments (a large practice)."""
     fault_seed: int = 0
 
 
@@ -94,7 +97,12 @@ class Sandbox:
         """Back to the seed: fresh offices, empty log, fault dice re-seeded."""
         name = self.seed["office"]["name"]
         self.offices = {
-            i: build_office(self.seed, clock=self.clock, name=name if i == 1 else f"{name} #{i}")
+            i: build_office(
+                self.seed,
+                clock=self.clock,
+                name=name if i == 1 else f"{name} #{i}",
+                scale=self.settings.scale,
+            )
             for i in range(1, self.settings.offices + 1)
         }
         self.log.clear()

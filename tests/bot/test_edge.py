@@ -391,7 +391,7 @@ async def test_a_button_tap_through_the_sandbox_refers_to_the_last_interactive_m
     inbound = [t for t in turns if t.direction == "in"]
     assert [t.text for t in inbound] == ["hi", "That's all"]
     assert edge.sent_to()[1]["interactive"]["body"]["text"] == "You said: That's all"
-    assert edge.fake.read_receipts, "the worker marks messages read (with the typing indicator)"
+    assert edge.fake.read_receipts, "the worker marks messages read"
 
 
 async def test_a_replayed_turn_runs_its_handler_once(edge: Edge) -> None:
