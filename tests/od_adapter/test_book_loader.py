@@ -102,7 +102,9 @@ async def test_staff_changes_reach_the_subscribers_and_the_next_search(
     before = (await cache.book(day, day)).appointments
     target = next(a for a in before if a.apt_status.occupies_chair)
     moved_to = f"{day + timedelta(days=1)} 07:00:00"
-    assert (await raw.put(f"appointments/{target.apt_num}", json={"AptDateTime": moved_to})).status_code == 200
+    assert (
+        await raw.put(f"appointments/{target.apt_num}", json={"AptDateTime": moved_to})
+    ).status_code == 200
     await loader.step()  # the incremental read
     moved = [c for c in seen if c.appointment.apt_num == target.apt_num]
     assert [c.kind for c in moved] == ["moved"] and moved[0].previous is not None
