@@ -45,7 +45,7 @@ from od_adapter.http import TURN_WAIT, RequestStats, TurnWait
 from od_adapter.journal import Inline, Journal, reference
 from od_adapter.models import Appointment, Patient, Provider
 from od_adapter.options import Option
-from od_adapter.patients import PatientChanges, Patients
+from od_adapter.patients import PatientChanges, PatientDirectory, Patients
 from od_adapter.ratelimit import (
     MemoryRateLimiter,
     RateLimiter,
@@ -99,6 +99,7 @@ __all__ = [
     "PartOfDay",
     "Patient",
     "PatientChanges",
+    "PatientDirectory",
     "PatientRef",
     "Patients",
     "PermissionTier",

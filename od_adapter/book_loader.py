@@ -3,7 +3,8 @@
 One loader per practice works at a time across all processes (a lease in the store; the others stand by). Each
 step does the most useful thing first: the days a waiting patient asked for, then days of the horizon not yet
 held (a week per step, the first week first), then an incremental `DateTStamp` read when the book is older than
-`sync_every`, then (every minute) the charts changed in Open Dental, for the patient caches to forget, then the
+`sync_every`, then (every minute) the charts changed in Open Dental (all of them the first time), for the patient
+directory and caches, then the
 oldest day due to be read whole again. Its requests go in the limiter's background class,
 so a patient's request never waits behind them. A failed step is logged and retried after a pause; the searches
 go on answering from the cache within its staleness limit.
@@ -42,7 +43,7 @@ class BookLoader:
         error_pause: float = 5.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         patients: PatientChanges | None = None,
-        on_patients: Callable[[list[Patient]], Awaitable[None]] | None = None,
+        on_patients: Callable[[list[Patient], bool], Awaitable[None]] | None = None,
         patients_every: float = 60.0,
     ) -> None:
         self.cache = cache
@@ -100,9 +101,9 @@ class BookLoader:
             return True
         if self.patients is not None and now - self._patients_at >= self.patients_every:
             self._patients_at = now
-            changed = await self.patients.poll()
-            if changed and self.on_patients is not None:
-                await self.on_patients(changed)
+            changed, complete = await self.patients.poll()
+            if (changed or complete) and self.on_patients is not None:
+                await self.on_patients(changed, complete)
             return True
         due = sorted((index.loaded_at.get(d, 0.0), d) for d in horizon)
         if due and now - due[0][0] > self.cache.settings.reload_every:

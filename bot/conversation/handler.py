@@ -20,6 +20,7 @@ from bot.monitoring.metrics import Metrics
 from bot.practices import Practice, PracticesFile
 from bot.queue.turns import Turn, TurnResult
 from bot.records.conversations import Conversations
+from bot.records.crypto import keyed_hash
 from bot.records.od_writes import OpenDentalWrites, PendingWrite, Writer
 from bot.records.storage import SealedStore
 from bot.settings import Settings
@@ -42,6 +43,7 @@ from od_adapter import (
     MemoryStore,
     OpenDentalClient,
     PatientChanges,
+    PatientDirectory,
     Patients,
     RateLimiter,
     RedisStore,
@@ -231,7 +233,10 @@ def build_conversation_handler(
         )
         family_ttl = settings.patient_cache_hours * 3600
         patients = Patients(practice.od, client)
-        office = OdOffice(practice, book, patients, storage, sealer, phi_key, family_ttl=family_ttl)
+        directory = PatientDirectory(practice.od, store, lambda e164: keyed_hash(phi_key, "phone", e164))
+        office = OdOffice(
+            practice, book, patients, storage, sealer, phi_key, family_ttl=family_ttl, directory=directory
+        )
         changes = PatientChanges(practice.od, client, store)
         runtimes[practice.phone_number_id] = PracticeRuntime(
             practice, facts(practice), office, client, changes

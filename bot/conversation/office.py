@@ -27,6 +27,7 @@ from od_adapter import (
     OpenDentalError,
     Option,
     Patient,
+    PatientDirectory,
     PatientRef,
     Patients,
     Preferences,
@@ -61,9 +62,11 @@ class OdOffice:
         sealer: Sealer,
         phi_key: str,
         family_ttl: float = FAMILY_TTL,
+        directory: PatientDirectory | None = None,
     ) -> None:
         self.practice = practice
         self.family_ttl = family_ttl
+        self.directory = directory
         self.phi_key = phi_key
         self.appointments = book
         self.patients = patients
@@ -78,8 +81,13 @@ class OdOffice:
     def _member_key(self, pat_num: int) -> str:
         return f"family-of:{self.practice.phone_number_id}:{pat_num}"
 
-    async def patients_changed(self, changed: list[Patient]) -> None:
-        """Forget the families these charts belong to, or whose phones they now carry (seen by the sync)."""
+    async def patients_changed(self, changed: list[Patient], complete: bool = False) -> None:
+        """Charts the sync read: into the directory; and forget the families they belong to, or whose phones
+        they now carry. The first, complete read only fills the directory (nothing is cached before it)."""
+        if self.directory is not None:
+            await self.directory.update(changed, complete=complete)
+        if complete:
+            return
         stale: set[str] = set()
         for patient in changed:
             for stored in (patient.wireless_phone, patient.hm_phone):
@@ -97,7 +105,11 @@ class OdOffice:
         raw = await self.storage.get(self._family_key(user_key))
         if raw is not None:
             return _FAMILY.validate_json(self.sealer.open(raw))
-        family = [_patient(p) for p in await self.patients.on_phone(user_key)]
+        found = (
+            await self.directory.family(user_key) if self.directory and await self.directory.ready() else []
+        )
+        # Nobody in the directory: a new patient, or a chart made since the last sync; Open Dental knows.
+        family = [_patient(p) for p in found or await self.patients.on_phone(user_key)]
         key = self._family_key(user_key)
         await self.storage.set(key, self.sealer.seal(_FAMILY.dump_json(family)), self.family_ttl)
         for member in family:  # so a change the sync sees on any member's chart forgets this family
@@ -116,6 +128,8 @@ class OdOffice:
         phone = user_key if user_key.isdecimal() else None
         created = await self.patients.create(first_name, last_name, birthdate, phone, language, guarantor)
         await self.storage.delete(self._family_key(user_key))  # the family on this phone has grown
+        if self.directory is not None:
+            await self.directory.update([created.patient])
         if created.duplicate_of is not None:
             note = (
                 "WhatsApp assistant: this chart was created for a new patient who gave the same name and date of "

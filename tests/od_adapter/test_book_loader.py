@@ -12,7 +12,9 @@ from aiohttp.test_utils import TestServer
 from od_adapter.book_cache import BookCache, BookChange, CacheSettings
 from od_adapter.book_loader import BookLoader
 from od_adapter.client import OpenDentalClient
-from od_adapter.patients import PatientChanges
+from od_adapter.models import Patient
+from od_adapter.patients import PatientChanges, PatientDirectory, Patients
+from od_adapter.phones import normalise_stored
 from od_adapter.store import MemoryStore
 from tests.conftest import api_url
 from tests.od_adapter.test_booking import HEADERS, demo_practice, two_weeks
@@ -156,19 +158,41 @@ async def test_patient_changes_seen_by_the_loader_reach_the_patient_caches(
 ) -> None:
     store = MemoryStore()
     cache = make_cache(sandbox, od, store)
-    changed: list[int] = []
+    looks: list[tuple[list[int], bool]] = []
 
-    async def forget(patients: list) -> None:  # type: ignore[type-arg]
-        changed.extend(p.pat_num for p in patients)
+    async def forget(patients: list[Patient], complete: bool) -> None:
+        looks.append(([p.pat_num for p in patients], complete))
 
     practice = demo_practice(sandbox)
     loader = BookLoader(
         cache, horizon_days=HORIZON, patients=PatientChanges(practice, od, store), on_patients=forget
     )
     await fill(loader)
-    assert await loader.step()  # the first look at the charts sets the watermark
+    assert await loader.step()  # the first look reads every chart
+    assert looks[0][1] and 1 in looks[0][0]
     await asyncio.sleep(1.1)  # DateTStamp has whole seconds
     assert (await raw.put("patients/1", json={"WirelessPhone": "(503) 555-0199"})).status_code == 200
     loader._patients_at = 0.0
     assert await loader.step()
-    assert changed == [1]
+    assert looks[1] == ([1], False)
+
+
+async def test_the_directory_finds_the_same_family_as_open_dental_without_a_request(
+    sandbox: TestServer, od: OpenDentalClient
+) -> None:
+    practice = demo_practice(sandbox)
+    store = MemoryStore()
+    directory = PatientDirectory(practice, store, lambda e164: f"t{e164[::-1]}")
+    changed, complete = await PatientChanges(practice, od, store).poll()
+    await directory.update(changed, complete=complete)
+    assert await directory.ready()
+    live = Patients(practice, od)
+    phones = sorted({p.wireless_phone for p in changed if p.wireless_phone})
+    assert len(phones) > 10
+    for stored in phones:
+        wa_id = normalise_stored(stored, practice.region)
+        assert wa_id is not None
+        expected = sorted(p.pat_num for p in await live.on_phone(wa_id.lstrip("+")))
+        before = od.stats.requests
+        assert sorted(p.pat_num for p in await directory.family(wa_id.lstrip("+"))) == expected, stored
+        assert od.stats.requests == before
