@@ -133,15 +133,30 @@ def _occupancy(schedules: Iterable[Schedule], appointments: Iterable[Appointment
     return occupancy
 
 
+def _minutes(moment: datetime, midnight: datetime) -> int:
+    return max(0, int((moment - midnight).total_seconds() // 60))
+
+
+def _mask(start: int, end: int) -> int:
+    """A bit per minute of the day, set from `start` (inclusive) to `end` (exclusive)."""
+    return ((1 << (end - start)) - 1) << start if end > start else 0
+
+
 @dataclass(frozen=True)
 class DayBook:
-    """One day of the book, ready to search: provider schedules in search order, and what is occupied."""
+    """One day of the book, ready to search: provider schedules in search order, and what is occupied as one
+    bit per minute (by provider, by chair), so a search's overlap checks are single integer operations."""
 
     schedules: tuple[Schedule, ...]
     appointments: tuple[Appointment, ...]
     providers_on: tuple[Schedule, ...]
     """The day's provider schedules by start, then ProvNum: the order a search tries them in."""
-    occupancy: _Occupancy
+    midnight: datetime
+    provider_busy: dict[int, int]
+    chair_busy: dict[int, int]
+    blockouts: dict[int, list[tuple[int, int, str]]]
+    _closed: dict[tuple[int, frozenset[str]], int] = field(default_factory=dict)
+    _shifts: dict[time, list[tuple[Schedule, datetime, datetime]]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, schedules: Iterable[Schedule], appointments: Iterable[Appointment]) -> DayBook:
@@ -149,7 +164,46 @@ class DayBook:
         providers_on = sorted(
             (s for s in schedules if s.sched_type is SchedType.PROVIDER), key=lambda s: (s.start, s.prov_num)
         )
-        return cls(schedules, appointments, tuple(providers_on), _occupancy(schedules, appointments))
+        days = [s.sched_date for s in schedules if s.sched_date] + [
+            a.apt_date_time.date() for a in appointments if a.apt_date_time
+        ]
+        midnight = datetime.combine(min(days) if days else date.min, time(0))
+        provider_busy: dict[int, int] = defaultdict(int)
+        chair_busy: dict[int, int] = defaultdict(int)
+        for apt in appointments:
+            if apt.apt_status.occupies_chair and apt.apt_date_time and apt.end:
+                bits = _mask(_minutes(apt.apt_date_time, midnight), _minutes(apt.end, midnight))
+                chair_busy[apt.op] |= bits
+                provider_busy[occupied_provider(apt)] |= bits
+        blockouts: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
+        for schedule in schedules:
+            if schedule.sched_type is SchedType.BLOCKOUT:
+                span = (_minutes(schedule.start, midnight), _minutes(schedule.stop, midnight))
+                for op in schedule.operatories:
+                    blockouts[op].append((*span, schedule.blockout_type_name))
+        return cls(
+            schedules, appointments, tuple(providers_on), midnight, provider_busy, chair_busy, blockouts
+        )
+
+    def shifts(self, latest: time) -> list[tuple[Schedule, datetime, datetime]]:
+        """The provider schedules in search order, each with its start and its end (no later than `latest`)."""
+        if latest not in self._shifts:
+            day_end = datetime.combine(self.midnight.date(), latest)
+            self._shifts[latest] = [
+                (s, s.start, min(s.stop, day_end)) for s in self.providers_on if s.sched_date
+            ]
+        return self._shifts[latest]
+
+    def closed(self, op: int, reserved_for: frozenset[str]) -> int:
+        """The minutes this chair is blocked out for a type that may use blockouts of `reserved_for`."""
+        key = (op, reserved_for)
+        if key not in self._closed:
+            bits = 0
+            for start, end, kind in self.blockouts.get(op, []):
+                if kind not in reserved_for:
+                    bits |= _mask(start, end)
+            self._closed[key] = bits
+        return self._closed[key]
 
 
 def _overlaps(intervals: Iterable[Interval], start: datetime, end: datetime) -> bool:
@@ -253,6 +307,7 @@ def find_openings(
         op_order={o.operatory_num: o.item_order for o in book.operatories if not o.is_hidden},
         type_ops=set(type_rule.operatories),
         hygiene=type_rule.hygiene,
+        reserved_for=frozenset(apt_type.blockout_type_names),
     )
     found: list[Option] = []
     days_with_openings = 0
@@ -282,38 +337,43 @@ class _DaySearch:
     op_order: dict[int, int]
     type_ops: set[int]
     hygiene: bool
+    reserved_for: frozenset[str] = frozenset()
+    """The blockout types this visit type may be booked into."""
+    _chairs_of: dict[tuple[int, ...], list[int]] = field(default_factory=dict)
 
     def day(self, day: DayBook) -> list[Option]:
-        """The day's openings, one per start time, earliest first."""
+        """The day's openings, one per start time, earliest first.
+
+        Start times are the outer loop: each is checked against the clock and the patient's wishes once, then
+        given to the first provider schedule (by start, then ProvNum) that is free for it, or to the patient's
+        own provider when that one is free too."""
+        shifts = [shift for shift in day.shifts(self.rules.latest) if shift[0].prov_num in self.providers]
+        if not shifts:
+            return []
         preferred = self.prefs.preferred_prov_num
-        allowed_ops = (self.type_ops or set(self.op_order)) & set(self.op_order)
-        occupancy = day.occupancy
-        candidates: dict[datetime, Option] = {}
-        for schedule in day.providers_on:
-            if schedule.prov_num not in self.providers or schedule.sched_date is None:
+        found = []
+        starts = grid_starts(min(s[1] for s in shifts), max(s[2] for s in shifts), self.minutes, self.rules.grid_minutes)  # fmt: skip
+        for start in starts:
+            if not start_allowed(start, self.rules, self.prefs) or not _after_lead_time(
+                start, self.window, self.zone
+            ):
                 continue
-            day_end = datetime.combine(schedule.sched_date, self.rules.latest)
-            for start in grid_starts(schedule.start, min(schedule.stop, day_end), self.minutes, self.rules.grid_minutes):  # fmt: skip
-                held = candidates.get(start)
-                # The first provider found keeps a start time unless this one is the patient's own.
-                if held is not None and (schedule.prov_num != preferred or held.prov_num == preferred):
+            first = _minutes(start, day.midnight)
+            bits = _mask(first, first + self.minutes)
+            end = start + timedelta(minutes=self.minutes)
+            chosen = None
+            for schedule, shift_start, shift_end in shifts:
+                if (
+                    shift_start > start
+                    or end > shift_end
+                    or day.provider_busy.get(schedule.prov_num, 0) & bits
+                ):
                     continue
-                end = start + timedelta(minutes=self.minutes)
-                if not start_allowed(start, self.rules, self.prefs):
+                if chosen is not None and schedule.prov_num != preferred:
+                    continue  # only the patient's own provider may still take this time
+                if (op := self._chair(day, schedule, bits)) is None:
                     continue
-                if not _after_lead_time(start, self.window, self.zone):
-                    continue
-                if _overlaps(occupancy.providers[schedule.prov_num], start, end):
-                    continue
-                ops = sorted(
-                    (op for op in schedule.operatories if op in allowed_ops), key=lambda o: self.op_order[o]
-                )
-                op = next(
-                    (o for o in ops if _chair_free(occupancy, o, start, end, self.apt_type, self.rules)), None
-                )
-                if op is None:
-                    continue
-                candidates[start] = Option(
+                chosen = Option(
                     start=start,
                     minutes=self.minutes,
                     op=op,
@@ -321,7 +381,29 @@ class _DaySearch:
                     appointment_type_num=self.apt_type.appointment_type_num,
                     hygiene=self.hygiene,
                 )
-        return sorted(candidates.values(), key=lambda o: o.start)
+                if preferred in (None, schedule.prov_num):
+                    break
+            if chosen is not None:
+                found.append(chosen)
+        return found
+
+    def _chair(self, day: DayBook, schedule: Schedule, bits: int) -> int | None:
+        """The first chair of this schedule that is open and free for these minutes."""
+        reserved_for = self.reserved_for
+        for op in self._chairs(schedule):
+            if day.closed(op, reserved_for) & bits:
+                continue
+            if self.rules.allow_overlap or not day.chair_busy.get(op, 0) & bits:
+                return op
+        return None
+
+    def _chairs(self, schedule: Schedule) -> list[int]:
+        """The schedule's chairs this visit type may use, in the practice's order (worked out once)."""
+        key = tuple(schedule.operatories)
+        if key not in self._chairs_of:
+            allowed = (self.type_ops or set(self.op_order)) & set(self.op_order)
+            self._chairs_of[key] = sorted((op for op in key if op in allowed), key=lambda o: self.op_order[o])
+        return self._chairs_of[key]
 
 
 def _eligible_providers(book: Book, type_rule: AppointmentTypeRule, prefs: Preferences) -> set[int]:

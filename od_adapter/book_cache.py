@@ -69,6 +69,7 @@ class BookIndex(BaseModel):
 
 
 _Where = TypeAdapter(dict[int, date])
+WHERE_SHARD = 1000
 
 
 class CacheSettings(BaseModel):
@@ -136,6 +137,7 @@ class BookCache:
         self._prefix = f"book:{practice.id}"
         self._flight = SingleFlight()
         self._decoded: dict[date, tuple[int, DayBook, DayPart]] = {}
+        self._reference: tuple[bytes, ReferenceData] | None = None
         self._local_lock = asyncio.Lock()  # one coroutine per process waits on the store's lock
         self.loader_key = f"{self._prefix}:loader"
 
@@ -143,9 +145,11 @@ class BookCache:
 
     async def reference(self) -> ReferenceData:
         raw = await self.store.get(f"{self._prefix}:reference")
-        if raw is not None:
-            return ReferenceData.model_validate_json(raw)
-        return await self._flight.run("reference", self.load_reference)
+        if raw is None:
+            return await self._flight.run("reference", self.load_reference)
+        if self._reference is None or self._reference[0] != raw:  # decoded once per version, per process
+            self._reference = (raw, ReferenceData.model_validate_json(raw))
+        return self._reference[1]
 
     async def book(self, start: date, end: date, *, max_age: float | None = None) -> Book:
         """The set-up and the book for these dates, read at most `max_age` seconds ago (default `fresh_for`).
@@ -335,7 +339,7 @@ class BookCache:
                 watermark=first_watermark or self._office_now() - UNKNOWN_WATERMARK_LOOKBACK,
                 read_started_at=loaded_at or 0.0,
             )
-            where = await self._where()
+            where = _WhereMap(self.store, f"{self._prefix}:apts", self._ttl())
             parts: dict[date, DayPart] = {}
             changes: list[BookChange] = []
 
@@ -350,38 +354,37 @@ class BookCache:
                 old = await part(day)
                 before = {a.apt_num: a for a in old.appointments} if old else {}
                 after = {a.apt_num: a for a in fresh.appointments}
-                if old is not None:
-                    changes += [
-                        BookChange("deleted", a)
-                        for n, a in before.items()
-                        if n not in after and where.get(n) == day
-                    ]
-                for n in [n for n, d in where.items() if d == day and n not in after]:
-                    del where[n]
+                for n, a in before.items():
+                    if n not in after and await where.get(n) == day:
+                        changes.append(BookChange("deleted", a))
+                        await where.pop(n)
                 for n, a in after.items():
-                    if (moved_from := where.get(n)) not in (None, day) and (source := await part(moved_from)):
+                    if (moved_from := await where.get(n)) not in (None, day) and (
+                        source := await part(moved_from)
+                    ):
                         source.appointments = [x for x in source.appointments if x.apt_num != n]
                     kind = _change(before.get(n), a) if old is not None else None
                     if kind:
                         changes.append(BookChange(kind, a, before.get(n)))
-                    where[n] = day
+                    await where.set(n, day)
                 parts[day] = fresh
                 index.loaded_at[day] = loaded_at or time.time()
 
             for appointment in (_slim(a) for a in changed):
-                n, old_day = appointment.apt_num, where.get(appointment.apt_num)
+                n = appointment.apt_num
+                old_day = await where.get(n)
                 source = await part(old_day) if old_day is not None else None
                 previous = next((a for a in source.appointments if a.apt_num == n), None) if source else None
                 if previous is not None and _newer(previous, appointment):
                     continue  # a read that began before our own write: keep what we wrote
                 if source is not None:
                     source.appointments = [a for a in source.appointments if a.apt_num != n]
-                    where.pop(n, None)
+                    await where.pop(n)
                 on = appointment.apt_date_time.date() if appointment.apt_date_time else None
                 target = await part(on) if on is not None else None
                 if on is not None and target is not None:
                     target.appointments.append(appointment)
-                    where[n] = on
+                    await where.set(n, on)
                 if (kind := _change(previous, appointment)) and (previous is not None or target is not None):
                     changes.append(BookChange(kind, appointment, previous))
 
@@ -395,7 +398,7 @@ class BookCache:
                 index.read_started_at = max(index.read_started_at, loaded_at)
             if watermark is not None:
                 index.watermark = max(index.watermark, watermark)
-            await self.store.set(f"{self._prefix}:apts", _Where.dump_json(where), self._ttl())
+            await where.save()
             await self.store.set(f"{self._prefix}:index", index.model_dump_json().encode(), self._ttl())
         if changes:
             for subscriber in self.subscribers:
@@ -403,13 +406,6 @@ class BookCache:
 
     def _lock(self) -> _StoreLock:
         return _StoreLock(self.store, f"{self._prefix}:lock", self._local_lock)
-
-    async def _where(self) -> dict[int, date]:
-        raw = await self.store.get(f"{self._prefix}:apts")
-        try:
-            return _Where.validate_json(raw) if raw else {}
-        except ValidationError:
-            return {}
 
     async def index(self) -> BookIndex | None:
         raw = await self.store.get(f"{self._prefix}:index")
@@ -440,6 +436,43 @@ class BookCache:
 
     def _office_now(self) -> datetime:
         return datetime.now(UTC).astimezone(self.zone).replace(tzinfo=None)
+
+
+class _WhereMap:
+    """The day each cached appointment is on, in shards of `WHERE_SHARD` AptNums read and written as needed,
+    so a merge of a few changed visits touches a few small keys even in a large book."""
+
+    def __init__(self, store: KeyValueStore, prefix: str, ttl: float) -> None:
+        self.store, self.prefix, self.ttl = store, prefix, ttl
+        self._shards: dict[int, dict[int, date]] = {}
+        self._dirty: set[int] = set()
+
+    async def get(self, apt_num: int) -> date | None:
+        return (await self._shard(apt_num)).get(apt_num)
+
+    async def set(self, apt_num: int, day: date) -> None:
+        shard = await self._shard(apt_num)
+        if shard.get(apt_num) != day:
+            shard[apt_num] = day
+            self._dirty.add(apt_num // WHERE_SHARD)
+
+    async def pop(self, apt_num: int) -> None:
+        if (await self._shard(apt_num)).pop(apt_num, None) is not None:
+            self._dirty.add(apt_num // WHERE_SHARD)
+
+    async def save(self) -> None:
+        for number in self._dirty:
+            await self.store.set(f"{self.prefix}:{number}", _Where.dump_json(self._shards[number]), self.ttl)
+
+    async def _shard(self, apt_num: int) -> dict[int, date]:
+        number = apt_num // WHERE_SHARD
+        if number not in self._shards:
+            raw = await self.store.get(f"{self.prefix}:{number}")
+            try:
+                self._shards[number] = _Where.validate_json(raw) if raw else {}
+            except ValidationError:  # unreadable: rebuilt as the days are read again
+                self._shards[number] = {}
+        return self._shards[number]
 
 
 class _StoreLock:

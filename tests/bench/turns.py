@@ -1,11 +1,14 @@
-"""Per-turn processing time of the conversation (offline understanding), its state size and its Redis bytes.
+"""Our own CPU per conversation turn and per warm slot search, at the demo practice's size and scaled up.
 
-Runs scripted conversations (book, info, menu) through the real `ConversationHandler` against the Open Dental
-sandbox on loopback, timing every Open Dental call and subtracting it, so the figure is our own processing.
-The echo handler, timed on the same turns, is the baseline. Conversation records and transcripts are then
-stored, sealed, in a private redis-server and measured with MEMORY USAGE. Prints a table, then one JSON line.
+For each `--scale` (the Open Dental sandbox's scaled demo practice, on loopback, no throttle), the book is
+loaded first (as the background loader does), then scripted conversations (book, info, menu, Spanish) run
+through the real `ConversationHandler`. Only the time spent in Open Dental HTTP requests (and the throttle) is
+subtracted, read from the client's own per-task figures (`TURN_WAIT`), so the book's decoding and the slot
+search count as ours. The warm search is `AppointmentBook.find_options` on the loaded book, two weeks, timed
+alone. The echo handler on the same turns is the baseline. Each figure is the median of `--runs` runs. Prints a
+table, then the figures as one JSON line.
 
-    python -m tests.bench.turns [--conversations 40]
+    python -m tests.bench.turns [--conversations 40] [--scale 1 50] [--runs 3]
 """
 
 from __future__ import annotations
@@ -15,28 +18,28 @@ import asyncio
 import json
 import os
 import statistics
-import tempfile
 import time
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from aiohttp.test_utils import TestServer
-from redis.asyncio import Redis
 
 from bot.conversation.handler import build_conversation_handler
 from bot.practices import PracticesFile, load_practices
 from bot.queue.turns import Turn, TurnHandler
-from bot.records.conversations import ConversationRecord, Conversations, TranscriptEntry
+from bot.records.conversations import Conversations
 from bot.records.crypto import Sealer, new_key
-from bot.records.storage import MemoryStorage, RedisStorage
+from bot.records.storage import MemoryStorage
+from bot.sandbox.demo import scale_demo_practices
 from bot.settings import Settings
 from bot.whatsapp.events import InboundMessage
 from flows.session import Session
+from od_adapter import AppointmentBook, PartOfDay, Preferences
+from od_adapter.http import TURN_WAIT, TurnWait
 from od_adapter.ratelimit import MemoryRateLimiter
 from od_adapter.sandbox import DEVELOPER_KEY, SandboxSettings, create_sandbox_app
-from tests.conftest import free_port
 from tests.fakes.echo import EchoHandler
-from tests.redis_server import start_redis
 
 ROOT = Path(__file__).parents[2]
 PRACTICE_ID = "100000000000001"
@@ -48,30 +51,8 @@ SCRIPTS = [
 ]
 
 
-class TimedOffice:
-    """Wraps the office port and adds up the time spent waiting for Open Dental."""
-
-    def __init__(self, office: Any) -> None:
-        self.office = office
-        self.waited = 0.0
-
-    def __getattr__(self, name: str) -> Any:
-        target = getattr(self.office, name)
-        if not callable(target):
-            return target
-
-        async def timed(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return await target(*args, **kwargs)
-            finally:
-                self.waited += time.perf_counter() - started
-
-        return timed
-
-
-def practices_for(url: str) -> PracticesFile:
-    demo = load_practices(ROOT / "od_adapter/sandbox/data/demo_practices.toml")
+def practices_for(url: str, scale: int) -> PracticesFile:
+    demo = scale_demo_practices(load_practices(ROOT / "od_adapter/sandbox/data/demo_practices.toml"), scale)
     practice = demo.practices[0]
     connection = practice.open_dental.model_copy(update={"base_url": url, "throttle_seconds": 0.0})
     return PracticesFile(practices=[practice.model_copy(update={"open_dental": connection})])
@@ -88,32 +69,48 @@ def message(phone: str, n: int, text: str) -> InboundMessage:
     )
 
 
-async def run(
-    handler: TurnHandler, conversations: int, office: TimedOffice | None
-) -> tuple[list[float], list[Session]]:
-    """Per-turn milliseconds (minus Open Dental waits) and the final state of every conversation."""
+async def run(handler: TurnHandler, conversations: int) -> tuple[list[float], list[Session]]:
+    """Per-turn milliseconds of our own processing (Open Dental HTTP and throttle subtracted), and the states."""
     timings: list[float] = []
     states: list[Session] = []
     for c in range(conversations):
         phone = "15035551234" if c % 2 == 0 else "15035553000"
         state = Session()
         for n, words in enumerate(SCRIPTS[c % len(SCRIPTS)]):
-            waited_before = office.waited if office else 0.0
-            started = time.perf_counter()
-            result = await handler(
-                Turn(
-                    conversation=f"c{c}",
-                    practice_id=PRACTICE_ID,
-                    user_key=phone,
-                    messages=[message(phone, n, words)],
-                    session=state,
-                )
+            turn = Turn(
+                conversation=f"c{c}",
+                practice_id=PRACTICE_ID,
+                user_key=phone,
+                messages=[message(phone, n, words)],
+                session=state,
             )
-            elapsed = time.perf_counter() - started - ((office.waited - waited_before) if office else 0.0)
-            timings.append(elapsed * 1000)
+            waited = TurnWait()
+            token = TURN_WAIT.set(waited)
+            started = time.perf_counter()
+            try:
+                result = await handler(turn)
+            finally:
+                TURN_WAIT.reset(token)
+            timings.append((time.perf_counter() - started - waited.seconds) * 1000)
             state = result.session
         states.append(state)
     return timings, states
+
+
+async def warm_searches(book: AppointmentBook, count: int) -> list[float]:
+    """Milliseconds per two-week search on the loaded book (no Open Dental request: it is fresh)."""
+    start = date.today() + timedelta(days=1)
+    prefs = [
+        Preferences(start=start, end=start + timedelta(days=13)),
+        Preferences(start=start, end=start + timedelta(days=13), part_of_day=PartOfDay.AFTERNOON),
+        Preferences(start=start + timedelta(days=7), end=start + timedelta(days=13), weekdays=frozenset({1})),
+    ]
+    times = []
+    for n in range(count):
+        started = time.perf_counter()
+        await book.find_options("cleaning", prefs[n % len(prefs)])
+        times.append((time.perf_counter() - started) * 1000)
+    return times
 
 
 def percentiles(values: list[float]) -> dict[str, float]:
@@ -124,93 +121,84 @@ def percentiles(values: list[float]) -> dict[str, float]:
     }
 
 
-async def redis_bytes(states: list[Session], redis_url: str) -> float:
-    """Store each conversation's record and a transcript of its turns, sealed, and ask Redis what they cost."""
-    redis = Redis.from_url(redis_url)
-    conversations = Conversations(RedisStorage(redis), Sealer([new_key()]))
-    sizes = []
-    for n, state in enumerate(states):
-        record = ConversationRecord(
-            conversation=f"bench{n}", practice_id=PRACTICE_ID, user_key="15035551234", session=state
-        )
-        record.remember([f"wamid.T{n}{i}" for i in range(5)])
-        await conversations.save(record)
-        entries = [
-            TranscriptEntry(
-                at=time.time(),
-                direction=d,
-                text="I found I found. Pick one.",
-                wamid=f"wamid.{n}.{i}",
-            )
-            for i, d in enumerate(("in", "out") * 3)
-        ]
-        await conversations.add(f"bench{n}", entries)
-        keys = [f"wa:conv:bench{n}", f"wa:transcript:bench{n}"]
-        sizes.append(sum([await redis.memory_usage(k) or 0 for k in keys]))
-    await redis.aclose()
-    return statistics.mean(sizes)
-
-
-async def measure(conversations: int, redis_url: str) -> dict[str, Any]:
-    server = TestServer(create_sandbox_app(SandboxSettings(throttle_seconds=0)), host="127.0.0.1")
+async def measure(conversations: int, scale: int) -> dict[str, Any]:
+    sandbox = SandboxSettings(throttle_seconds=0, readonly_throttle_seconds=0, scale=scale)
+    server = TestServer(create_sandbox_app(sandbox), host="127.0.0.1")
     await server.start_server()
     try:
-        practices = practices_for(str(server.make_url("/api/v1")))
+        practices = practices_for(str(server.make_url("/api/v1")), scale)
         os.environ.setdefault("DEMO_OD_DEVELOPER_KEY", DEVELOPER_KEY)
         os.environ.setdefault("DEMO_OD_CUSTOMER_KEY", "sandbox-customer")
+        settings = Settings(_env_file=None).with_demo_defaults("http://127.0.0.1")
         handler = build_conversation_handler(
             practices,
             MemoryRateLimiter(),
             None,
             Conversations(MemoryStorage(), Sealer([new_key()])),
-            Settings(_env_file=None).with_demo_defaults("http://127.0.0.1"),
+            settings.model_copy(update={"book_fresh_seconds": 3600.0}),
         )
         runtime = handler.practices[PRACTICE_ID]
-        office = TimedOffice(runtime.office)
-        runtime.office = office  # type: ignore[assignment]
-        await run(handler, 4, office)  # warm the book cache and the graph
-        turn_ms, states = await run(handler, conversations, office)
-        echo_ms, _ = await run(EchoHandler(), conversations, None)
+        client = runtime.client
+        loader = handler.loaders(sync_every=3600)[PRACTICE_ID]
+        assert await loader._hold_lease()
+        load_started, requests_before = time.perf_counter(), client.stats.requests
+        while await loader.step():  # the cold load, as the background loader does it before any patient
+            pass
+        cold = {
+            "requests": client.stats.requests - requests_before,
+            "seconds": time.perf_counter() - load_started,
+        }
+        await run(handler, 4)  # warm the graph and the patients' families
+        before = client.stats.requests
+        search_ms = await warm_searches(runtime.office.appointments, 30)
+        search_requests = client.stats.requests - before
+        turn_ms, _ = await run(handler, conversations)
+        echo_ms, _ = await run(EchoHandler(), conversations)
         await handler.aclose()
     finally:
         await server.close()
-    state_bytes = [len(s.conversation.model_dump_json().encode()) for s in states]
     return {
+        "scale": scale,
+        "cold_load_requests": cold["requests"],
+        "cold_load_seconds_unthrottled": round(cold["seconds"], 1),
+        "warm_search": percentiles(search_ms),
+        "warm_search_requests": search_requests,
         "conversation_turn": percentiles(turn_ms),
         "echo_turn_baseline": percentiles(echo_ms),
         "turns": len(turn_ms),
-        "state_bytes_max": max(state_bytes),
-        "state_bytes_mean": round(statistics.mean(state_bytes)),
-        "redis_bytes_per_conversation": round(await redis_bytes(states, redis_url)),
     }
 
 
-def main(conversations: int) -> None:
-    port = free_port()
-    with tempfile.TemporaryDirectory() as workdir:
-        redis = start_redis(port, Path(workdir))
-        try:
-            figures = asyncio.run(measure(conversations, f"redis://127.0.0.1:{port}/0"))
-        finally:
-            redis.terminate()
-            redis.wait(timeout=10)
-    turn, echo = figures["conversation_turn"], figures["echo_turn_baseline"]
-    print("| figure | value |")
-    print("|---|---|")
-    print(f"| conversation turn, our processing (p50 / p99) | {turn['p50_ms']} ms / {turn['p99_ms']} ms |")
-    print(f"| echo handler baseline (p50 / p99) | {echo['p50_ms']} ms / {echo['p99_ms']} ms |")
-    print(f"| turns measured | {figures['turns']} |")
-    print(
-        f"| conversation state (max / mean) | {figures['state_bytes_max']} B / {figures['state_bytes_mean']} B |"
-    )
-    print(
-        f"| Redis bytes per conversation (record + transcript) | {figures['redis_bytes_per_conversation']} B |"
-    )
-    figures["turn_over_echo_p50"] = round(turn["p50_ms"] / max(echo["p50_ms"], 0.001), 1)
-    print(json.dumps(figures))
+def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each timing figure's median over the runs (the counts are the same in every run)."""
+    merged = dict(runs[0])
+    for name in ("warm_search", "conversation_turn", "echo_turn_baseline"):
+        merged[name] = {k: round(statistics.median(r[name][k] for r in runs), 2) for k in runs[0][name]}
+    merged["runs"] = len(runs)
+    return merged
+
+
+def main(conversations: int, scales: list[int], runs: int) -> None:
+    figures = [
+        median_run([asyncio.run(measure(conversations, scale)) for _ in range(runs)]) for scale in scales
+    ]
+    print("| scale | warm search p50 / p99 | our turn p50 / p99 | echo turn p50 / p99 | cold load requests |")
+    print("|---|---|---|---|---|")
+    for f in figures:
+        search, turn, echo = f["warm_search"], f["conversation_turn"], f["echo_turn_baseline"]
+        print(
+            f"| {f['scale']} | {search['p50_ms']} / {search['p99_ms']} ms | {turn['p50_ms']} / {turn['p99_ms']} ms "
+            f"| {echo['p50_ms']} / {echo['p99_ms']} ms | {f['cold_load_requests']} |"
+        )
+    print(json.dumps({"scales": figures}))
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--conversations", type=int, default=40)
-    main(parser.parse_args().conversations)
+    parser.add_argument("--scale", type=int, nargs="+", default=[1, 50])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    main(args.conversations, args.scale, args.runs)
