@@ -54,6 +54,7 @@ class BookLoader:
         self.clock = clock
         self.owner = uuid.uuid4().hex.encode()
         self.steps = 0
+        self._began = time.monotonic()
         self.patients = patients
         self.on_patients = on_patients
         self.patients_every = patients_every
@@ -92,7 +93,12 @@ class BookLoader:
         horizon = self._horizon()
         held = index.versions if index is not None else {}
         if missing := [d for d in horizon if d not in held]:
-            await self.cache.load_days(_first_run(missing, CHUNK_DAYS))
+            chunk = _first_run(missing, CHUNK_DAYS)
+            await self.cache.load_days(chunk)
+            if len(chunk) == len(missing):
+                logger.info(
+                    "the book is loaded: %d days in %.1f s", len(horizon), time.monotonic() - self._began
+                )
             return True
         assert index is not None
         now = time.time()

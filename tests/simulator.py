@@ -386,6 +386,17 @@ class Stack:
                     turns.append({**entry["figures"], "conversation": entry.get("conversation")})
         return turns
 
+    async def books_loaded(self, deadline: float = 300.0) -> float:
+        """Wait until the workers' loaders have read every practice's book (seconds waited), as a practice
+        that has been running a while has it: a busy hour is measured on a warm book."""
+        started = time.monotonic()
+        while time.monotonic() - started < deadline:
+            loaded = sum("the book is loaded" in line for line in self.log_lines())
+            if loaded >= self.practices:
+                return time.monotonic() - started
+            await asyncio.sleep(0.5)
+        raise RuntimeError("the books never finished loading")
+
     def log_lines(self, level: str = "INFO") -> list[str]:
         levels = {"DEBUG": 0, "INFO": 1, "WARNING": 2, "ERROR": 3, "CRITICAL": 4}
         lines = []

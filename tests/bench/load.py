@@ -11,6 +11,10 @@ JSON.
 
     python -m tests.bench.load          # the full run: 4 practices x 10 patients, 1/2/4 workers, throttle 1 s and 0
     python -m tests.bench.load --practices 2 --patients 4 --workers 1 2 --throttle 0.2   # a short one
+    python -m tests.bench.load --practices 1 --patients 8 --workers 1 --throttle 1 --goals book   # busy hour
+
+Patients write once every practice's book is loaded (the background loader's cold load is timed apart, as
+`book_load_s`): a busy hour happens at a practice whose assistant has been running.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from typing import Any
 import httpx
 from redis.asyncio import Redis
 
-from tests.simulator import Outcome, Stack, cast, percentile
+from tests.simulator import MIX, Outcome, Stack, cast, percentile
 
 BOOKING_GOALS = ("book", "new", "reschedule")
 
@@ -54,7 +58,8 @@ async def one_run(workers: int, throttle: float, args: argparse.Namespace) -> di
     )
     try:
         async with stack:
-            patients = cast(stack, args.patients)
+            loading = await stack.books_loaded()
+            patients = cast(stack, args.patients, mix=dict.fromkeys(args.goals, 1) if args.goals else MIX)
             started = time.perf_counter()
             async with httpx.AsyncClient(timeout=30) as client:
                 outcomes: list[Outcome] = await asyncio.gather(*(p.run(client) for p in patients))
@@ -63,7 +68,11 @@ async def one_run(workers: int, throttle: float, args: argparse.Namespace) -> di
             turns = stack.turn_figures()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    return {"od_throttle_s": throttle, **figures(workers, outcomes, turns, elapsed, memory)}
+    return {
+        "od_throttle_s": throttle,
+        "book_load_s": round(loading, 1),
+        **figures(workers, outcomes, turns, elapsed, memory),
+    }
 
 
 def figures(
@@ -136,4 +145,7 @@ if __name__ == "__main__":
         help="Open Dental's spacing per practice, s (1: the Remote API; 0: the API Service on site)",
     )
     parser.add_argument("--debounce", type=float, default=0.3, help="INBOUND_DEBOUNCE_SECONDS for the run")
+    parser.add_argument(
+        "--goals", nargs="+", choices=sorted(MIX), help="only these goals (default: the usual mix of all)"
+    )
     asyncio.run(main(parser.parse_args()))
