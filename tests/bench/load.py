@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import shutil
 import tempfile
 import time
@@ -36,13 +37,18 @@ from tests.simulator import MIX, Outcome, Stack, cast, percentile
 BOOKING_GOALS = ("book", "new", "reschedule")
 
 
-async def memory_by_owner(url: str) -> dict[str, int]:
-    """Bytes held in Redis: by the practices' Open Dental caches (`od:`), and by everything conversations keep."""
+async def memory_by_owner(url: str) -> dict[str, Any]:
+    """Bytes held in Redis: by the practices' Open Dental caches (`od:`), and by everything conversations keep,
+    with the conversations' bytes by kind of key (ids and numbers replaced by `*`)."""
     redis = Redis.from_url(url)
-    owners = {"book_cache": 0, "conversations": 0}
+    owners: dict[str, Any] = {"book_cache": 0, "conversations": 0, "kinds": {}}
     async for key in redis.scan_iter(count=500):
+        size = int(await redis.memory_usage(key) or 0)
         owner = "book_cache" if key.startswith(b"od:") else "conversations"
-        owners[owner] += int(await redis.memory_usage(key) or 0)
+        owners[owner] += size
+        if owner == "conversations":
+            kind = re.sub(r"[0-9a-f]{8,}|[0-9]+", "*", key.decode(errors="replace"))
+            owners["kinds"][kind] = owners["kinds"].get(kind, 0) + size
     await redis.aclose()
     return owners
 
@@ -100,6 +106,10 @@ def figures(
         "throttle_wait_ms": spread([t["od_throttle_ms"] for t in turns]),
         "od_requests_per_booking": round(booking_requests / len(bookings), 1) if bookings else None,
         "redis_bytes_per_conversation": round(memory["conversations"] / len(outcomes)),
+        "redis_bytes_per_conversation_by_kind": {
+            kind: round(size / len(outcomes))
+            for kind, size in sorted(memory["kinds"].items(), key=lambda kv: -kv[1])
+        },
         "redis_book_cache_bytes_per_practice": round(
             memory["book_cache"] / len({o.practice for o in outcomes})
         ),
