@@ -2,7 +2,7 @@
 
 One loader per practice works at a time across all processes (a lease in the store; the others stand by). Each
 step does the most useful thing first: the days a waiting patient asked for, then days of the horizon not yet
-held (a week per step, the first week first), then an incremental `DateTStamp` read when the book is older than
+held (a week per step, the first week first, the charts read right after it), then an incremental `DateTStamp` read when the book is older than
 `sync_every`, then (every minute) the charts changed in Open Dental (all of them the first time), for the patient
 directory and caches, then the
 oldest day due to be read whole again. Its requests go in the limiter's background class,
@@ -92,6 +92,9 @@ class BookLoader:
         index = await self.cache.index()
         horizon = self._horizon()
         held = index.versions if index is not None else {}
+        if held and self.patients is not None and not self._patients_at:
+            await self._poll_patients()  # a patient is identified before offered times: right after week one
+            return True
         if missing := [d for d in horizon if d not in held]:
             chunk = _first_run(missing, CHUNK_DAYS)
             await self.cache.load_days(chunk)
@@ -106,10 +109,7 @@ class BookLoader:
             await self.cache.refresh(now)
             return True
         if self.patients is not None and now - self._patients_at >= self.patients_every:
-            self._patients_at = now
-            changed, complete = await self.patients.poll()
-            if (changed or complete) and self.on_patients is not None:
-                await self.on_patients(changed, complete)
+            await self._poll_patients()
             return True
         due = sorted((index.loaded_at.get(d, 0.0), d) for d in horizon)
         if due and now - due[0][0] > self.cache.settings.reload_every:
@@ -118,6 +118,13 @@ class BookLoader:
             )
             return True
         return False
+
+    async def _poll_patients(self) -> None:
+        assert self.patients is not None
+        self._patients_at = time.time()
+        changed, complete = await self.patients.poll()
+        if (changed or complete) and self.on_patients is not None:
+            await self.on_patients(changed, complete)
 
     def _horizon(self) -> list[date]:
         today = self.clock().astimezone(self.cache.zone).date()

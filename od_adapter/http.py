@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,6 +71,8 @@ class TurnWait:
 
 # Set by whoever wants the figures for its task; asyncio copies it into the tasks a turn starts.
 TURN_WAIT: ContextVar[TurnWait | None] = ContextVar("od_turn_wait", default=None)
+# Called once the throttle lets a request go, just before it is sent: a coalesced read learns when it began.
+ON_SEND: ContextVar[Callable[[], None] | None] = ContextVar("od_on_send", default=None)
 
 
 class OdNotSent(OdUnavailable):
@@ -163,6 +165,8 @@ class OdHttp:
         route = name.split(" ", 1)[1]  # the path with ids folded, for error messages and logs
         waited = await self._limiter.acquire(self._customer_key, self._spacing)
         self.stats.limiter_wait_seconds += waited
+        if (sending := ON_SEND.get()) is not None:
+            sending()
         self.stats.requests += 1
         if (wait := TURN_WAIT.get()) is not None:
             wait.limiter_seconds += waited
