@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import difflib
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Annotated, Any, Self, get_args, get_origin
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -138,18 +140,21 @@ class Practice(Strict):
 
 class PracticesFile(Strict):
     practices: list[Practice] = Field(min_length=1)
+    _by_number: Mapping[str, Practice] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _unique_numbers(self) -> Self:
-        seen: set[str] = set()
+        by_number: dict[str, Practice] = {}
         for practice in self.practices:
-            if practice.phone_number_id in seen:
+            if practice.phone_number_id in by_number:
                 raise ValueError(f"phone_number_id {practice.phone_number_id} appears twice")
-            seen.add(practice.phone_number_id)
+            by_number[practice.phone_number_id] = practice
+        self._by_number = MappingProxyType(by_number)
         return self
 
-    def by_phone_number_id(self) -> dict[str, Practice]:
-        return {p.phone_number_id: p for p in self.practices}
+    def by_phone_number_id(self) -> Mapping[str, Practice]:
+        """Every practice by its phone_number_id; built once (the file is frozen), as the webhook asks per delivery."""
+        return self._by_number
 
 
 def load_practices(path: Path) -> PracticesFile:

@@ -6,6 +6,7 @@ pydantic models back. Times are naive office-local datetimes, as Open Dental sen
 
 from __future__ import annotations
 
+import ssl
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -85,7 +86,10 @@ class OpenDentalClient:
         keys: tuple[SecretStr, SecretStr] | None = None,
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> OpenDentalClient:
+        """A client on the practice's connection; pass one `tls` context to every practice's client, as it is
+        the bulk of a client's memory and start-up time."""
         developer_key, customer_key = keys or connection.keys()
         http = OdHttp(
             base_url=connection.url,
@@ -96,6 +100,7 @@ class OpenDentalClient:
             timeout=connection.timeout_seconds,
             retry=retry or RetryPolicy(attempts=connection.max_retries + 1),
             transport=transport,
+            tls=tls,
         )
         return cls(http, page_limit=connection.page_limit)
 

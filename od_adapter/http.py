@@ -10,6 +10,7 @@ failure of a write is raised with `outcome_unknown` set, so the caller looks bef
 from __future__ import annotations
 
 import logging
+import ssl
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -91,6 +92,7 @@ class OdHttp:
         timeout: float = 30.0,
         retry: RetryPolicy = RetryPolicy(),
         transport: httpx.AsyncBaseTransport | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self._customer_key = customer_key.get_secret_value()
         self._limiter = limiter
@@ -109,6 +111,8 @@ class OdHttp:
             },
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             transport=transport,
+            # httpx loads the CA bundle into a new context per client (20 ms, 0.8 MB each) unless given one.
+            verify=tls if tls is not None else True,
         )
 
     async def aclose(self) -> None:

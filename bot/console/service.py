@@ -9,7 +9,7 @@ import contextlib
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -83,7 +83,7 @@ class Console:
     device_seconds: float
     od_writes: OpenDentalWrites
     """The durable queue of Open Dental writes, so staff see writes that keep failing."""
-    by_id: dict[str, Practice] = field(init=False)
+    by_id: Mapping[str, Practice] = field(init=False)
 
     def __post_init__(self) -> None:
         self.by_id = self.practices.by_phone_number_id()

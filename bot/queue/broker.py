@@ -1,7 +1,8 @@
 """The inbound queue: a Redis Stream with a consumer group, or its in-memory twin for the embedded default.
 
-- `enqueue` dedupes and appends in one atomic step (a Lua script: `SET key NX EX` and `XADD` together), so a
-  failure between them can never turn Meta's retry into a lost message.
+- `enqueue_all` dedupes and appends in one atomic step per event (a Lua script: `SET key NX EX` and `XADD`
+  together), so a failure between them can never turn Meta's retry into a lost message. All the events of
+  the deliveries that arrive while one script call is in flight go in the next call (`Coalescer`).
 - Workers `read` new entries and `reclaim` entries left pending by a worker that died (`XAUTOCLAIM`).
 - Each conversation has a waiting set of entry ids: whichever worker reads an entry adds it there; the worker
   holding the conversation's lock takes the whole set as one turn, and `ack`s it (XACK, then XDEL) only
@@ -17,6 +18,8 @@ from typing import Any, Protocol, cast
 
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
+
+from bot.queue.coalescing import Coalescer
 
 DEDUPE_TTL_SECONDS = 7 * 24 * 3600  # Meta retries for up to seven days
 DEAD_LETTER_TTL_SECONDS = 30 * 24 * 3600  # as long as the transcript that explains them
@@ -38,6 +41,10 @@ class Broker(Protocol):
 
     async def enqueue(self, dedupe_key: str, payload: bytes) -> bool:
         """Queue the payload unless this key was queued before; True when queued."""
+        ...
+
+    async def enqueue_all(self, events: list[tuple[str, bytes]]) -> list[bool]:
+        """`enqueue` each (dedupe key, payload) in order, in one Redis call; which of them were queued."""
         ...
 
     async def read(self, consumer: str, count: int, block_ms: int) -> list[Entry]: ...
@@ -79,11 +86,17 @@ class Broker(Protocol):
         ...
 
 
+# KEYS: the stream, then one dedupe key per event; ARGV: the dedupe TTL, then one payload per event.
 _ENQUEUE = """
-if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
-  return redis.call('XADD', KEYS[2], '*', 'd', ARGV[2])
+local queued = {}
+for i = 2, #KEYS do
+  if redis.call('SET', KEYS[i], '1', 'NX', 'EX', ARGV[1]) then
+    queued[i - 1] = redis.call('XADD', KEYS[1], '*', 'd', ARGV[i])
+  else
+    queued[i - 1] = false
+  end
 end
-return false
+return queued
 """
 _RENEW = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
@@ -101,6 +114,7 @@ class RedisBroker:
         self.stream = stream
         self.group = group
         self._enqueue = redis.register_script(_ENQUEUE)
+        self._coalescer: Coalescer[tuple[str, bytes], bool] = Coalescer(self._enqueue_batch)
         self._renew = redis.register_script(_RENEW)
         self._unlock = redis.register_script(_UNLOCK)
 
@@ -112,10 +126,15 @@ class RedisBroker:
                 raise
 
     async def enqueue(self, dedupe_key: str, payload: bytes) -> bool:
-        result = await self._enqueue(
-            keys=[f"wa:seen:{dedupe_key}", self.stream], args=[DEDUPE_TTL_SECONDS, payload]
-        )
-        return result is not None
+        return (await self.enqueue_all([(dedupe_key, payload)]))[0]
+
+    async def enqueue_all(self, events: list[tuple[str, bytes]]) -> list[bool]:
+        return await self._coalescer.submit(events)
+
+    async def _enqueue_batch(self, events: list[tuple[str, bytes]]) -> list[bool]:
+        keys = [self.stream, *(f"wa:seen:{key}" for key, _ in events)]
+        results = await self._enqueue(keys=keys, args=[DEDUPE_TTL_SECONDS, *(p for _, p in events)])
+        return [result is not None for result in results]
 
     async def read(self, consumer: str, count: int, block_ms: int) -> list[Entry]:
         # block=None does not block; block=0 would block forever.
@@ -229,6 +248,9 @@ class MemoryBroker:
 
     async def setup(self) -> None:
         return None
+
+    async def enqueue_all(self, events: list[tuple[str, bytes]]) -> list[bool]:
+        return [await self.enqueue(key, payload) for key, payload in events]
 
     async def enqueue(self, dedupe_key: str, payload: bytes) -> bool:
         now = time.time()

@@ -1,11 +1,14 @@
-"""Webhook acknowledgement throughput and latency, next to a bare aiohttp handler in the same run.
+"""Webhook acknowledgement throughput, latency and CPU, next to a bare aiohttp handler in the same run.
 
-Starts its own redis-server on a free loopback port, `python -m bot serve --no-worker` on it, and a bare aiohttp
-app that answers 200 to anything; then posts signed, unique deliveries with N requests in flight and measures
-deliveries per second and the p50/p99 time to the 200. The ratio to the bare handler is the figure that holds
-across machines. Prints a table, then one line of JSON.
+Starts its own redis-server on a free loopback port, two `python -m bot serve --no-worker` on it (one with the
+demo's single practice, one with a generated file of `--practices` practices, 1,000 by default) and a bare
+aiohttp app that answers 200 to anything. The same client then posts signed, unique deliveries with 10 and 50
+requests in flight to each, and measures deliveries per second, the p50/p99 time to the 200, and the server
+process's CPU per acknowledgement (user + system, from /proc). Each figure is the median of `--rounds` rounds;
+the ratio to the bare handler is taken within each round, as it is the figure that holds across machines.
+Prints a table, then one line of JSON.
 
-    python -m tests.bench.webhook [--requests 4000]
+    python -m tests.bench.webhook [--requests 4000] [--rounds 3] [--practices 1000]
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import shutil
 import socket
 import statistics
@@ -21,17 +25,22 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
 from bot.records.crypto import new_key
+from bot.settings import demo_practices_file
 from bot.whatsapp.webhook import sign
-from tests.deliveries import text_delivery
+from tests.deliveries import PRACTICE_ID, text_delivery
 from tests.redis_server import start_redis
 
 ROOT = Path(__file__).parents[2]
 SECRET = "bench-secret"
+IN_FLIGHT = (10, 50)
+WARM_UP = 200
 BARE_APP = """
 import sys
 from aiohttp import web
@@ -50,16 +59,41 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def delivery(n: int) -> bytes:
+def delivery(n: int, practices: int = 1) -> bytes:
+    """A unique text delivery; with `practices`, addressed to one of the generated practices in turn."""
+    practice_id = str(int(PRACTICE_ID) + n % practices)
     body = text_delivery(
-        f"wamid.BENCH{n:09d}", f"Can I book a cleaning next week? #{n}", sender=f"1503{n:07d}", name="Bench"
+        f"wamid.BENCH{n:09d}",
+        f"Can I book a cleaning next week? #{n}",
+        practice_id=practice_id,
+        sender=f"1503{n:07d}",
+        name="Bench",
     )
     return json.dumps(body).encode()
 
 
-async def wait_for_port(port: int, deadline: float = 30.0) -> None:
+def practices_file(count: int, directory: Path) -> Path:
+    """The demo practice repeated `count` times, each under its own phone_number_id."""
+    demo = demo_practices_file().read_text(encoding="utf-8")
+    first = re.search(r"^\[\[practices\]\]", demo, flags=re.M)
+    assert first is not None, "the demo practices file has a practice"
+    block = demo[first.start() :]
+    blocks = [
+        re.sub(r'^phone_number_id = ".*"$', f'phone_number_id = "{int(PRACTICE_ID) + i}"', block, flags=re.M)
+        for i in range(count)
+    ]
+    path = directory / f"practices-{count}.toml"
+    path.write_text("\n".join(blocks), encoding="utf-8")
+    return path
+
+
+async def wait_for_port(
+    port: int, deadline: float = 60.0, process: subprocess.Popen[bytes] | None = None
+) -> None:
     end = time.monotonic() + deadline
     while time.monotonic() < end:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the process meant to listen on {port} exited with {process.returncode}")
         try:
             _, writer = await asyncio.open_connection("127.0.0.1", port)
             writer.close()
@@ -69,21 +103,35 @@ async def wait_for_port(port: int, deadline: float = 30.0) -> None:
     raise RuntimeError(f"nothing listening on {port}")
 
 
+@dataclass
+class Server:
+    """A handler under benchmark: its port, its process (whose CPU is read), and the deliveries it accepts."""
+
+    name: str
+    port: int
+    process: subprocess.Popen[bytes]
+    practices: int = 1
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the process so far (Linux /proc; fields 14 and 15 of its stat line)."""
+        stat = Path(f"/proc/{self.process.pid}/stat").read_text()
+        fields = stat[stat.rindex(")") + 2 :].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def load(url: str, bodies: list[bytes], in_flight: int) -> dict[str, float]:
     """Post every body with `in_flight` requests outstanding; return throughput and latency percentiles."""
     latencies: list[float] = []
     failures = 0
-    queue: asyncio.Queue[bytes] = asyncio.Queue()
-    for body in bodies:
-        queue.put_nowait(body)
+    pending = [(body, sign(SECRET, body)) for body in reversed(bodies)]
     connector = aiohttp.TCPConnector(limit=in_flight)
     async with aiohttp.ClientSession(connector=connector) as session:
 
         async def client() -> None:
             nonlocal failures
-            while not queue.empty():
-                body = queue.get_nowait()
-                headers = {"X-Hub-Signature-256": sign(SECRET, body), "Content-Type": "application/json"}
+            while pending:
+                body, signature = pending.pop()
+                headers = {"X-Hub-Signature-256": signature, "Content-Type": "application/json"}
                 started = time.perf_counter()
                 async with session.post(url, data=body, headers=headers) as response:
                     await response.read()
@@ -102,19 +150,41 @@ async def load(url: str, bodies: list[bytes], in_flight: int) -> dict[str, float
     }
 
 
-async def measure(bot_port: int, bare_port: int, requests: int) -> dict[str, dict[str, float]]:
-    await wait_for_port(bot_port)
-    await wait_for_port(bare_port)
-    figures: dict[str, dict[str, float]] = {}
-    counter = 0
-    for in_flight in (10, 50):
-        for name, port in (("bare", bare_port), ("bot", bot_port)):
-            bodies = [delivery(counter + i) for i in range(requests + 200)]
-            counter += len(bodies)
-            url = f"http://127.0.0.1:{port}/webhook/whatsapp"
-            await load(url, bodies[:200], in_flight)  # warm-up
-            figures[f"{name}_{in_flight}"] = await load(url, bodies[200:], in_flight)
-    return figures
+class Counter:
+    """Delivery numbers never reused across runs, so the webhook's dedupe never skips one."""
+
+    def __init__(self) -> None:
+        self.next = 0
+
+    def take(self, count: int) -> range:
+        self.next += count
+        return range(self.next - count, self.next)
+
+
+async def run(server: Server, in_flight: int, requests: int, numbers: Counter) -> dict[str, float]:
+    """One warmed-up run against one server; adds its CPU per acknowledgement in µs."""
+    url = f"http://127.0.0.1:{server.port}/webhook/whatsapp"
+    await load(url, [delivery(n, server.practices) for n in numbers.take(WARM_UP)], in_flight)
+    bodies = [delivery(n, server.practices) for n in numbers.take(requests)]
+    cpu = server.cpu_seconds()
+    figure = await load(url, bodies, in_flight)
+    figure["cpu_us_per_ack"] = round((server.cpu_seconds() - cpu) / requests * 1e6)
+    return figure
+
+
+async def measure(servers: list[Server], requests: int, rounds: int) -> list[dict[str, dict[str, float]]]:
+    """Every round runs every handler at every depth, interleaved, so they share the machine's noise."""
+    for server in servers:
+        await wait_for_port(server.port, process=server.process)
+    numbers = Counter()
+    results = []
+    for _ in range(rounds):
+        figures: dict[str, dict[str, float]] = {}
+        for in_flight in IN_FLIGHT:
+            for server in servers:
+                figures[f"{server.name}_{in_flight}"] = await run(server, in_flight, requests, numbers)
+        results.append(figures)
+    return results
 
 
 def web_process_env(redis_port: int, **extra: str) -> dict[str, str]:
@@ -137,44 +207,75 @@ def web_process_env(redis_port: int, **extra: str) -> dict[str, str]:
     }
 
 
-def main(requests: int) -> None:
-    redis_port, bot_port, bare_port = free_port(), free_port(), free_port()
-    workdir = tempfile.mkdtemp(prefix="bench-redis-")
-    redis = start_redis(redis_port, Path(workdir), aof=True)  # `serve` refuses a Redis that keeps nothing
-    env = web_process_env(redis_port)
-    serve = [sys.executable, "-m", "bot", "serve", "--no-worker", "--port", str(bot_port)]
-    bot = subprocess.Popen(serve, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+def start_servers(redis_port: int, workdir: Path, practices: int) -> list[Server]:
+    def serve(name: str, count: int, **extra: str) -> Server:
+        port = free_port()
+        command = [sys.executable, "-m", "bot", "serve", "--no-worker", "--port", str(port)]
+        env = web_process_env(redis_port, **extra)
+        return Server(
+            name, port, subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL), count
+        )
+
+    bare_port = free_port()
     bare = subprocess.Popen([sys.executable, "-c", BARE_APP, str(bare_port)], stdout=subprocess.DEVNULL)
+    large = practices_file(practices, workdir)
+    return [
+        Server("bare", bare_port, bare),
+        serve("bot", 1),
+        serve("large", practices, PRACTICES_FILE=str(large)),
+    ]
+
+
+def main(requests: int, rounds: int, practices: int) -> None:
+    redis_port = free_port()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-webhook-"))
+    redis = start_redis(redis_port, workdir, aof=True)  # `serve` refuses a Redis that keeps nothing
+    servers = start_servers(redis_port, workdir, practices)
     try:
-        figures = asyncio.run(measure(bot_port, bare_port, requests))
+        results = asyncio.run(measure(servers, requests, rounds))
     finally:
-        for process in (bot, bare, redis):
+        for process in [s.process for s in servers] + [redis]:
             process.terminate()
             process.wait(timeout=10)
         shutil.rmtree(workdir, ignore_errors=True)
-    report(figures)
+    report(summarise(results, requests, practices))
 
 
-def report(figures: dict[str, dict[str, float]]) -> None:
-    print("| in flight | handler | deliveries/s | p50 ms | p99 ms | failures |")
-    print("|---|---|---|---|---|---|")
-    for key, figure in figures.items():
-        name, in_flight = key.split("_")
-        label = "bare aiohttp 200" if name == "bare" else "webhook (verify, parse, dedupe+enqueue in Redis)"
-        print(
-            f"| {in_flight} | {label} | {figure['deliveries_per_s']} | {figure['p50_ms']} | {figure['p99_ms']} "
-            f"| {figure['failures']} |"
-        )
-    ratios = {
-        f"bot_over_bare_throughput_{n}": round(
-            figures[f"bot_{n}"]["deliveries_per_s"] / figures[f"bare_{n}"]["deliveries_per_s"], 2
-        )
-        for n in (10, 50)
+def summarise(results: list[dict[str, dict[str, float]]], requests: int, practices: int) -> dict[str, Any]:
+    """Medians over the rounds of every figure, and of the per-round ratios to the bare handler."""
+    figures: dict[str, Any] = {"requests": requests, "rounds": len(results), "practices": practices}
+    for key in results[0]:
+        figures[key] = {f: statistics.median([r[key][f] for r in results]) for f in results[0][key]}
+    for n in IN_FLIGHT:
+        ratios = [r[f"bot_{n}"]["deliveries_per_s"] / r[f"bare_{n}"]["deliveries_per_s"] for r in results]
+        figures[f"bot_over_bare_throughput_{n}"] = round(statistics.median(ratios), 2)
+    figures["cpu_us_per_ack_1_practice"] = figures["bot_10"]["cpu_us_per_ack"]
+    figures[f"cpu_us_per_ack_{practices}_practices"] = figures["large_10"]["cpu_us_per_ack"]
+    return figures
+
+
+def report(figures: dict[str, Any]) -> None:
+    labels = {
+        "bare": "bare aiohttp 200",
+        "bot": "webhook, 1 practice",
+        "large": f"webhook, {figures['practices']} practices",
     }
-    print(json.dumps({**figures, **ratios}))
+    print("| in flight | handler | deliveries/s | p50 ms | p99 ms | CPU µs/ack | failures |")
+    print("|---|---|---|---|---|---|---|")
+    for key, figure in figures.items():
+        if isinstance(figure, dict):
+            name, in_flight = key.split("_")
+            print(
+                f"| {in_flight} | {labels[name]} | {figure['deliveries_per_s']:.0f} | {figure['p50_ms']} "
+                f"| {figure['p99_ms']} | {figure['cpu_us_per_ack']:.0f} | {figure['failures']:.0f} |"
+            )
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--requests", type=int, default=4000)
-    main(parser.parse_args().requests)
+    parser.add_argument("--requests", type=int, default=4000, help="deliveries per run, after a warm-up")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--practices", type=int, default=1000, help="practices in the large configuration")
+    args = parser.parse_args()
+    main(args.requests, args.rounds, args.practices)
