@@ -11,13 +11,14 @@ from __future__ import annotations
 import time
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, TypeAdapter, model_validator
 
 from bot.records.crypto import Sealer
 from bot.records.storage import Storage
 from flows.session import Session
 
 RETENTION_SECONDS = 30 * 24 * 3600
+ONCE_TTL = 24 * 3600
 INDEXES = ("recent", "handoff", "booked", "failed")
 PROCESSED_KEPT = 200
 WINDOW_SECONDS = 24 * 3600
@@ -69,6 +70,9 @@ class TranscriptEntry(BaseModel):
     """For a message sent by staff: the operator."""
 
 
+_LINES = TypeAdapter(list[TranscriptEntry])
+
+
 class OwedTurn(BaseModel):
     """A turn whose state is saved but whose replies are not yet in the outbox: saved in the same write as the
     state, so a crash between the two cannot lose the replies, even when the next turn merges more messages."""
@@ -100,12 +104,14 @@ class Conversations:
         self, conversation: str, entries: list[TranscriptEntry], *, once: str | None = None
     ) -> None:
         """Append to the transcript; with `once`, a replayed turn does not append the same lines again."""
-        if once is not None and not await self.storage.claim(f"transcript-once:{once}", b"1", self.retention):
+        # A turn is replayed within minutes (a worker crash, a reclaim), never days later.
+        once_ttl = min(self.retention, ONCE_TTL)
+        if once is not None and not await self.storage.claim(f"transcript-once:{once}", b"1", once_ttl):
             return
-        for entry in entries:
+        if entries:  # one sealed item per call: a turn's lines together cost one item's overhead
             await self.storage.append(
                 f"transcript:{conversation}",
-                self.sealer.seal(entry.model_dump_json().encode()),
+                self.sealer.seal(_LINES.dump_json(entries, exclude_defaults=True)),
                 self.retention,
             )
 
@@ -132,15 +138,21 @@ class Conversations:
 
     async def recent(self, conversation: str, count: int) -> list[TranscriptEntry]:
         """The last `count` messages either way, reading only the transcript's tail (markers and traces skipped)."""
-        tail = await self.storage.items(f"transcript:{conversation}", -4 * count, -1)
-        entries = [TranscriptEntry.model_validate_json(self.sealer.open(raw)) for raw in tail]
+        tail = await self.storage.items(f"transcript:{conversation}", -2 * count, -1)
+        entries = [e for raw in tail for e in self._lines(raw)]
         return [e for e in entries if e.direction in ("in", "out")][-count:]
 
     async def transcript(self, conversation: str) -> list[TranscriptEntry]:
-        return [
-            TranscriptEntry.model_validate_json(self.sealer.open(raw))
-            for raw in await self.storage.items(f"transcript:{conversation}")
-        ]
+        return [e for raw in await self.storage.items(f"transcript:{conversation}") for e in self._lines(raw)]
+
+    def _lines(self, raw: bytes) -> list[TranscriptEntry]:
+        """One stored item: a list of lines, or (written before lines were grouped) a single line."""
+        plain = self.sealer.open(raw)
+        return (
+            _LINES.validate_json(plain)
+            if plain.startswith(b"[")
+            else [TranscriptEntry.model_validate_json(plain)]
+        )
 
 
 def _index(practice_id: str, index: str) -> str:

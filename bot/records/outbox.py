@@ -31,6 +31,8 @@ from bot.whatsapp.events import StatusEvent
 logger = logging.getLogger(__name__)
 
 RECORD_TTL = 30 * 24 * 3600
+CONFIRMED_TTL = 24 * 3600
+"""Meta's proof that a send went out matters only to a sender that died mid-send: minutes, not weeks."""
 PERSIST_ATTEMPTS = 8  # about 30 s of backoff: longer than a Redis restart takes
 DUE = "outbox:due"
 DELIVERY_ORDER = {"sent": 1, "delivered": 2, "read": 3, "played": 3}
@@ -202,11 +204,11 @@ class Outbox:
 
     async def apply_status(self, event: StatusEvent) -> OutboxRecord | None:
         """Record a delivery status on the message it is about; a later `failed` (131047 ...) is kept too."""
-        if event.callback.startswith(CALLBACK_PREFIX):
+        raw_id = await self.storage.get(f"outbox-wamid:{event.wamid}")
+        if raw_id is None and event.callback.startswith(CALLBACK_PREFIX):
             # Proof that Meta accepted this record, for a sender that died before recording the wamid.
             confirmed = f"outbox-confirmed:{event.callback.removeprefix(CALLBACK_PREFIX)}"
-            await self.storage.set(confirmed, event.wamid.encode(), RECORD_TTL)
-        raw_id = await self.storage.get(f"outbox-wamid:{event.wamid}")
+            await self.storage.set(confirmed, event.wamid.encode(), CONFIRMED_TTL)
         record = await self.load(raw_id.decode()) if raw_id else None
         if record is None:
             return None
@@ -221,6 +223,8 @@ class Outbox:
         else:
             return record
         await self._save(record)
+        if event.status == "sent":
+            return record  # the transcript's "out" line already says it was sent
         codes = ",".join(str(c) for c in event.error_codes)
         await self.conversations.add(
             record.conversation,
@@ -236,7 +240,14 @@ class Outbox:
         await self.storage.set(f"outbox:{record.id}", self._seal(record), RECORD_TTL)
 
     def _seal(self, record: OutboxRecord) -> bytes:
-        return self.sealer.seal(record.model_dump_json().encode())
+        # Once sent, the body is never needed again (the transcript has its text): only the record's
+        # bookkeeping is kept for the statuses that follow.
+        kept = (
+            record.model_copy(update={"body": {"type": record.body.get("type", "")}})
+            if record.state == "sent"
+            else record
+        )
+        return self.sealer.seal(kept.model_dump_json(exclude_defaults=True).encode())
 
 
 def _text_of(body: dict[str, Any]) -> str:
