@@ -53,6 +53,10 @@ SlotsFetcher = Callable[[SearchWindow, AppointmentType], Awaitable[list[Slot]]]
 """One of Open Dental's slot searches over a window, for an appointment type."""
 
 
+HOLD_SECONDS = 30.0
+"""Longer than a booking's writes take at the throttle; a hold whose holder died lapses on its own."""
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -228,7 +232,9 @@ class AppointmentBook:
         async def attempt(record: Attempt) -> Booked | Conflict:
             if record.resumed and (found := await self._find_marked(patient.pat_num, option, record.marker)):
                 return await self._settle(found, option, "booked", record)
-            return await self._post(option, rule, apt_type, patient, record)
+            return await self._holding(
+                option, record, lambda: self._post(option, rule, apt_type, patient, record)
+            )
 
         return await self._once(idempotency_key, option, attempt)
 
@@ -244,9 +250,29 @@ class AppointmentBook:
                 return await self._settle(current, option, "rescheduled", record)
             if current.apt_status is not AptStatus.SCHEDULED:
                 raise NotAllowed("only a scheduled appointment can be moved")
-            return await self._move(current, option, record)
+            return await self._holding(option, record, lambda: self._move(current, option, record))
 
         return await self._once(idempotency_key, option, attempt)
+
+    async def _holding(
+        self, option: Option, record: Attempt, write: Callable[[], Awaitable[Booked | Conflict]]
+    ) -> Booked | Conflict:
+        """Write while holding the option's chair and time for this attempt: another booking of that time (in
+        any process) hears at once that it is taken, with no request and no undo. The guard's checks still
+        decide; a hold only spares the doomed writes. It is let go when the write does not book."""
+        place = f"p{option.prov_num}" if self.rules.allow_overlap else f"o{option.op}"  # what cannot be shared
+        key = f"booking:{self.practice.id}:hold:{place}:{option.start:%Y%m%dT%H%M}"
+        mine = record.marker.encode()
+        if not await self.store.claim(key, mine, HOLD_SECONDS) and await self.store.get(key) != mine:
+            return await self._conflict("taken", option)
+        try:
+            result = await write()
+        except BaseException:
+            await self.store.delete(key)
+            raise
+        if isinstance(result, Conflict):
+            await self.store.delete(key)
+        return result
 
     async def _post(
         self,

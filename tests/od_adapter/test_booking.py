@@ -262,20 +262,31 @@ async def test_a_booking_interrupted_after_the_post_and_retried_books_once(
         assert retried.appointment.apt_num == rows[0]["AptNum"]
 
 
+@pytest.mark.parametrize("holds", ["shared", "separate"])
 @pytest.mark.parametrize("overlap", ["allowed", "refused by Open Dental"])
 async def test_twenty_patients_racing_for_one_option_get_one_appointment(
-    start_sandbox: SandboxFactory, redis: Redis, overlap: str
+    start_sandbox: SandboxFactory, redis: Redis, overlap: str, holds: str
 ) -> None:
+    """With one store the first booking's hold turns the others away before they write; with a store each
+    (no shared hold) the guard's re-check and read-back leave one."""
     server = await start_sandbox(allow_overlap=overlap == "allowed")
     async with (
         make_client(server) as od,
         httpx.AsyncClient(base_url=api_url(server) + "/", headers=HEADERS) as raw,
     ):
-        book = make_book(server, od, RedisStore(redis))
-        option = (await book.find_options("consultation", two_weeks()))[0]
+        shared = RedisStore(redis)
+        books = [make_book(server, od, shared if holds == "shared" else MemoryStore()) for _ in range(20)]
+        option = (await books[0].find_options("consultation", two_weeks()))[0]
+        posts_before = od.stats.by_endpoint["POST /appointments"]
         results = await asyncio.gather(
-            *(book.book(book.option_id(option), PatientRef(pat_num=20 + i), f"race-{i}") for i in range(20))
+            *(
+                b.book(b.option_id(option), PatientRef(pat_num=20 + i), f"race-{i}")
+                for i, b in enumerate(books)
+            )
         )
+        posts = od.stats.by_endpoint["POST /appointments"] - posts_before
+        if holds == "shared":
+            assert posts == 1, "the hold turned the others away before they wrote"
         booked = [r for r in results if isinstance(r, Booked)]
         assert len(booked) == 1
         assert all(isinstance(r, Conflict) and r.alternatives for r in results if not isinstance(r, Booked))
