@@ -64,7 +64,7 @@ async def one_run(workers: int, throttle: float, args: argparse.Namespace) -> di
     )
     try:
         async with stack:
-            loading = await stack.books_loaded()
+            loading = 0.0 if args.no_book_wait else await stack.books_loaded()
             patients = cast(stack, args.patients, mix=dict.fromkeys(args.goals, 1) if args.goals else MIX)
             started = time.perf_counter()
             async with httpx.AsyncClient(timeout=30) as client:
@@ -72,13 +72,22 @@ async def one_run(workers: int, throttle: float, args: argparse.Namespace) -> di
             elapsed = time.perf_counter() - started
             memory = await memory_by_owner(stack.redis_url)
             turns = stack.turn_figures()
+            async with httpx.AsyncClient(timeout=30) as admin:
+                counters = (await admin.get(f"{stack.od_admin}/counters")).json()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return {
         "od_throttle_s": throttle,
         "book_load_s": round(loading, 1),
         **figures(workers, outcomes, turns, elapsed, memory),
+        "commlogs_written": commlogs(counters),
     }
+
+
+def commlogs(counters: dict[str, Any]) -> int:
+    """Commlogs Open Dental received (written after the replies, by the durable write queue)."""
+    by_endpoint = counters.get("by_endpoint", counters)
+    return sum(int(v) for k, v in by_endpoint.items() if "POST" in k and "commlogs" in k)
 
 
 def figures(
@@ -91,6 +100,9 @@ def figures(
     completed = [o for o in outcomes if o.completed]
     bookings = {o.conversation for o in completed if o.goal in BOOKING_GOALS}
     booking_requests = sum(t["od_requests"] for t in turns if t["conversation"] in bookings)
+    first_turns: dict[str, int] = {}
+    for t in turns:  # in log order: a conversation's first turn is the one that offers times
+        first_turns.setdefault(t["conversation"], t["od_requests"])
     latencies = [s * 1000 for o in outcomes for s in o.latencies]
     return {
         "workers": workers,
@@ -105,6 +117,7 @@ def figures(
         "od_wait_ms": spread([t["od_ms"] for t in turns]),
         "throttle_wait_ms": spread([t["od_throttle_ms"] for t in turns]),
         "od_requests_per_booking": round(booking_requests / len(bookings), 1) if bookings else None,
+        "od_requests_to_first_options": spread_counts([first_turns[c] for c in bookings if c in first_turns]),
         "redis_bytes_per_conversation": round(memory["conversations"] / len(outcomes)),
         "redis_bytes_per_conversation_by_kind": {
             kind: round(size / len(outcomes))
@@ -115,6 +128,10 @@ def figures(
         ),
         "webhook_retries": sum(o.webhook_retries for o in outcomes),
     }
+
+
+def spread_counts(values: list[int]) -> dict[str, float]:
+    return {"mean": round(sum(values) / len(values), 2) if values else 0.0, "max": max(values, default=0)}
 
 
 def report(runs: list[dict[str, Any]]) -> None:
@@ -155,6 +172,11 @@ if __name__ == "__main__":
         help="Open Dental's spacing per practice, s (1: the Remote API; 0: the API Service on site)",
     )
     parser.add_argument("--debounce", type=float, default=0.3, help="INBOUND_DEBOUNCE_SECONDS for the run")
+    parser.add_argument(
+        "--no-book-wait",
+        action="store_true",
+        help="let patients write at once (for code without the background loader: the baseline)",
+    )
     parser.add_argument(
         "--goals", nargs="+", choices=sorted(MIX), help="only these goals (default: the usual mix of all)"
     )
