@@ -43,6 +43,8 @@ _APPOINTMENT_FIELDS = {
 }  # fmt: skip
 UNKNOWN_WATERMARK_LOOKBACK = timedelta(hours=1)
 LOCK_SECONDS = 10.0
+CLOCK_SKEW = 5.0
+"""A book read "in the future" by more than this means a clock jumped back: it counts as stale, not fresh."""
 
 
 class ReferenceData(BaseModel):
@@ -206,10 +208,11 @@ class BookCache:
             await self._flight.run(f"load:{lacking[0]}:{lacking[-1]}", lambda: self.load_days(lacking))
             index = await self._require_index()
         assert index is not None
-        if asked_at - index.read_started_at <= fresh_for:
+        age = asked_at - index.read_started_at
+        if -CLOCK_SKEW <= age <= fresh_for:
             return index
-        if background and asked_at - index.read_started_at <= self.settings.stale_limit:
-            logger.warning("answering from a book read %.0f s ago", asked_at - index.read_started_at)
+        if background and -CLOCK_SKEW <= age <= self.settings.stale_limit:
+            logger.warning("answering from a book read %.0f s ago", age)
             return index
         since = asked_at - fresh_for
         await self._flight.run(
@@ -312,9 +315,9 @@ class BookCache:
     async def refresh(self, since: float) -> None:
         """One incremental read of what changed since the watermark, unless a read began after `since`."""
         index = await self.index()
-        if index is None or index.read_started_at >= since:
-            return
         started = time.time()
+        if index is None or since <= index.read_started_at <= started + CLOCK_SKEW:
+            return
         changed = await self.od.appointments(changed_since=index.watermark)
         await self._merge(
             changed, deleted=set(), whole_days={}, read_at=started, watermark=self._watermark(changed)
@@ -392,6 +395,8 @@ class BookCache:
                 held.version = index.versions.get(day, 0) + 1
                 index.versions[day] = held.version
                 await self.store.set(self._day_key(day), held.model_dump_json().encode(), self._ttl())
+            if index.read_started_at > time.time() + CLOCK_SKEW:  # the clock jumped back since
+                index.read_started_at = 0.0
             if read_at is not None:
                 index.read_started_at = max(index.read_started_at, read_at)
             if loaded_at is not None and not index.versions.keys() - set(whole_days) and read_at is None:

@@ -105,7 +105,7 @@ class BookLoader:
             return True
         assert index is not None
         now = time.time()
-        if now - index.read_started_at >= self.sync_every:
+        if not 0 <= now - index.read_started_at < self.sync_every:  # due, or the clock jumped back
             await self.cache.refresh(now)
             return True
         if self.patients is not None and now - self._patients_at >= self.patients_every:

@@ -260,7 +260,9 @@ class AppointmentBook:
         """Write while holding the option's chair and time for this attempt: another booking of that time (in
         any process) hears at once that it is taken, with no request and no undo. The guard's checks still
         decide; a hold only spares the doomed writes. It is let go when the write does not book."""
-        place = f"p{option.prov_num}" if self.rules.allow_overlap else f"o{option.op}"  # what cannot be shared
+        place = (
+            f"p{option.prov_num}" if self.rules.allow_overlap else f"o{option.op}"
+        )  # what cannot be shared
         key = f"booking:{self.practice.id}:hold:{place}:{option.start:%Y%m%dT%H%M}"
         mine = record.marker.encode()
         if not await self.store.claim(key, mine, HOLD_SECONDS) and await self.store.get(key) != mine:

@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestServer
 from od_adapter.book_cache import BookCache, BookChange, CacheSettings
 from od_adapter.book_loader import BookLoader
 from od_adapter.client import OpenDentalClient
+from od_adapter.errors import OdUnavailable
 from od_adapter.models import Patient
 from od_adapter.patients import PatientChanges, PatientDirectory, Patients
 from od_adapter.phones import normalise_stored
@@ -195,3 +196,39 @@ async def test_the_directory_finds_the_same_family_as_open_dental_without_a_requ
         before = od.stats.requests
         assert sorted(p.pat_num for p in await directory.family(wa_id.lstrip("+"))) == expected, stored
         assert od.stats.requests == before
+
+
+async def test_a_clock_jump_back_makes_the_book_stale_not_fresh(
+    sandbox: TestServer, od: OpenDentalClient
+) -> None:
+    store = MemoryStore()
+    cache = make_cache(sandbox, od, store)
+    loader = BookLoader(cache, horizon_days=HORIZON)
+    await fill(loader)
+    index = await cache.index()
+    assert index is not None
+    index.read_started_at += 3600  # as if read an hour "from now": the clock has since jumped back
+    await store.set(f"{cache._prefix}:index", index.model_dump_json().encode(), 3600)
+    assert await loader.step(), "the loader reads what changed at once"
+    age = await cache.age()
+    assert age is not None and 0 <= age < 5
+
+
+async def test_open_dental_down_at_start_up_is_a_clear_error_not_a_hang(
+    sandbox: TestServer, od: OpenDentalClient, raw: httpx.AsyncClient
+) -> None:
+    store = MemoryStore()
+    cache = make_cache(sandbox, od, store, wait_for_days=0.5)
+    admin = str(sandbox.make_url("/_admin/settings"))
+    assert (await raw.patch(admin, json={"share_5xx": 1.0})).status_code == 200
+    loader = BookLoader(cache, horizon_days=HORIZON, error_pause=0.05)
+    running = asyncio.create_task(loader.run())
+    try:
+        await asyncio.sleep(0.2)
+        assert not running.done(), "the loader keeps retrying"
+        day = date.today() + timedelta(days=2)
+        with pytest.raises(OdUnavailable):
+            await cache.book(day, day)
+    finally:
+        running.cancel()
+        await loader.release()
