@@ -32,6 +32,7 @@ from bot.console.security import (
 from bot.console.service import FILTERS, Busy, Query, trace_summary
 from bot.console.signin import SignedIn, Throttled
 from bot.keys import CONSOLE_KEY, OPERATOR_KEY, SESSION_KEY
+from bot.records.charts import chart_title
 from bot.settings import Settings
 from flows.handoff import REASONS
 from locales.catalog import LANGUAGES
@@ -174,6 +175,8 @@ async def conversation(request: web.Request) -> web.Response:
     delivery = {e.wamid: e.status for e in entries if e.direction == "status"}
     context = {
         "record": record,
+        "chart": chart_title(record.session.conversation.members),
+        "members": record.session.conversation.members,
         "practice": practice,
         "status": record.session.handoff,
         "reasons": REASONS,

@@ -64,7 +64,10 @@ def build_pipeline(settings: Settings, redis: Redis | None, metrics: Metrics | N
     sealer = Sealer(settings.encryption_keys)
     storage: Storage = RedisStorage(redis) if redis is not None else MemoryStorage()
     broker: Broker = RedisBroker(redis) if redis is not None else MemoryBroker()
-    conversations = Conversations(storage, sealer, settings.transcript_retention_days * 24 * 3600)
+    search_key = settings.conversation_key.get_secret_value() if settings.conversation_key else None
+    conversations = Conversations(
+        storage, sealer, settings.transcript_retention_days * 24 * 3600, search_key=search_key
+    )
     cloud_api = CloudApiClient(
         base_url=settings.graph_api_base_url,
         version=settings.graph_api_version,

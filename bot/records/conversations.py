@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from bot.records.charts import ChartIndex
 from bot.records.crypto import Sealer
 from bot.records.storage import Storage
 from flows.session import Session
@@ -81,11 +82,20 @@ class OwedTurn(BaseModel):
 
 class Conversations:
     def __init__(
-        self, storage: Storage, sealer: Sealer, retention_seconds: float = RETENTION_SECONDS
+        self,
+        storage: Storage,
+        sealer: Sealer,
+        retention_seconds: float = RETENTION_SECONDS,
+        *,
+        search_key: str | None = None,
     ) -> None:
         self.storage = storage
         self.sealer = sealer
         self.retention = retention_seconds
+        self.charts = (
+            ChartIndex(storage, sealer, search_key, retention_seconds) if search_key is not None else None
+        )
+        """The console's search index (keyed from CONVERSATION_KEY); None where nothing searches."""
 
     async def load(self, conversation: str) -> ConversationRecord | None:
         raw = await self.storage.get(f"conv:{conversation}")
@@ -120,6 +130,11 @@ class Conversations:
             await self.flag(record.practice_id, record.conversation, "handoff", now)
         else:
             await self.storage.index_remove(_index(record.practice_id, "handoff"), record.conversation)
+        if self.charts is not None:
+            members = record.session.conversation.members
+            await self.charts.index(
+                record.practice_id, record.conversation, record.user_key, record.name, members
+            )
 
     async def flag(self, practice_id: str, conversation: str, index: str, at: float) -> None:
         await self.storage.index_add(_index(practice_id, index), conversation, at)

@@ -1,0 +1,67 @@
+"""The staff side of the console over real HTTP with Redis: chart names as titles, the sealed search index
+(names, prefixes, accents, phone digits, PatNum, hostile queries), and what staff do reaching the chart."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from bot.console.accounts import Role
+from bot.keys import CONSOLE_KEY
+from bot.records.charts import chart_title, name_tokens, phone_tokens
+from flows.state import Member
+from tests.bot.test_console import PASSWORD, browser, sign_in
+from tests.flows.test_conversations import PRACTICE_ID, Clinic, open_clinic
+from tests.flows.test_handoff import JANE, handoff
+
+GARCIA = "15035552000"  # María, Sofía and Mateo García share this phone in the demo office
+
+
+@pytest.fixture(autouse=True)
+def _keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEMO_OD_DEVELOPER_KEY", "sandbox-dev")
+    monkeypatch.setenv("DEMO_OD_CUSTOMER_KEY", "sandbox-customer")
+
+
+@pytest.fixture(name="clinic")
+async def fixture_clinic(redis: Redis, redis_server: str) -> AsyncIterator[Clinic]:
+    async with open_clinic(handoff(), REDIS_URL=redis_server) as clinic:
+        await clinic.app[CONSOLE_KEY].accounts.add("maria", PASSWORD, Role.OPERATOR, [PRACTICE_ID])
+        yield clinic
+
+
+def test_a_family_title_names_the_shared_last_name_once() -> None:
+    family = [Member(pat_num=n, first_name=f, last_name="García") for n, f in ((2, "María"), (3, "Sofía"))]
+    assert chart_title(family) == "María, Sofía García"
+    assert chart_title([*family, Member(pat_num=9, first_name="Ann", last_name="Lee")]) == (
+        "María, Sofía García, Ann Lee"
+    )
+    assert {"n:garcia", "n:gar", "n:garc", "n:maria"} <= name_tokens("María García")
+    assert "n:ga" not in name_tokens("García") and "p:1234" in phone_tokens("15035551234")
+
+
+async def titles(client: httpx.AsyncClient, query: str) -> str:
+    response = await client.get("/", params={"q": query})
+    assert response.status_code == 200, response.text
+    return response.text
+
+
+async def test_search_by_chart_name_prefix_accent_phone_and_patnum(clinic: Clinic, redis: Redis) -> None:
+    await clinic.patient(GARCIA).say("Hola, quiero una limpieza la próxima semana")
+    await clinic.patient(JANE).say("Hi, can I get a cleaning next week?")
+    async with browser(clinic) as client:
+        await sign_in(client, "maria")
+        page = await titles(client, "")
+        assert "María, Mateo, Sofía García" in page and "Jane Smith" in page
+        for query in ("garcia", "GARCÍA", "gar", "sofia mateo", "552000", "+1 (503) 555-2000", "3"):
+            found = await titles(client, query)
+            assert "Sofía García" in found and "Jane Smith" not in found, query
+        for query in ("ga", "garcias", "smith garcia", "%", "'; DROP", "\u202e", "x" * 5000, "ñ" * 80):
+            found = await titles(client, query)
+            assert "Sofía García" not in found, query
+        assert "Jane Smith" in await titles(client, "smi")
+    keys = [k.decode() for k in await redis.keys("*find*")]
+    assert keys and not any("garcia" in k.lower() or "2000" in k for k in keys)
