@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -15,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
+from redis.exceptions import RedisError
 
 from bot.console.access_log import AccessLog
 from bot.console.accounts import Accounts, Operator
@@ -29,6 +31,7 @@ from bot.records.outbox import Outbox, OutboxRecord
 from bot.whatsapp import messages
 from flows.session import HandoffStatus
 
+logger = logging.getLogger(__name__)
 PAGE_SIZE = 25
 SCANNED = 500
 FILTERS = {"all": "recent", "needs_human": "handoff", "handed_off": "handoff", "booked_today": "booked", "failed": "failed"}  # fmt: skip
@@ -146,12 +149,14 @@ class Console:
             current.session = current.session.taken_over(operator.username, time.time())
             await self._save(current, f"Taken over by {operator.username}")
         await self.access.record(operator.username, "take_over", record.conversation, record.practice_id)
+        await self._to_chart(record, "took the WhatsApp conversation over from the assistant", operator)
 
     async def release(self, operator: Operator, record: ConversationRecord) -> None:
         async with self._locked(record.conversation) as current:
             current.session = current.session.released()
             await self._save(current, f"Released to the assistant by {operator.username}")
         await self.access.record(operator.username, "release", record.conversation, record.practice_id)
+        await self._to_chart(record, "released the WhatsApp conversation to the assistant", operator)
 
     async def retry(self, operator: Operator, record: ConversationRecord) -> int:
         """The conversation's dead letters go back on the queue; the access log says who did it."""
@@ -193,7 +198,29 @@ class Console:
             )
             await self.outbox.record([reply])
         await self.access.record(operator.username, action, record.conversation, record.practice_id)
-        return await self.outbox.deliver(reply.id) or reply
+        sent = await self.outbox.deliver(reply.id) or reply
+        what = _sent_text(body)
+        await self._to_chart(record, f"replied on WhatsApp: {what}", operator, sent=True)
+        return sent
+
+    async def _to_chart(
+        self, record: ConversationRecord, what: str, operator: Operator, *, sent: bool = False
+    ) -> None:
+        """What staff did, as a commlog on the patient's chart for whoever works from Open Dental; through the
+        durable write queue, so a slow or absent Open Dental never holds the console up."""
+        conversation = record.session.conversation
+        pat_num = conversation.patient or next(iter(conversation.family), None)
+        practice = self.by_id.get(record.practice_id)
+        if pat_num is None or practice is None:
+            return  # nobody on a chart yet: the transcript is the only record
+        at = datetime.now(practice.zone).strftime("%Y-%m-%d %H:%M:%S %Z")
+        note = f"{at}, staff {operator.username} {what}"
+        try:
+            await self.od_writes.put(
+                record.practice_id, pat_num, note, sent=sent, comm_type=practice.handoff.comm_type
+            )
+        except (OSError, RedisError) as exc:  # the action is done; only its copy on the chart is missing
+            logger.warning("console could not queue the chart's commlog: %s", type(exc).__name__)
 
     async def _save(self, record: ConversationRecord, note: str | None) -> None:
         if note:
@@ -218,6 +245,13 @@ class Console:
             yield record
         finally:
             await self.broker.unlock(conversation, token)
+
+
+def _sent_text(body: dict[str, Any]) -> str:
+    """The words staff sent, as the chart shows them: the text, or the template's name."""
+    if body.get("type") == "template":
+        return f'the "{body.get("template", {}).get("name", "")}" template'
+    return str(body.get("text", {}).get("body", ""))
 
 
 def _row(record: ConversationRecord) -> Row:

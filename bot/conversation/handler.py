@@ -105,7 +105,13 @@ class ConversationHandler:
 
         def writer(book: AppointmentBook) -> Writer:
             async def write(pending: PendingWrite) -> int:
-                return await book.note_once(pending.pat_num, pending.note, retried=pending.attempts > 0)
+                return await book.note_once(
+                    pending.pat_num,
+                    pending.note,
+                    retried=pending.attempts > 0,
+                    comm_type=pending.comm_type,
+                    sent=pending.sent,
+                )
 
             return write
 

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -13,9 +15,9 @@ from bot.console.accounts import Role
 from bot.keys import CONSOLE_KEY
 from bot.records.charts import chart_title, name_tokens, phone_tokens
 from flows.state import Member
-from tests.bot.test_console import PASSWORD, browser, sign_in
+from tests.bot.test_console import PASSWORD, browser, csrf_in, sign_in
 from tests.flows.test_conversations import PRACTICE_ID, Clinic, open_clinic
-from tests.flows.test_handoff import JANE, handoff
+from tests.flows.test_handoff import JANE, conversation_of, handoff
 
 GARCIA = "15035552000"  # María, Sofía and Mateo García share this phone in the demo office
 
@@ -65,3 +67,31 @@ async def test_search_by_chart_name_prefix_accent_phone_and_patnum(clinic: Clini
         assert "Jane Smith" in await titles(client, "smi")
     keys = [k.decode() for k in await redis.keys("*find*")]
     assert keys and not any("garcia" in k.lower() or "2000" in k for k in keys)
+
+
+async def commlogs_with(clinic: Clinic, pat_num: int, words: str, count: int) -> list[dict[str, Any]]:
+    """The chart's commlogs containing `words`, once the write queue has written `count` of them."""
+    for _ in range(100):
+        found = [c for c in await clinic.commlogs_of(pat_num) if words in c["Note"]]
+        if len(found) >= count:
+            return found
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{count} commlogs with {words!r} never reached the chart")
+
+
+async def test_take_over_reply_and_release_are_written_to_the_chart(clinic: Clinic) -> None:
+    await clinic.patient(JANE).say("Hi, can I get a cleaning next week?")
+    conversation = conversation_of(clinic, JANE)
+    async with browser(clinic) as client:
+        await sign_in(client, "maria")
+        page = await client.get(f"/c/{conversation}")
+        assert "Jane Smith" in page.text and "PatNum 1" in page.text
+        token = csrf_in(page.text)
+        await client.post(f"/c/{conversation}/take-over", data={"csrf": token})
+        await client.post(f"/c/{conversation}/reply", data={"csrf": token, "text": "Hello Jane, Maria here."})
+        await client.post(f"/c/{conversation}/release", data={"csrf": token})
+    [took, replied, released] = await commlogs_with(clinic, 1, "staff maria", 3)
+    assert "took the WhatsApp conversation over" in took["Note"]
+    assert "replied on WhatsApp: Hello Jane, Maria here." in replied["Note"]
+    assert (replied["SentOrReceived"], replied["Mode_"], replied["commType"]) == ("Sent", "Text", "Misc")
+    assert "released the WhatsApp conversation" in released["Note"]
