@@ -16,6 +16,7 @@ from aiohttp import web
 from redis.asyncio import ConnectionPool, Redis
 from redis.exceptions import RedisError
 
+from bot.alerts import MemoryAlerts, RedisAlerts
 from bot.console.access_log import AccessLog
 from bot.console.accounts import Accounts, Role
 from bot.console.hashing import PasswordHashing
@@ -24,6 +25,7 @@ from bot.console.sessions import Sessions
 from bot.console.signin import Backoff, DeviceCookies, SignInGuard
 from bot.conversation.handler import build_conversation_handler
 from bot.keys import (
+    ALERTS_KEY,
     BROKER_KEY,
     CONSOLE_KEY,
     CONVERSATION_KEY,
@@ -87,7 +89,7 @@ def configure(
 
 def contexts(*, web_process: bool, worker: bool) -> list[Context]:
     """The contexts a process enters: a web process needs the console, a worker the conversation."""
-    chosen: list[Context] = [redis_ctx, limiter_ctx, pipeline_ctx]
+    chosen: list[Context] = [redis_ctx, limiter_ctx, pipeline_ctx, alerts_ctx]
     if worker:
         chosen.append(conversation_ctx)
     if web_process:
@@ -132,6 +134,12 @@ async def pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
             await pipeline.broker.setup()
     yield
     await pipeline.aclose()
+
+
+async def alerts_ctx(app: web.Application) -> AsyncIterator[None]:
+    redis = app[REDIS_KEY]
+    app[ALERTS_KEY] = RedisAlerts(redis) if redis is not None else MemoryAlerts()
+    yield
 
 
 async def console_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -180,6 +188,7 @@ async def conversation_ctx(app: web.Application) -> AsyncIterator[None]:
         app[SETTINGS_KEY],
         app[METRICS_KEY],
         writes,
+        app[ALERTS_KEY],
     )
     app[CONVERSATION_KEY] = handler
     drainer = asyncio.create_task(writes.run(handler.writers()), name="od-writes")

@@ -14,6 +14,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from bot.console import live
 from bot.console.accounts import USERNAME, AccountError, Role
 from bot.console.hashing import HashQueueFull
 from bot.console.security import (
@@ -70,6 +71,7 @@ def create_console(settings: Settings) -> web.Application:
     app.router.add_get("/sessions", sessions)
     app.router.add_post("/sessions/end", end_sessions)
     app.router.add_get("/access-log", access_log)
+    app.router.add_get("/alerts", live.alerts)
     return app
 
 

@@ -7,13 +7,16 @@ Open Dental failures, the handoff's commlog) lives in the graph, in `flows/`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 from redis.asyncio import Redis
 
+from bot.alerts import WEBHOOK_TIMEOUT, Alert, Alerts, tell_webhook
 from bot.conversation.office import OdOffice
 from bot.conversation.render import render
 from bot.monitoring.metrics import Metrics
@@ -26,6 +29,7 @@ from bot.settings import Settings
 from bot.whatsapp import messages
 from flows.context import Deps, Line, Understand
 from flows.graph import Graph, TurnRun, build_graph, run_turn
+from flows.handoff import REASONS
 from flows.nlu.language import LanguageDetector
 from flows.nlu.lexicon import fold
 from flows.nlu.llm import LlmUnderstanding, chat_model
@@ -38,12 +42,17 @@ from od_adapter import (
     BookCache,
     KeyValueStore,
     MemoryStore,
+    NewTask,
+    OdBadRequest,
+    OdNotFound,
+    OdUnauthorized,
     OpenDentalClient,
     Patients,
     RateLimiter,
     RedisStore,
 )
 
+logger = logging.getLogger(__name__)
 OUTCOMES = {"book": "booked", "reschedule": "rescheduled", "cancel": "cancelled", "confirm": "confirmed"}
 """The metric label of each write the graph records."""
 
@@ -89,8 +98,13 @@ class ConversationHandler:
         clock: Callable[[], datetime] | None = None,
         metrics: Metrics | None = None,
         languages: LanguageDetector | None = None,
+        writes: OpenDentalWrites | None = None,
+        alerts: Alerts | None = None,
     ) -> None:
         self.practices = practices
+        self.writes = writes
+        self.alerts = alerts
+        self.webhooks = httpx.AsyncClient(timeout=WEBHOOK_TIMEOUT, follow_redirects=False)
         self.languages = languages or LanguageDetector()
         self.conversations = conversations
         self.understand = understand
@@ -103,8 +117,12 @@ class ConversationHandler:
     def writers(self) -> dict[str, Writer]:
         """Who writes each practice's queued commlogs: its booking guard, looking first after a failed try."""
 
-        def writer(book: AppointmentBook) -> Writer:
+        def writer(runtime: PracticeRuntime) -> Writer:
+            book = runtime.office.appointments
+
             async def write(pending: PendingWrite) -> int:
+                if pending.kind == "task":
+                    return await _task(runtime, pending)
                 return await book.note_once(
                     pending.pat_num,
                     pending.note,
@@ -115,11 +133,12 @@ class ConversationHandler:
 
             return write
 
-        return {pid: writer(runtime.office.appointments) for pid, runtime in self.practices.items()}
+        return {pid: writer(runtime) for pid, runtime in self.practices.items()}
 
     async def aclose(self) -> None:
         for runtime in self.practices.values():
             await runtime.client.aclose()
+        await self.webhooks.aclose()
 
     async def __call__(self, turn: Turn) -> TurnResult:
         runtime = self.practices.get(turn.practice_id)
@@ -138,6 +157,8 @@ class ConversationHandler:
             silent=all(m.silent for m in turn.messages),
         )
         self._count(run)
+        if "handoff" in run.events:
+            await self._handed_off(turn, runtime, run)
         language = run.session.conversation.language or runtime.facts.default_language
         return TurnResult(
             session=run.session,
@@ -146,6 +167,23 @@ class ConversationHandler:
             notes=run.notes,
             events=run.events,
         )
+
+    async def _handed_off(self, turn: Turn, runtime: PracticeRuntime, run: TurnRun) -> None:
+        """Beyond the graph's commlog: a task for the front desk (queued), the consoles' alert, the webhook."""
+        practice, status = runtime.practice, run.session.handoff
+        conversation = run.session.conversation
+        pat_num = conversation.patient or next(iter(conversation.family), 0)
+        at = status.since or self.clock().timestamp()
+        if self.writes is not None and practice.handoff.task_list_num is not None:
+            local = datetime.fromtimestamp(at, practice.zone).strftime("%Y-%m-%d %H:%M %Z")
+            reason = REASONS.get(status.reason, status.reason)
+            text = f"WhatsApp handoff at {local}: {reason}. Answer in the assistant console."
+            await self.writes.put(practice.phone_number_id, pat_num, text, kind="task", once=turn.id)
+        alert = Alert(practice_id=practice.phone_number_id, conversation=turn.conversation, reason=status.reason, at=at)  # fmt: skip
+        if self.alerts is not None:
+            await self.alerts.publish(alert)
+        if practice.handoff.alert_webhook:
+            await tell_webhook(self.webhooks, practice.handoff.alert_webhook, alert, practice.name)
 
     def _deps(self, turn: Turn, runtime: PracticeRuntime) -> Deps:
         async def recent(count: int) -> list[Line]:
@@ -177,6 +215,37 @@ class ConversationHandler:
             self.metrics.turn_failures.inc()
 
 
+async def _task(runtime: PracticeRuntime, pending: PendingWrite) -> int:
+    """A handoff's task on the practice's list; its text as a commlog where the key may not add tasks (or
+    Open Dental is older than 22.3.17, or the list is wrong). A retry first looks for the task a lost answer
+    may have added. Its TaskNum, or the commlog's CommlogNum."""
+    rules, ref = runtime.practice.handoff, pending.key.rsplit(":", 1)[-1]
+    descript = f"{pending.note} [ref {ref}]"
+    if pending.attempts and pending.pat_num:
+        for task in await runtime.client.patient_tasks(pending.pat_num):
+            if f"[ref {ref}]" in task.descript:
+                return task.task_num
+    try:
+        if rules.task_list_num is None:
+            raise OdNotFound("no task list configured")
+        task = await runtime.client.create_task(
+            NewTask(
+                task_list_num=rules.task_list_num,
+                descript=descript,
+                user_num=rules.task_user_num or None,
+                key_num=pending.pat_num or None,
+                object_type="Patient" if pending.pat_num else None,
+            )
+        )
+    except (OdUnauthorized, OdNotFound, OdBadRequest) as exc:
+        logger.warning("handoff task refused (%s): writing it as a commlog", type(exc).__name__)
+        if not pending.pat_num:
+            return 0  # no chart to write on: the console and its alert are all staff get
+        book = runtime.office.appointments
+        return await book.note_once(pending.pat_num, pending.note, retried=pending.attempts > 0, comm_type=rules.comm_type)  # fmt: skip
+    return task.task_num
+
+
 def _trace(run: TurnRun) -> dict[str, Any]:
     # Names and birthdates are in the transcript already; keep the trace lean.
     hidden = {"first_name", "last_name", "birthdate"}
@@ -201,6 +270,7 @@ def build_conversation_handler(
     settings: Settings,
     metrics: Metrics | None = None,
     writes: OpenDentalWrites | None = None,
+    alerts: Alerts | None = None,
 ) -> ConversationHandler:
     """One Open Dental client, book cache and booking guard per practice, sharing the store and the limiter;
     with `writes`, the guard's commlogs go to that durable queue instead of the reply path."""
@@ -221,7 +291,12 @@ def build_conversation_handler(
         office = OdOffice(practice, book, Patients(practice.od, client), storage, sealer, phi_key)
         runtimes[practice.phone_number_id] = PracticeRuntime(practice, facts(practice), office, client)
     return ConversationHandler(
-        runtimes, conversations, understand=understanding(settings, practices), metrics=metrics
+        runtimes,
+        conversations,
+        understand=understanding(settings, practices),
+        metrics=metrics,
+        writes=writes,
+        alerts=alerts,
     )
 
 

@@ -79,9 +79,11 @@ class OpenDentalWrites:
         kind: Literal["commlog", "task"] = "commlog",
         sent: bool = False,
         comm_type: str | None = None,
+        once: str | None = None,
     ) -> None:
-        """Queue one write; the same note for the same patient is one write however often it is queued."""
-        ref = reference(practice_id, pat_num, note)
+        """Queue one write; the same note (or `once` key) for the same patient is one write however often it
+        is queued."""
+        ref = reference(practice_id, pat_num, once or note)
         key = f"{practice_id}:{ref}" if kind == "commlog" else f"{practice_id}:{kind}:{ref}"
         write = PendingWrite(
             key=key,

@@ -95,3 +95,30 @@ async def test_take_over_reply_and_release_are_written_to_the_chart(clinic: Clin
     assert "replied on WhatsApp: Hello Jane, Maria here." in replied["Note"]
     assert (replied["SentOrReceived"], replied["Mode_"], replied["commType"]) == ("Sent", "Text", "Misc")
     assert "released the WhatsApp conversation" in released["Note"]
+
+
+async def tasks_for(clinic: Clinic, pat_num: int, count: int) -> list[dict[str, Any]]:
+    for _ in range(100):
+        params = {"ObjectType": "Patient", "KeyNum": pat_num}
+        found = (await clinic.od.get("tasks", params=params)).json()
+        if len(found) >= count:
+            return list(found)
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no task for PatNum {pat_num} reached Open Dental")
+
+
+async def test_a_handoff_adds_a_task_to_the_practices_list(redis: Redis, redis_server: str) -> None:
+    async with open_clinic(handoff(task_list_num=1, task_user_num=3), REDIS_URL=redis_server) as clinic:
+        await clinic.patient(JANE).say("can I talk to a real person please")
+        [task] = await tasks_for(clinic, 1, 1)
+        assert (task["TaskListNum"], task["ObjectType"], task["UserNum"], task["TaskStatus"]) == (
+            1, "Patient", 3, "New",
+        )  # fmt: skip
+        assert "WhatsApp handoff" in task["Descript"] and "asked for a person" in task["Descript"]
+
+
+async def test_a_task_open_dental_refuses_is_written_as_a_commlog(redis: Redis, redis_server: str) -> None:
+    async with open_clinic(handoff(task_list_num=99), REDIS_URL=redis_server) as clinic:
+        await clinic.patient(JANE).say("can I talk to a real person please")
+        [commlog] = await commlogs_with(clinic, 1, "WhatsApp handoff at", 1)
+        assert commlog["commType"] == "Misc"
