@@ -40,6 +40,8 @@ METRICS_KEY: web.AppKey[Metrics] = web.AppKey("metrics")
 CONSOLE_KEY: web.AppKey[Console] = web.AppKey("console")
 ALERTS_KEY: web.AppKey[Alerts] = web.AppKey("handoff_alerts")
 """Handoff alerts: published by the worker, streamed to the console (Redis pub/sub, or memory embedded)."""
+CLOSING_KEY: web.AppKey[asyncio.Event] = web.AppKey("console_closing")
+"""Set when the server shuts down, so the console's alert streams end."""
 CONVERSATION_KEY: web.AppKey[ConversationHandler] = web.AppKey("conversation_handler")
 """The graph-backed turn handler, built once per process for the worker (and closed with it)."""
 TURN_HANDLER_KEY: web.AppKey[TurnHandler | None] = web.AppKey("turn_handler")

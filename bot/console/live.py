@@ -15,11 +15,14 @@ from aiohttp import web
 
 from bot.alerts import Alert
 from bot.console.security import HEADERS
-from bot.keys import ALERTS_KEY, CONSOLE_KEY, OPERATOR_KEY
+from bot.keys import ALERTS_KEY, CLOSING_KEY, CONSOLE_KEY, OPERATOR_KEY
 from flows.handoff import REASONS
 
 KEEPALIVE_SECONDS = 15.0
 STREAM_SECONDS = 300.0
+TICK_SECONDS = 1.0
+"""How often a stream looks whether its browser went away or the server is stopping (aiohttp does not
+cancel a handler when its client leaves, and a shutdown waits for handlers)."""
 RECONNECT_MS = 3000
 
 
@@ -34,12 +37,15 @@ async def alerts(request: web.Request) -> web.StreamResponse:
         await response.prepare(request)
         with contextlib.suppress(ConnectionError):  # the tab was closed
             await response.write(f"retry: {RECONNECT_MS}\n\n".encode())
-            deadline = asyncio.get_running_loop().time() + STREAM_SECONDS
-            while asyncio.get_running_loop().time() < deadline:
+            loop = asyncio.get_running_loop()
+            deadline, quiet_since = loop.time() + STREAM_SECONDS, loop.time()
+            while loop.time() < deadline and _open(request):
                 try:
-                    alert = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
+                    alert = await asyncio.wait_for(queue.get(), TICK_SECONDS)
                 except TimeoutError:
-                    await response.write(b": keep-alive\n\n")
+                    if loop.time() - quiet_since > KEEPALIVE_SECONDS:
+                        await response.write(b": keep-alive\n\n")
+                        quiet_since = loop.time()
                     continue
                 if operator.can_see(alert.practice_id):
                     await response.write(_event(alert, names.get(alert.practice_id, "")))
@@ -48,6 +54,21 @@ async def alerts(request: web.Request) -> web.StreamResponse:
         with contextlib.suppress(asyncio.CancelledError):
             await pump
     return response
+
+
+def _open(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is not None and not transport.is_closing() and not request.app[CLOSING_KEY].is_set()
+
+
+def stop_streams(app: web.Application) -> None:
+    """At shutdown: every stream ends within a tick instead of holding the server for its lifetime."""
+    app[CLOSING_KEY] = asyncio.Event()
+
+    async def closing(app: web.Application) -> None:
+        app[CLOSING_KEY].set()
+
+    app.on_shutdown.append(closing)
 
 
 async def _pump(request: web.Request, queue: asyncio.Queue[Alert]) -> None:

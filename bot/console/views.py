@@ -72,6 +72,7 @@ def create_console(settings: Settings) -> web.Application:
     app.router.add_post("/sessions/end", end_sessions)
     app.router.add_get("/access-log", access_log)
     app.router.add_get("/alerts", live.alerts)
+    live.stop_streams(app)
     return app
 
 
