@@ -34,6 +34,7 @@ from bot.console.service import FILTERS, Busy, Query, trace_summary
 from bot.console.signin import SignedIn, Throttled
 from bot.keys import CONSOLE_KEY, OPERATOR_KEY, SESSION_KEY
 from bot.records.charts import chart_title
+from bot.records.conversations import TranscriptEntry
 from bot.settings import Settings
 from flows.handoff import REASONS
 from locales.catalog import LANGUAGES
@@ -176,6 +177,7 @@ async def conversation(request: web.Request) -> web.Response:
     practice = console.by_id[record.practice_id]
     entries = await console.transcript(record.conversation)
     delivery = {e.wamid: e.status for e in entries if e.direction == "status"}
+    shown = [e for e in entries if e.direction != "status"]
     context = {
         "record": record,
         "chart": chart_title(record.session.conversation.members),
@@ -183,7 +185,8 @@ async def conversation(request: web.Request) -> web.Response:
         "practice": practice,
         "status": record.session.handoff,
         "reasons": REASONS,
-        "entries": [e for e in entries if e.direction != "status"],
+        "entries": shown,
+        "tapped": tapped(shown),
         "delivery": delivery,
         "window_open": console.window_open(record),
         "dead_letters": await console.broker.buried(record.conversation),
@@ -192,6 +195,21 @@ async def conversation(request: web.Request) -> web.Response:
     }
     name = "_transcript.html" if partial else "conversation.html"
     return aiohttp_jinja2.render_template(name, request, context)
+
+
+def tapped(entries: list[TranscriptEntry]) -> dict[int, str]:
+    """For each message with buttons or rows (by position), the title the patient tapped in answer to it."""
+    found: dict[int, str] = {}
+    offered: int | None = None
+    for i, entry in enumerate(entries):
+        if entry.direction == "out" and entry.choices:
+            offered = i
+        elif entry.direction == "in" and offered is not None:
+            titles = {c.title for c in entries[offered].choices}
+            if entry.type in ("interactive", "button") and entry.text in titles:
+                found[offered] = entry.text
+            offered = None
+    return found
 
 
 async def _acting(request: web.Request) -> tuple[Any, Any, Any]:

@@ -57,6 +57,14 @@ class ConversationRecord(BaseModel):
         return self.last_inbound_at + WINDOW_SECONDS
 
 
+class Choice(BaseModel):
+    """A button or list row as the patient saw it."""
+
+    id: str = ""
+    title: str
+    description: str = ""
+
+
 class TranscriptEntry(BaseModel):
     at: float
     direction: Literal["in", "out", "status", "note", "turn"]
@@ -68,6 +76,10 @@ class TranscriptEntry(BaseModel):
     turn: str = ""
     by: str = ""
     """For a message sent by staff: the operator."""
+    choices: list[Choice] = Field(default_factory=list)
+    """An interactive message's buttons or list rows, in order."""
+    button: str = ""
+    """A list message's button label (the list opens behind it)."""
 
 
 class OwedTurn(BaseModel):

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from redis.exceptions import RedisError
 
 from bot.monitoring.metrics import Metrics
-from bot.records.conversations import Conversations, TranscriptEntry
+from bot.records.conversations import Choice, Conversations, TranscriptEntry
 from bot.records.crypto import Sealer
 from bot.records.storage import Storage
 from bot.whatsapp.cloud_api import CloudApiClient, CloudApiError
@@ -195,6 +195,8 @@ class Outbox:
             status=record.state,
             turn=record.id,
             by=record.by,
+            choices=_choices_of(record.body),
+            button=str(record.body.get("interactive", {}).get("action", {}).get("button", "")),
         )
         await self.conversations.add(record.conversation, [entry])
         if record.state != "sent":
@@ -237,6 +239,23 @@ class Outbox:
 
     def _seal(self, record: OutboxRecord) -> bytes:
         return self.sealer.seal(record.model_dump_json().encode())
+
+
+def _choices_of(body: dict[str, Any]) -> list[Choice]:
+    """The buttons or rows of an interactive message, so the transcript shows what the patient could tap."""
+    action = body.get("interactive", {}).get("action", {}) if body.get("type") == "interactive" else {}
+    found = [
+        Choice(id=b["reply"].get("id", ""), title=b["reply"].get("title", ""))
+        for b in action.get("buttons", [])
+        if isinstance(b, dict) and isinstance(b.get("reply"), dict)
+    ]
+    for section in action.get("sections", []):
+        found += [
+            Choice(id=r.get("id", ""), title=r.get("title", ""), description=r.get("description", ""))
+            for r in section.get("rows", [])
+            if isinstance(r, dict)
+        ]
+    return found
 
 
 def _text_of(body: dict[str, Any]) -> str:

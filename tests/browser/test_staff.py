@@ -50,7 +50,10 @@ async def test_staff_find_reply_and_are_alerted(browser: Browser, monkeypatch: p
     async with open_clinic(handoff(task_list_num=1)) as clinic:
         await clinic.app[CONSOLE_KEY].accounts.add("maria", PASSWORD, Role.OPERATOR, [PRACTICE_ID])
         await clinic.patient(GARCIA).say("Hola, quiero una limpieza la próxima semana")
-        await clinic.patient(JANE).say("Hi, can I get a cleaning next week?")
+        jane = clinic.patient(JANE)
+        await jane.say("Hi, can I get a cleaning next week?")
+        offered = [row["title"] for row in jane.rows]
+        await jane.tap(jane.rows[1]["id"])
         context = await browser.new_context(viewport={"width": 1000, "height": 800})
         page = await context.new_page()
         await signed_in(clinic, page)
@@ -68,7 +71,7 @@ async def test_staff_find_reply_and_are_alerted(browser: Browser, monkeypatch: p
         await watcher.goto(f"{clinic.base}/console/")
         await watcher.locator("#live").wait_for(timeout=10_000)
         await watcher.wait_for_timeout(300)  # its alert stream is open
-        await clinic.patient(JANE).say("can I talk to a real person please")
+        await jane.say("can I talk to a real person please")
         await watcher.locator("#alert-badge", has_text="1").wait_for(timeout=10_000)
         await watcher.locator("#alert-banner", has_text="asked for a person").wait_for(timeout=10_000)
         assert (await watcher.title()).startswith("(1) Needs a human")
@@ -77,8 +80,18 @@ async def test_staff_find_reply_and_are_alerted(browser: Browser, monkeypatch: p
         [task] = await tasks_for(clinic, 1, 1)
         assert task["TaskListNum"] == 1 and "asked for a person" in task["Descript"]
 
-        # Staff answer from the alert; the reply is on Jane's chart as a Sent commlog.
+        # Staff answer from the alert, under the transcript, which shows the list as Jane saw it and her tap.
         await watcher.click("#alert-banner a")
+        listed = watcher.locator(".msg.assistant .choices.list .choice .t")
+        await listed.first.wait_for(timeout=10_000)
+        assert await listed.all_inner_texts() == offered
+        assert await watcher.locator(".choice.tapped .t").inner_text() == offered[1]
+        await watcher.locator(".msg.assistant", has=watcher.locator(".choices.list")).screenshot(
+            path=str(SCREENSHOTS / "console-transcript-rows.png")
+        )
+        assert await watcher.locator(".msg.patient.tap").first.inner_text() != ""
+        buttons = watcher.locator(".msg.assistant .choices:not(.list) .choice .t")
+        assert "Yes, book it" in await buttons.all_inner_texts()
         await watcher.fill("textarea[name=text]", "Hi Jane, Maria here. Calling you in five minutes.")
         await watcher.click("#send")
         await watcher.locator("#notice", has_text="Sent.").wait_for(timeout=10_000)

@@ -17,6 +17,14 @@
   }
   setInterval(refresh, 3000);
   document.addEventListener("console:alert", refresh);
+  // A chat reads from the bottom: keep the newest message in view unless the operator scrolled up to read.
+  if (live.classList.contains("scroll")) {
+    let pinned = true;
+    live.addEventListener("scroll", () => { pinned = live.scrollHeight - live.scrollTop - live.clientHeight < 40; });
+    const bottom = () => { if (pinned) live.scrollTop = live.scrollHeight; };
+    document.addEventListener("console:updated", bottom);
+    bottom();
+  }
 })();
 
 // Handoff alerts (server-sent events from every worker): a badge, the tab's title, a banner linking to the
