@@ -81,10 +81,11 @@ async def _common(request: web.Request) -> dict[str, Any]:
     return {"operator": request.get(OPERATOR_KEY), "csrf": await csrf_token(request)}
 
 
-def _at(timestamp: float, zone: str = "UTC") -> str:
+def _at(timestamp: float, zone: str = "UTC", *, named: bool = False) -> str:
     if not timestamp:
         return "-"
-    return datetime.fromtimestamp(timestamp, UTC).astimezone(ZoneInfo(zone)).strftime("%a %d %b %H:%M")
+    local = datetime.fromtimestamp(timestamp, UTC).astimezone(ZoneInfo(zone))
+    return local.strftime("%a %d %b %H:%M %Z" if named else "%a %d %b %H:%M")
 
 
 # -- signing in -------------------------------------------------------------------------------------------------
@@ -350,6 +351,25 @@ async def end_sessions(request: web.Request) -> web.Response:
 
 
 async def access_log(request: web.Request) -> web.Response:
+    """The log as people read it: whose chart (or a masked number), which practice, the practice's time."""
     console = _admin(request)
-    context = {"entries": await console.access.latest(), "now": time.time()}
+    entries = await console.access.latest()
+    who: dict[str, str] = {}
+    for conversation in {e.conversation for e in entries if e.conversation}:
+        record = await console.conversations.load(conversation)
+        if record is not None:
+            chart = chart_title(record.session.conversation.members)
+            who[conversation] = chart or masked_phone(record.user_key)
+    context = {
+        "entries": entries,
+        "who": who,
+        "practices": console.by_id,
+        "now": time.time(),
+    }
     return aiohttp_jinja2.render_template("access_log.html", request, context)
+
+
+def masked_phone(user_key: str) -> str:
+    """Enough of the number to tell patients apart, not enough to dial: the last four digits."""
+    digits = "".join(ch for ch in user_key if ch.isdecimal())
+    return f"+•••••{digits[-4:]}" if len(digits) > 4 else "a patient without a number"

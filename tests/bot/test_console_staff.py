@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -122,3 +123,21 @@ async def test_a_task_open_dental_refuses_is_written_as_a_commlog(redis: Redis, 
         await clinic.patient(JANE).say("can I talk to a real person please")
         [commlog] = await commlogs_with(clinic, 1, "WhatsApp handoff at", 1)
         assert commlog["commType"] == "Misc"
+
+
+async def test_the_access_log_names_the_chart_the_practice_and_its_time(clinic: Clinic) -> None:
+    await clinic.app[CONSOLE_KEY].accounts.add("root", PASSWORD, Role.ADMIN, [])
+    await clinic.patient(JANE).say("Hi, can I get a cleaning next week?")
+    stranger = "15035559999"  # on no chart
+    await clinic.patient(stranger).say("Hi, can I get a cleaning next week?")
+    async with browser(clinic) as client:
+        await sign_in(client, "maria")
+        await client.get(f"/c/{conversation_of(clinic, JANE)}")
+        await client.get(f"/c/{conversation_of(clinic, stranger)}")
+    async with browser(clinic) as admin:
+        await sign_in(admin, "root")
+        log = (await admin.get("/access-log")).text
+    zone = clinic.app[CONSOLE_KEY].by_id[PRACTICE_ID].zone
+    abbreviation = datetime.now(zone).strftime("%Z")
+    assert ">Jane Smith</a>" in log and ">+•••••9999</a>" in log and "5559999" not in log
+    assert "<td>Bright Smile Dental</td>" in log and f" {abbreviation}</td>" in log
