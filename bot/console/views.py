@@ -14,7 +14,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.console import live
+from bot.console import live, problems
 from bot.console.accounts import USERNAME, AccountError, Role
 from bot.console.hashing import HashQueueFull
 from bot.console.security import (
@@ -33,7 +33,7 @@ from bot.console.security import (
 from bot.console.service import FILTERS, Busy, Query, trace_summary
 from bot.console.signin import SignedIn, Throttled
 from bot.keys import CONSOLE_KEY, OPERATOR_KEY, SESSION_KEY
-from bot.records.charts import chart_title
+from bot.records.charts import chart_title, masked_phone
 from bot.records.conversations import TranscriptEntry
 from bot.settings import Settings
 from flows.handoff import REASONS
@@ -73,6 +73,8 @@ def create_console(settings: Settings) -> web.Application:
     app.router.add_post("/sessions/end", end_sessions)
     app.router.add_get("/access-log", access_log)
     app.router.add_get("/alerts", live.alerts)
+    app.router.add_get("/problems", problems.problems)
+    app.router.add_post("/problems/od-writes/retry", problems.retry_write)
     live.stop_streams(app)
     return app
 
@@ -367,9 +369,3 @@ async def access_log(request: web.Request) -> web.Response:
         "now": time.time(),
     }
     return aiohttp_jinja2.render_template("access_log.html", request, context)
-
-
-def masked_phone(user_key: str) -> str:
-    """Enough of the number to tell patients apart, not enough to dial: the last four digits."""
-    digits = "".join(ch for ch in user_key if ch.isdecimal())
-    return f"+•••••{digits[-4:]}" if len(digits) > 4 else "a patient without a number"

@@ -42,6 +42,12 @@ def chart_title(members: list[Member]) -> str:
     return ", ".join(p for p in parts if p)
 
 
+def masked_phone(user_key: str) -> str:
+    """Enough of the number to tell patients apart, not enough to dial: the last four digits."""
+    digits = "".join(ch for ch in user_key if ch.isdecimal())
+    return f"+•••••{digits[-4:]}" if len(digits) > 4 else "a patient without a number"
+
+
 def name_tokens(text: str) -> set[str]:
     """Each folded word of a name, whole and as its prefixes of three letters or more."""
     tokens: set[str] = set()

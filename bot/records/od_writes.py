@@ -130,6 +130,30 @@ class OpenDentalWrites:
                 stuck += write.attempts >= STUCK_AFTER
         return waiting, stuck
 
+    async def waiting(self, practices: set[str], count: int = 200) -> list[PendingWrite]:
+        """The writes waiting for these practices, most tried first (the console's list of stuck writes)."""
+        found = []
+        for key in await self.storage.index_due(DUE, float("inf"), 1_000):
+            raw = await self.storage.get(f"od-write:{key}")
+            if raw is not None:
+                write = PendingWrite.model_validate_json(self.sealer.open(raw))
+                if write.practice_id in practices:
+                    found.append(write)
+        found.sort(key=lambda w: (-w.attempts, w.created_at))
+        return found[:count]
+
+    async def retry_now(self, key: str, practices: set[str]) -> bool:
+        """Make a waiting write due at once (staff fixed the cause); False if it is gone or not theirs."""
+        raw = await self.storage.get(f"od-write:{key}")
+        if (
+            raw is None
+            or PendingWrite.model_validate_json(self.sealer.open(raw)).practice_id not in practices
+        ):
+            return False
+        await self.storage.index_add(DUE, key, self.clock())
+        self.wake.set()
+        return True
+
     async def run(self, writers: Mapping[str, Writer], *, interval: float = 1.0) -> None:
         """Drain until cancelled: at once when a write is queued in this process, else every `interval`."""
         while True:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
@@ -141,3 +142,41 @@ async def test_the_access_log_names_the_chart_the_practice_and_its_time(clinic: 
     abbreviation = datetime.now(zone).strftime("%Z")
     assert ">Jane Smith</a>" in log and ">+•••••9999</a>" in log and "5559999" not in log
     assert "<td>Bright Smile Dental</td>" in log and f" {abbreviation}</td>" in log
+
+
+async def test_stuck_writes_and_dead_letters_are_listed_with_a_retry(clinic: Clinic) -> None:
+    from bot.keys import PIPELINE_KEY
+    from bot.queue.broker import Entry
+    from bot.records.od_writes import PendingWrite
+    from od_adapter import OdUnavailable
+
+    await clinic.patient(JANE).say("Hi, can I get a cleaning next week?")
+    conversation = conversation_of(clinic, JANE)
+    pipeline = clinic.app[PIPELINE_KEY]
+    await pipeline.broker.bury(conversation, [Entry("1-1", pipeline.sealer.seal(b"{}"))])
+    writes = clinic.app[CONSOLE_KEY].od_writes
+    future = [time.time() + 1e6]  # the app's own drainer never finds it due
+    writes.clock = lambda: future[0]
+    await writes.put(PRACTICE_ID, 1, "WhatsApp handoff at noon", kind="task")
+
+    async def down(write: PendingWrite) -> int:
+        raise OdUnavailable("Open Dental answered 500")
+
+    for _ in range(5):
+        await writes.drain({PRACTICE_ID: down})
+        future[0] += 400
+    async with browser(clinic) as client:
+        await sign_in(client, "maria")
+        page = (await client.get("/problems")).text
+        assert 'href="/console/c/' + conversation + '">Jane Smith</a>' in page
+        assert "<td>task</td><td>1</td><td>5</td><td>OdUnavailable</td>" in page
+        key = page.split('name="key" value="')[1].split('"')[0]
+        writes.clock = time.time  # now it is due, and the real drainer writes it
+        retried = await client.post("/problems/od-writes/retry", data={"csrf": csrf_in(page), "key": key})
+        assert retried.headers["Location"].endswith("message=retried")
+        forged = await client.post(
+            "/problems/od-writes/retry", data={"csrf": csrf_in(page), "key": "x" * 9999}
+        )
+        assert forged.status_code == 303 and forged.headers["Location"].endswith("message=gone")
+    # This practice has no task list: the write becomes the task's commlog.
+    await commlogs_with(clinic, 1, "WhatsApp handoff at noon", 1)
