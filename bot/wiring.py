@@ -45,6 +45,7 @@ from bot.monitoring.metrics import Metrics
 from bot.practices import PracticesFile
 from bot.queue.pipeline import build_pipeline
 from bot.queue.turns import TurnHandler
+from bot.records.figures import Figures
 from bot.records.od_writes import OpenDentalWrites
 from bot.settings import Settings
 from od_adapter import MemoryRateLimiter, RedisRateLimiter
@@ -166,6 +167,7 @@ async def console_ctx(app: web.Application) -> AsyncIterator[None]:
         login_key=hashlib.sha256(f"console-login:{secret}".encode()).digest(),
         device_seconds=settings.console_device_days * 24 * 3600,
         od_writes=OpenDentalWrites(pipeline.storage, pipeline.sealer),
+        figures=Figures(pipeline.storage),
     )
     try:
         yield

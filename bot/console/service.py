@@ -26,6 +26,7 @@ from bot.practices import Practice, PracticesFile
 from bot.queue.broker import Broker
 from bot.records.charts import chart_title
 from bot.records.conversations import ConversationRecord, Conversations, TranscriptEntry
+from bot.records.figures import Figures
 from bot.records.od_writes import OpenDentalWrites
 from bot.records.outbox import Outbox, OutboxRecord
 from bot.whatsapp import messages
@@ -90,6 +91,8 @@ class Console:
     device_seconds: float
     od_writes: OpenDentalWrites
     """The durable queue of Open Dental writes, so staff see writes that keep failing."""
+    figures: Figures
+    """The practices' daily figures, for the dashboard."""
     by_id: dict[str, Practice] = field(init=False)
 
     def __post_init__(self) -> None:

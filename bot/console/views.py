@@ -14,7 +14,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.console import live, problems
+from bot.console import dashboard, live, problems
 from bot.console.accounts import USERNAME, AccountError, Role
 from bot.console.hashing import HashQueueFull
 from bot.console.security import (
@@ -74,6 +74,8 @@ def create_console(settings: Settings) -> web.Application:
     app.router.add_get("/access-log", access_log)
     app.router.add_get("/alerts", live.alerts)
     app.router.add_get("/problems", problems.problems)
+    app.router.add_get("/dashboard", dashboard.dashboard)
+    app.router.add_get("/dashboard.csv", dashboard.dashboard_csv)
     app.router.add_post("/problems/od-writes/retry", problems.retry_write)
     live.stop_streams(app)
     return app

@@ -23,6 +23,7 @@ from bot.monitoring.metrics import Metrics
 from bot.practices import Practice, PracticesFile
 from bot.queue.turns import Turn, TurnResult
 from bot.records.conversations import Conversations
+from bot.records.figures import Figures, local_day
 from bot.records.od_writes import OpenDentalWrites, PendingWrite, Writer
 from bot.records.storage import SealedStore
 from bot.settings import Settings
@@ -104,6 +105,9 @@ class ConversationHandler:
         self.practices = practices
         self.writes = writes
         self.alerts = alerts
+        self.figures = Figures(conversations.storage)
+        self._od_requests: dict[str, int] = {}
+        """Each practice's client's request count when the figures last took it."""
         self.webhooks = httpx.AsyncClient(timeout=WEBHOOK_TIMEOUT, follow_redirects=False)
         self.languages = languages or LanguageDetector()
         self.conversations = conversations
@@ -159,6 +163,7 @@ class ConversationHandler:
         self._count(run)
         if "handoff" in run.events:
             await self._handed_off(turn, runtime, run)
+        await self._figures(turn, runtime, run)
         language = run.session.conversation.language or runtime.facts.default_language
         return TurnResult(
             session=run.session,
@@ -184,6 +189,35 @@ class ConversationHandler:
             await self.alerts.publish(alert)
         if practice.handoff.alert_webhook:
             await tell_webhook(self.webhooks, practice.handoff.alert_webhook, alert, practice.name)
+
+    async def _figures(self, turn: Turn, runtime: PracticeRuntime, run: TurnRun) -> None:
+        """The dashboard's daily figures; a replayed turn (same id) is not counted twice."""
+        pid, zone, now = runtime.practice.phone_number_id, runtime.practice.zone, self.clock().timestamp()
+        day, figures = local_day(now, zone), self.figures
+        if not await figures.first_today(pid, day, turn.id, "turn", now):
+            return
+        started = min((float(m.timestamp) for m in turn.messages if m.timestamp), default=now)
+        if await figures.first_today(pid, day, turn.conversation, "conversation", started):
+            language = run.session.conversation.language or runtime.practice.default_language
+            await figures.add(pid, day, "conversations")
+            await figures.add(pid, day, f"language:{language}")
+            if run.replies:
+                await figures.sample(pid, day, "first_reply", max(0.0, now - started))
+        for action in run.actions:
+            if action.action in OUTCOMES:
+                await figures.add(pid, day, OUTCOMES[action.action])
+            if action.action == "book":
+                first = await figures.seen_at(pid, day, turn.conversation, "conversation") or started
+                await figures.sample(pid, day, "to_booking", max(0.0, now - first))
+            if action.action == "handoff":
+                await figures.add(pid, day, f"handoff:{action.reason}")
+                if await figures.first_today(pid, day, turn.conversation, "handoff", now):
+                    await figures.add(pid, day, "handed_off")
+        requests = runtime.client.stats.requests
+        used = requests - self._od_requests.get(pid, 0)
+        self._od_requests[pid] = requests
+        if used > 0:
+            await figures.add(pid, day, "od_requests", used)
 
     def _deps(self, turn: Turn, runtime: PracticeRuntime) -> Deps:
         async def recent(count: int) -> list[Line]:

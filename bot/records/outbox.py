@@ -16,6 +16,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -24,6 +25,7 @@ from redis.exceptions import RedisError
 from bot.monitoring.metrics import Metrics
 from bot.records.conversations import Choice, Conversations, TranscriptEntry
 from bot.records.crypto import Sealer
+from bot.records.figures import Figures
 from bot.records.storage import Storage
 from bot.whatsapp.cloud_api import CloudApiClient, CloudApiError
 from bot.whatsapp.events import StatusEvent
@@ -212,6 +214,10 @@ class Outbox:
         record = await self.load(raw_id.decode()) if raw_id else None
         if record is None:
             return None
+        if event.billable and await self.storage.claim(f"figures-billed:{event.wamid}", b"1", RECORD_TTL):
+            # Meta prices messages by UTC day, so the cost is counted on the day Meta bills it.
+            day = datetime.fromtimestamp(event.timestamp or self.clock(), UTC).date()
+            await Figures(self.storage).add(record.practice_id, day, f"whatsapp:{event.category or 'other'}")
         if event.status == "failed":
             record.state, record.delivery = "failed", "failed"
             record.error_code = event.error_codes[0] if event.error_codes else record.error_code

@@ -180,3 +180,41 @@ async def test_stuck_writes_and_dead_letters_are_listed_with_a_retry(clinic: Cli
         assert forged.status_code == 303 and forged.headers["Location"].endswith("message=gone")
     # This practice has no task list: the write becomes the task's commlog.
     await commlogs_with(clinic, 1, "WhatsApp handoff at noon", 1)
+
+
+async def book_a_cleaning(clinic: Clinic, phone: str) -> None:
+    patient = clinic.patient(phone)
+    await patient.say("Hi, can I get a cleaning next week?")
+    await patient.tap(patient.rows[0]["id"])
+    assert "Booked!" in await patient.tap(patient.buttons[0])
+
+
+async def test_the_dashboard_counts_what_the_assistant_did(redis: Redis, redis_server: str) -> None:
+    update = {**handoff(), "name": '=HYPERLINK("http://evil")'}
+    async with open_clinic(update, REDIS_URL=redis_server) as clinic:
+        await clinic.app[CONSOLE_KEY].accounts.add("maria", PASSWORD, Role.OPERATOR, [PRACTICE_ID])
+        await clinic.app[CONSOLE_KEY].accounts.add("other", PASSWORD, Role.OPERATOR, ["999999999999999"])
+        await book_a_cleaning(clinic, JANE)
+        await clinic.patient(GARCIA).say("Hola, quiero hablar con una persona por favor")
+        await clinic.patient("15035553000").say("Hola, ¿cuál es su horario?")
+        async with browser(clinic) as client:
+            await sign_in(client, "maria")
+            page = (await client.get("/dashboard")).text
+            assert '<strong id="f-conversations">3</strong>' in page
+            assert '<strong id="f-booked">1</strong>' in page and '<strong id="f-alone">67%</strong>' in page
+            assert "<td>the patient asked for a person</td><td>1</td>" in page
+            assert "<td>es</td><td>2</td>" in page and "<td>en</td><td>1</td>" in page
+            assert "<svg" in page and "HYPERLINK" in page and "<script" not in page.split("</head>")[1]
+            csv = await client.get("/dashboard.csv")
+            assert csv.status_code == 200 and csv.headers["Content-Type"].startswith("text/csv")
+            lines = csv.text.splitlines()
+            assert lines[0].startswith("practice,\"'=HYPERLINK("), lines[0]
+            today = [line for line in lines if line.startswith(datetime.now(clinic.app[CONSOLE_KEY].by_id[PRACTICE_ID].zone).date().isoformat())]  # fmt: skip
+            assert today and today[0].split(",")[1:6] == ["3", "1", "0", "0", "0"]
+            for query in ({"from": "garbage", "to": "2026-13-45"}, {"from": "1999-01-01", "to": "2999-01-01"}, {"from": "2001-01-01", "to": "2001-01-02"}):  # fmt: skip
+                assert (await client.get("/dashboard", params=query)).status_code == 200
+                empty = await client.get("/dashboard.csv", params=query)
+                assert empty.status_code == 200 and len(empty.text.splitlines()) <= 2 + 366
+        async with browser(clinic) as other:
+            await sign_in(other, "other")
+            assert (await other.get("/dashboard", params={"practice": PRACTICE_ID})).status_code == 404
