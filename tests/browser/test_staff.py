@@ -12,7 +12,7 @@ from playwright.async_api import Browser, Page, async_playwright
 
 from bot.console.accounts import Role
 from bot.keys import CONSOLE_KEY
-from tests.bot.test_console_staff import GARCIA, commlogs_with, tasks_for
+from tests.bot.test_console_staff import GARCIA, book_a_cleaning, commlogs_with, tasks_for
 from tests.browser.test_phone_simulator import CHROMIUM_FLAGS, SCREENSHOTS
 from tests.flows.test_conversations import PRACTICE_ID, Clinic, open_clinic
 from tests.flows.test_handoff import JANE, handoff
@@ -99,3 +99,31 @@ async def test_staff_find_reply_and_are_alerted(browser: Browser, monkeypatch: p
         [commlog] = await commlogs_with(clinic, 1, "Calling you in five minutes", 1)
         assert commlog["SentOrReceived"] == "Sent" and "staff maria replied on WhatsApp" in commlog["Note"]
         await context.close()
+
+
+async def test_the_dashboard_and_its_csv(browser: Browser, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEMO_OD_DEVELOPER_KEY", "sandbox-dev")
+    monkeypatch.setenv("DEMO_OD_CUSTOMER_KEY", "sandbox-customer")
+    async with open_clinic(handoff()) as clinic:
+        await clinic.app[CONSOLE_KEY].accounts.add("maria", PASSWORD, Role.OPERATOR, [PRACTICE_ID])
+        await book_a_cleaning(clinic, JANE)
+        await clinic.patient(GARCIA).say("Hola, quiero hablar con una persona por favor")
+        page = await browser.new_page(viewport={"width": 1000, "height": 900})
+        await signed_in(clinic, page)
+        await page.click("a[href='/console/dashboard']")
+        await page.locator("#figures").wait_for(timeout=10_000)
+        figures = {
+            name: await page.locator(f"#f-{name}").inner_text()
+            for name in ("conversations", "booked", "cancelled", "alone")
+        }
+        assert figures == {"conversations": "2", "booked": "1", "cancelled": "0", "alone": "50%"}
+        assert await page.locator("svg.plot").count() == 3
+        await shot(page, "console-dashboard.png")
+        async with page.expect_download() as download:
+            await page.click("#csv")
+        saved = SCREENSHOTS / "dashboard.csv"
+        await (await download.value).save_as(saved)
+        rows = saved.read_text().splitlines()
+        assert rows[0].startswith("practice,Bright Smile Dental") and rows[1].startswith("date,conversations")
+        assert rows[-1].split(",")[1:3] == ["2", "1"]
+        await page.close()
