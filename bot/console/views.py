@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
+from babel.dates import format_datetime
 
 from bot.console import dashboard, live, problems
 from bot.console.accounts import USERNAME, AccountError, Role
@@ -33,11 +34,12 @@ from bot.console.security import (
 from bot.console.service import FILTERS, Busy, Query, trace_summary
 from bot.console.signin import SignedIn, Throttled
 from bot.keys import CONSOLE_KEY, OPERATOR_KEY, SESSION_KEY
+from bot.practices import Practice
 from bot.records.charts import chart_title, masked_phone
 from bot.records.conversations import TranscriptEntry
 from bot.settings import Settings
 from flows.handoff import REASONS
-from locales.catalog import LANGUAGES
+from locales.catalog import LANGUAGES, regional, twelve_hour
 
 HERE = Path(__file__).parent
 
@@ -85,11 +87,17 @@ async def _common(request: web.Request) -> dict[str, Any]:
     return {"operator": request.get(OPERATOR_KEY), "csrf": await csrf_token(request)}
 
 
-def _at(timestamp: float, zone: str = "UTC", *, named: bool = False) -> str:
+def _at(timestamp: float, where: Practice | str | None = "UTC", *, named: bool = False) -> str:
+    """A moment in the practice's zone, on its region's clock ("Tue, Dec 1, 10:58 PM" in the US)."""
     if not timestamp:
         return "-"
+    practice = where if isinstance(where, Practice) else None
+    zone = practice.timezone if practice else (where if isinstance(where, str) else "UTC")
     local = datetime.fromtimestamp(timestamp, UTC).astimezone(ZoneInfo(zone))
-    return local.strftime("%a %d %b %H:%M %Z" if named else "%a %d %b %H:%M")
+    locale = regional("en", practice.region) if practice else "en"
+    clock = "h:mm a" if twelve_hour(locale) else "HH:mm"
+    pattern = ("EEE, MMM d, " if locale == "en_US" else "EEE d MMM ") + clock
+    return format_datetime(local, pattern, locale=locale) + (local.strftime(" %Z") if named else "")
 
 
 # -- signing in -------------------------------------------------------------------------------------------------
@@ -162,7 +170,7 @@ async def conversations(request: web.Request) -> web.Response:
         "filters": list(FILTERS),
         "practices": console.visible(operator),
         "names": {p.phone_number_id: p.name for p in console.practices.practices},
-        "zones": {p.phone_number_id: p.timezone for p in console.practices.practices},
+        "zones": console.by_id,
         "languages": LANGUAGES,
         "reasons": REASONS,
         "od_writes": await console.od_writes.backlog({p.phone_number_id for p in console.visible(operator)}),

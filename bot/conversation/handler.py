@@ -167,7 +167,9 @@ class ConversationHandler:
         language = run.session.conversation.language or runtime.facts.default_language
         return TurnResult(
             session=run.session,
-            replies=render(run.replies, language, messages.recipient(turn.user_key)),
+            replies=render(
+                run.replies, language, messages.recipient(turn.user_key), region=runtime.practice.region
+            ),
             trace=_trace(run),
             notes=run.notes,
             events=run.events,
