@@ -115,18 +115,20 @@ async function send(message, echo) {
   const entry = {at: Date.now() / 1000, text: echo}; const list = mine(); list.push(entry); keep(list); own(entry);
   await fetch("/sandbox/whatsapp/inbound", {method: "POST", body: JSON.stringify({from: who(), phone_number_id: PNID, ...message})});
 }
+const isTyping = m => m.kind === "typing";
 async function feed() {
   const response = await fetch("/sandbox/whatsapp/outbox?typing=1&to=" + who()); return response.ok ? response.json() : [];
 }
 function showTyping(items) {
-  // The Graph API fake lists typing indicators beside messages (where it records them): shown until the reply.
-  const last = items.filter(m => m.typing).pop(), old = document.getElementById("typing");
-  const showing = last && last.at > replyAt && Date.now() / 1000 - last.at < 25;
+  // With typing=1 the Graph API fake lists the typing indicators it was sent among the messages
+  // ({"kind": "typing", "at", "until"}): "typing…" shows from `at` until the next message or `until`.
+  const last = items.filter(isTyping).pop(), old = document.getElementById("typing");
+  const showing = last && last.at > replyAt && Date.now() / 1000 < (last.until || last.at + 25);
   if (showing && !old) { const d = bubble("typing", "typing…"); d.id = "typing"; }
   if (!showing && old) old.remove();
 }
 async function poll() {
-  const items = await feed(), sent = items.filter(m => !m.typing);
+  const items = await feed(), sent = items.filter(m => !isTyping(m));
   const fresh = sent.slice(shown); shown = sent.length;
   const typing = document.getElementById("typing"); if (typing && fresh.length) typing.remove();
   for (const m of fresh) render(m);
@@ -134,7 +136,7 @@ async function poll() {
 }
 async function reset() {
   document.getElementById("chat").innerHTML = ""; closeSheet(); shown = 0; replyAt = 0;
-  const sent = (await feed()).filter(m => !m.typing); shown = sent.length;
+  const sent = (await feed()).filter(m => !isTyping(m)); shown = sent.length;
   const all = [...mine().map(e => ({at: e.at, own: e})), ...sent];
   all.sort((a, b) => a.at - b.at);
   for (const m of all) m.own ? own(m.own) : render(m);
