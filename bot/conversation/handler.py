@@ -196,7 +196,7 @@ class ConversationHandler:
         """The dashboard's daily figures; a replayed turn (same id) is not counted twice."""
         pid, zone, now = runtime.practice.phone_number_id, runtime.practice.zone, self.clock().timestamp()
         day, figures = local_day(now, zone), self.figures
-        if not await figures.first_today(pid, day, turn.id, "turn", now):
+        if turn.id and not await figures.first_today(pid, day, turn.id, "turn", now):
             return
         started = min((float(m.timestamp) for m in turn.messages if m.timestamp), default=now)
         if await figures.first_today(pid, day, turn.conversation, "conversation", started):

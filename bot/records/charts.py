@@ -109,7 +109,7 @@ class ChartIndex:
             return None
         found: set[str] | None = None
         for word in words:
-            matches = await self._word(practice_id, word[: MAX_WORD + 20])
+            matches = await self._word(practice_id, word if word.isdecimal() else word[:MAX_WORD])
             found = matches if found is None else found & matches
             if not found:
                 return set()
