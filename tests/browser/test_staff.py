@@ -64,6 +64,8 @@ async def test_staff_find_reply_and_are_alerted(browser: Browser, monkeypatch: p
         title = page.locator(".row .title")
         await title.first.wait_for(timeout=10_000)
         assert await title.all_inner_texts() == ["María, Mateo, Sofía García"]
+        when = await page.locator(".row .right").first.inner_text()
+        assert when.endswith(("AM", "PM")), f"a US practice's console reads the 12-hour clock, not {when!r}"
         await shot(page, "console-search-garcia.png")
 
         # A second tab watches the list; Jane asks for a person; the alert arrives there.
