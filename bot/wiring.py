@@ -125,7 +125,8 @@ async def limiter_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
-    pipeline = build_pipeline(app[SETTINGS_KEY], app[REDIS_KEY], app[METRICS_KEY])
+    zones = {p.phone_number_id: p.zone for p in app[PRACTICES_KEY].practices}
+    pipeline = build_pipeline(app[SETTINGS_KEY], app[REDIS_KEY], app[METRICS_KEY], zones)
     app[PIPELINE_KEY] = pipeline
     app[BROKER_KEY] = pipeline.broker
     app[SEALER_KEY] = pipeline.sealer

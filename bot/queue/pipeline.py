@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypedDict, Unpack
+from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
 from redis.asyncio import Redis
@@ -60,7 +62,12 @@ class Pipeline:
         await self.cloud_api.aclose()
 
 
-def build_pipeline(settings: Settings, redis: Redis | None, metrics: Metrics | None = None) -> Pipeline:
+def build_pipeline(
+    settings: Settings,
+    redis: Redis | None,
+    metrics: Metrics | None = None,
+    zones: Mapping[str, ZoneInfo] | None = None,
+) -> Pipeline:
     sealer = Sealer(settings.encryption_keys)
     storage: Storage = RedisStorage(redis) if redis is not None else MemoryStorage()
     broker: Broker = RedisBroker(redis) if redis is not None else MemoryBroker()
@@ -74,6 +81,12 @@ def build_pipeline(settings: Settings, redis: Redis | None, metrics: Metrics | N
         token=settings.whatsapp_token or SecretStr(""),
     )
     outbox = Outbox(
-        storage, sealer, cloud_api, conversations, metrics=metrics, sending_claim=settings.lock_ttl_seconds
+        storage,
+        sealer,
+        cloud_api,
+        conversations,
+        metrics=metrics,
+        sending_claim=settings.lock_ttl_seconds,
+        zones=zones,
     )
     return Pipeline(broker, storage, sealer, conversations, cloud_api, outbox, metrics)

@@ -15,9 +15,9 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from redis.exceptions import RedisError
@@ -25,7 +25,7 @@ from redis.exceptions import RedisError
 from bot.monitoring.metrics import Metrics
 from bot.records.conversations import Choice, Conversations, TranscriptEntry
 from bot.records.crypto import Sealer
-from bot.records.figures import Figures
+from bot.records.figures import Figures, local_day
 from bot.records.storage import Storage
 from bot.whatsapp.cloud_api import CloudApiClient, CloudApiError
 from bot.whatsapp.events import StatusEvent
@@ -72,7 +72,10 @@ class Outbox:
         metrics: Metrics | None = None,
         sending_claim: float = 30.0,
         unconfirmed_grace: float = 15.0,
+        zones: Mapping[str, ZoneInfo] | None = None,
     ) -> None:
+        self.zones = dict(zones or {})
+        """Each practice's time zone, so a message's cost lands on the practice's day in its dashboard."""
         self.storage = storage
         self.sealer = sealer
         self.cloud_api = cloud_api
@@ -215,8 +218,8 @@ class Outbox:
         if record is None:
             return None
         if event.billable and await self.storage.claim(f"figures-billed:{event.wamid}", b"1", RECORD_TTL):
-            # Meta prices messages by UTC day, so the cost is counted on the day Meta bills it.
-            day = datetime.fromtimestamp(event.timestamp or self.clock(), UTC).date()
+            zone = self.zones.get(record.practice_id, ZoneInfo("UTC"))
+            day = local_day(event.timestamp or self.clock(), zone)
             await Figures(self.storage).add(record.practice_id, day, f"whatsapp:{event.category or 'other'}")
         if event.status == "failed":
             record.state, record.delivery = "failed", "failed"

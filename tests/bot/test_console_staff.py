@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -218,3 +219,80 @@ async def test_the_dashboard_counts_what_the_assistant_did(redis: Redis, redis_s
         async with browser(clinic) as other:
             await sign_in(other, "other")
             assert (await other.get("/dashboard", params={"practice": PRACTICE_ID})).status_code == 404
+
+
+async def test_alerts_cross_processes_through_redis_and_survive_it_going_away(redis_server: str) -> None:
+    from bot.alerts import Alert, RedisAlerts
+
+    publisher, listener = Redis.from_url(redis_server), Redis.from_url(redis_server)
+    alerts = RedisAlerts(listener)
+    heard: asyncio.Queue[Alert] = asyncio.Queue()
+
+    async def listen() -> None:
+        async for alert in alerts.listen():
+            heard.put_nowait(alert)
+
+    task = asyncio.create_task(listen())
+    try:
+        alert = Alert(practice_id=PRACTICE_ID, conversation="c" * 32, reason="asked", at=time.time())
+        for _ in range(50):  # until the subscription is in place
+            await RedisAlerts(publisher).publish(alert)
+            with contextlib.suppress(TimeoutError):
+                assert await asyncio.wait_for(heard.get(), 0.1) == alert
+                break
+        else:
+            raise AssertionError("no alert crossed Redis")
+        await listener.client_kill_filter(_type="pubsub")  # Redis drops the subscriber, as a restart would
+        for _ in range(50):
+            await RedisAlerts(publisher).publish(alert)
+            with contextlib.suppress(TimeoutError):
+                assert await asyncio.wait_for(heard.get(), 0.2) == alert
+                break
+        else:
+            raise AssertionError("the listener did not subscribe again")
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await publisher.aclose()
+        await listener.aclose()
+
+
+async def test_a_practice_webhook_hears_of_a_handoff_without_phi(redis_server: str) -> None:
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+
+    bodies: list[dict[str, Any]] = []
+
+    async def hook(request: web.Request) -> web.Response:
+        bodies.append(await request.json())
+        return web.json_response({})
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    async with TestServer(app, host="127.0.0.1") as server:
+        url = str(server.make_url("/hook"))
+        async with open_clinic(handoff(alert_webhook=url), REDIS_URL=redis_server) as clinic:
+            await clinic.patient(JANE).say("can I talk to a real person please, my name is Jane Smith")
+    [body] = bodies
+    assert (
+        body["event"] == "handoff" and body["reason"] == "asked" and body["practice"] == "Bright Smile Dental"
+    )
+    assert not any(phi in str(body) for phi in ("Jane", "Smith", "5551234", "person please"))
+
+
+async def test_the_dashboard_counts_billable_messages_by_category(clinic: Clinic) -> None:
+    from bot.keys import PIPELINE_KEY
+    from bot.whatsapp.events import StatusEvent
+
+    await clinic.patient(JANE).say("hello")
+    sent = clinic.fake.sent[-1]
+    outbox = clinic.app[PIPELINE_KEY].outbox
+    status = {"practice_id": PRACTICE_ID, "wamid": sent.wamid, "status": "delivered", "timestamp": int(time.time())}  # fmt: skip
+    for _ in range(2):  # Meta repeats pricing on each status: the message is counted once
+        await outbox.apply_status(StatusEvent(**status, billable=True, category="utility"))
+    await outbox.apply_status(StatusEvent(**{**status, "status": "read"}, billable=False, category="service"))
+    async with browser(clinic) as client:
+        await sign_in(client, "maria")
+        page = (await client.get("/dashboard")).text
+    assert "<td>utility</td><td>1</td>" in page and "<td>service</td>" not in page
