@@ -57,7 +57,7 @@ PAGE = """<!doctype html>
 <div class="book"><h3>__PRACTICE__ · Open Dental book <input type="date" id="day"></h3><table id="apts"></table></div>
 <script>
 const PNID = "__PNID__", TWELVE = __TWELVE__;
-let shown = 0, lastBooked, highlight = null, replyAt = 0, typingShown = 0;
+let shown = 0, lastBooked, highlight = null, replyAt = 0, readAt = 0;
 const statused = new Set();
 const who = () => (document.getElementById("custom").value || document.getElementById("who").value).replace(/[^0-9]/g, "");
 // The patient's own messages live only on their phone: kept per number, so a reload or a switch keeps them.
@@ -78,7 +78,7 @@ function own(entry) {
   div.dataset.at = entry.at; tick(div); return div;
 }
 function tick(div) {
-  const t = div.querySelector(".ticks"), read = replyAt >= Number(div.dataset.at);
+  const t = div.querySelector(".ticks"), read = Math.max(replyAt, readAt) >= Number(div.dataset.at);
   t.textContent = read ? "✓✓" : "✓"; t.className = "ticks" + (read ? " read" : ""); t.title = read ? "read" : "sent";
 }
 function sheet(list) {
@@ -123,6 +123,7 @@ function showTyping(items) {
   // With typing=1 the Graph API fake lists the typing indicators it was sent among the messages
   // ({"kind": "typing", "at", "until"}): "typing…" shows from `at` until the next message or `until`.
   const last = items.filter(isTyping).pop(), old = document.getElementById("typing");
+  if (last) readAt = Math.max(readAt, last.at);  // an indicator goes with the read receipt: blue ticks
   const showing = last && last.at > replyAt && Date.now() / 1000 < (last.until || last.at + 25);
   if (showing && !old) { const d = bubble("typing", "typing…"); d.id = "typing"; }
   if (!showing && old) old.remove();
@@ -135,7 +136,7 @@ async function poll() {
   document.querySelectorAll(".msg.me").forEach(tick); showTyping(items);
 }
 async function reset() {
-  document.getElementById("chat").innerHTML = ""; closeSheet(); shown = 0; replyAt = 0;
+  document.getElementById("chat").innerHTML = ""; closeSheet(); shown = 0; replyAt = 0; readAt = 0;
   const sent = (await feed()).filter(m => !isTyping(m)); shown = sent.length;
   const all = [...mine().map(e => ({at: e.at, own: e})), ...sent];
   all.sort((a, b) => a.at - b.at);
