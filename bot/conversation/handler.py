@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from bot.alerts import WEBHOOK_TIMEOUT, Alert, Alerts, tell_webhook
 from bot.conversation.office import OdOffice
@@ -163,7 +164,10 @@ class ConversationHandler:
         self._count(run)
         if "handoff" in run.events:
             await self._handed_off(turn, runtime, run)
-        await self._figures(turn, runtime, run)
+        try:
+            await self._figures(turn, runtime, run)
+        except (OSError, RedisError) as exc:  # the figures are a dashboard's, never a reason to fail a turn
+            logger.warning("dashboard figures not recorded: %s", type(exc).__name__)
         language = run.session.conversation.language or runtime.facts.default_language
         return TurnResult(
             session=run.session,
