@@ -14,6 +14,7 @@ from aiohttp import web
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
+    from bot.alerts import Alerts
     from bot.console.accounts import Operator
     from bot.console.service import Console
     from bot.console.sessions import ConsoleSession
@@ -37,6 +38,10 @@ BROKER_KEY: web.AppKey[Broker] = web.AppKey("broker")
 SEALER_KEY: web.AppKey[Sealer] = web.AppKey("sealer")
 METRICS_KEY: web.AppKey[Metrics] = web.AppKey("metrics")
 CONSOLE_KEY: web.AppKey[Console] = web.AppKey("console")
+ALERTS_KEY: web.AppKey[Alerts] = web.AppKey("handoff_alerts")
+"""Handoff alerts: published by the worker, streamed to the console (Redis pub/sub, or memory embedded)."""
+CLOSING_KEY: web.AppKey[asyncio.Event] = web.AppKey("console_closing")
+"""Set when the server shuts down, so the console's alert streams end."""
 CONVERSATION_KEY: web.AppKey[ConversationHandler] = web.AppKey("conversation_handler")
 """The graph-backed turn handler, built once per process for the worker (and closed with it)."""
 TURN_HANDLER_KEY: web.AppKey[TurnHandler | None] = web.AppKey("turn_handler")

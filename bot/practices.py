@@ -61,6 +61,12 @@ class HandoffSettings(Strict):
     reengagement_template: str | None = None
     """An approved WhatsApp template staff may send when the 24-hour window has closed."""
     template_language: str = "en_US"
+    task_list_num: Annotated[int, Field(ge=1)] | None = None
+    """The Open Dental task list a handoff adds a task to (`POST /tasks`, API 22.3.17+); none: commlog only."""
+    task_user_num: Annotated[int, Field(ge=0)] = 0
+    """The Open Dental user (UserNum) the assistant's tasks are from; 0 leaves it unset."""
+    alert_webhook: str | None = None
+    """A URL told of each handoff (practice, reason, time, a console link; never a name, number or words)."""
 
 
 # The local habit first where a region answers to several (the US also routes 112, Britain 112 and 999).

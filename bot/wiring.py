@@ -16,6 +16,7 @@ from aiohttp import web
 from redis.asyncio import ConnectionPool, Redis
 from redis.exceptions import RedisError
 
+from bot.alerts import MemoryAlerts, RedisAlerts
 from bot.console.access_log import AccessLog
 from bot.console.accounts import Accounts, Role
 from bot.console.hashing import PasswordHashing
@@ -24,6 +25,7 @@ from bot.console.sessions import Sessions
 from bot.console.signin import Backoff, DeviceCookies, SignInGuard
 from bot.conversation.handler import build_conversation_handler
 from bot.keys import (
+    ALERTS_KEY,
     BROKER_KEY,
     CONSOLE_KEY,
     CONVERSATION_KEY,
@@ -43,6 +45,7 @@ from bot.monitoring.metrics import Metrics
 from bot.practices import PracticesFile
 from bot.queue.pipeline import build_pipeline
 from bot.queue.turns import TurnHandler
+from bot.records.figures import Figures
 from bot.records.od_writes import OpenDentalWrites
 from bot.settings import Settings
 from od_adapter import MemoryRateLimiter, RedisRateLimiter, in_background
@@ -87,7 +90,7 @@ def configure(
 
 def contexts(*, web_process: bool, worker: bool) -> list[Context]:
     """The contexts a process enters: a web process needs the console, a worker the conversation."""
-    chosen: list[Context] = [redis_ctx, limiter_ctx, pipeline_ctx]
+    chosen: list[Context] = [redis_ctx, limiter_ctx, pipeline_ctx, alerts_ctx]
     if worker:
         chosen.append(conversation_ctx)
     if web_process:
@@ -124,7 +127,8 @@ async def limiter_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
-    pipeline = build_pipeline(app[SETTINGS_KEY], app[REDIS_KEY], app[METRICS_KEY])
+    zones = {p.phone_number_id: p.zone for p in app[PRACTICES_KEY].practices}
+    pipeline = build_pipeline(app[SETTINGS_KEY], app[REDIS_KEY], app[METRICS_KEY], zones)
     app[PIPELINE_KEY] = pipeline
     app[BROKER_KEY] = pipeline.broker
     app[SEALER_KEY] = pipeline.sealer
@@ -134,6 +138,12 @@ async def pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
             await pipeline.broker.setup()
     yield
     await pipeline.aclose()
+
+
+async def alerts_ctx(app: web.Application) -> AsyncIterator[None]:
+    redis = app[REDIS_KEY]
+    app[ALERTS_KEY] = RedisAlerts(redis) if redis is not None else MemoryAlerts()
+    yield
 
 
 async def console_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -160,6 +170,7 @@ async def console_ctx(app: web.Application) -> AsyncIterator[None]:
         login_key=hashlib.sha256(f"console-login:{secret}".encode()).digest(),
         device_seconds=settings.console_device_days * 24 * 3600,
         od_writes=OpenDentalWrites(pipeline.storage, pipeline.sealer),
+        figures=Figures(pipeline.storage),
     )
     try:
         yield
@@ -182,6 +193,7 @@ async def conversation_ctx(app: web.Application) -> AsyncIterator[None]:
         app[SETTINGS_KEY],
         app[METRICS_KEY],
         writes,
+        app[ALERTS_KEY],
     )
     app[CONVERSATION_KEY] = handler
     settings = app[SETTINGS_KEY]

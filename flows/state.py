@@ -28,6 +28,8 @@ class Member(BaseModel):
 
     pat_num: int
     first_name: str
+    last_name: str = ""
+    """For the console's title and search (the conversation itself addresses patients by first name)."""
     birthdate: date | None = None
     dentist: int | None = None
     guarantor: int = 0

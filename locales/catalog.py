@@ -13,6 +13,7 @@ from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -41,6 +42,10 @@ SHORT_DATETIME = {
     "de": "EEE, d. MMM, HH:mm",
     "ar": "EEEE d/M، HH:mm",
     "hi": "EEE, d MMM, HH:mm",
+}
+# Where the patient's language is written month first (American English), the whole pattern differs too.
+REGIONAL_DATETIME: dict[tuple[str, str | None], tuple[str, str]] = {
+    ("en", "US"): ("EEEE, MMMM d, h:mm a", "EEE, MMM d, h:mm a"),
 }
 SOURCE_BY_KEY: dict[str, Source] = {s.key: s for s in SOURCES}
 
@@ -72,15 +77,40 @@ def message(key: str, language: str, count: int | None = None) -> str:
     return catalog.npgettext(key, source.text, source.plural, 1 if count is None else count)
 
 
-def when(value: datetime, language: str, *, short: bool = False) -> str:
-    """A date and time the way the patient reads them ("martes 3 de marzo, 10:30", "mardi 3 mars à 10:30")."""
-    patterns = SHORT_DATETIME if short else LONG_DATETIME
-    return format_datetime(value, patterns.get(language, patterns["en"]), locale=language)
+def when(value: datetime, language: str, *, short: bool = False, region: str | None = None) -> str:
+    """A date and time the way the patient reads them ("martes 3 de marzo, 10:30", "mardi 3 mars à 10:30"),
+    on the practice's region's clock: "Wednesday, December 9, 1:00 PM" for a US practice writing English."""
+    locale = regional(language, region)
+    if (language, region) in REGIONAL_DATETIME:
+        pattern = REGIONAL_DATETIME[(language, region)][1 if short else 0]
+    else:
+        patterns = SHORT_DATETIME if short else LONG_DATETIME
+        pattern = patterns.get(language, patterns["en"])
+        if locale != language and twelve_hour(locale):
+            pattern = pattern.replace("HH:mm", "h:mm a")
+    return format_datetime(value, pattern, locale=locale)
 
 
-def day(value: date, language: str) -> str:
+def day(value: date, language: str, region: str | None = None) -> str:
     """A calendar day in full, as a date of birth is read back ("14 March 1985", "14 de marzo de 1985")."""
-    return format_date(value, "long", locale=language)
+    return format_date(value, "long", locale=regional(language, region))
+
+
+@cache
+def regional(language: str, region: str | None) -> str:
+    """The language as written in the practice's region ("en_US"), where Babel knows that variant."""
+    if not region:
+        return language
+    try:
+        Locale.parse(f"{language}_{region.upper()}")
+    except (UnknownLocaleError, ValueError):
+        return language
+    return f"{language}_{region.upper()}"
+
+
+@cache
+def twelve_hour(locale: str) -> bool:
+    return "h" in Locale.parse(locale).time_formats["short"].pattern
 
 
 def isolate(value: str, language: str) -> str:

@@ -43,7 +43,7 @@ from od_adapter.errors import (
 )
 from od_adapter.http import TURN_WAIT, RequestStats, TurnWait
 from od_adapter.journal import Inline, Journal, reference
-from od_adapter.models import Appointment, Patient, Provider
+from od_adapter.models import Appointment, NewTask, Patient, Provider, Task
 from od_adapter.options import Option
 from od_adapter.patients import PatientChanges, PatientDirectory, Patients
 from od_adapter.ratelimit import (
@@ -80,6 +80,7 @@ __all__ = [
     "Lapsed",
     "MemoryRateLimiter",
     "MemoryStore",
+    "NewTask",
     "NotAllowed",
     "NotYours",
     "OdBadRequest",
@@ -111,6 +112,7 @@ __all__ = [
     "Region",
     "RequestStats",
     "StillRunning",
+    "Task",
     "TimeZoneName",
     "TurnWait",
     "UnknownAppointmentType",

@@ -499,20 +499,23 @@ class AppointmentBook:
                 return appointment
         return None
 
-    async def note(self, pat_num: int, note: str, *, comm_type: str | None = None) -> int:
-        """Leave a received text commlog on the chart (the only place the adapter builds one); its CommlogNum."""
+    async def note(self, pat_num: int, note: str, *, comm_type: str | None = None, sent: bool = False) -> int:
+        """Leave a text commlog on the chart (the only place the adapter builds one): received, or `sent` for
+        what staff wrote to the patient; its CommlogNum."""
         commlog = await self.od.create_commlog(
             NewCommlog(
                 pat_num=pat_num,
                 note=note,
                 comm_type_name=comm_type or self.practice.commlog.comm_type,
                 mode=CommMode.TEXT,
-                sent_or_received=SentOrReceived.RECEIVED,
+                sent_or_received=SentOrReceived.SENT if sent else SentOrReceived.RECEIVED,
             )
         )
         return commlog.commlog_num
 
-    async def note_once(self, pat_num: int, note: str, *, retried: bool) -> int:
+    async def note_once(
+        self, pat_num: int, note: str, *, retried: bool, comm_type: str | None = None, sent: bool = False
+    ) -> int:
         """Write a commlog that carries its reference; a retry first looks for it (a lost answer may have
         written it), so a commlog is never written twice."""
         ref = reference(self.practice.id, pat_num, note)
@@ -520,7 +523,7 @@ class AppointmentBook:
             for existing in await self.od.commlogs(pat_num):
                 if f"[ref {ref}]" in existing.note:
                     return existing.commlog_num
-        return await self.note(pat_num, f"{note} [ref {ref}]")
+        return await self.note(pat_num, f"{note} [ref {ref}]", comm_type=comm_type, sent=sent)
 
     async def _commlog(self, pat_num: int, note: str, appointment: Appointment) -> int | None:
         """The audit line staff read on the chart; a failure is logged, never undoes the booking."""

@@ -29,6 +29,7 @@ from od_adapter.models import (
     NewAppointment,
     NewCommlog,
     NewPatient,
+    NewTask,
     Operatory,
     Patient,
     PatientSummary,
@@ -37,6 +38,7 @@ from od_adapter.models import (
     SchedType,
     Schedule,
     Slot,
+    Task,
     YesNoUnknown,
 )
 from od_adapter.ratelimit import RateLimiter
@@ -336,6 +338,13 @@ class OpenDentalClient:
     async def create_commlog(self, commlog: NewCommlog) -> Commlog:
         data = await self._write("POST", "commlogs", commlog.to_wire(exclude_none=True), idempotent=False)
         return Commlog.model_validate(data)
+
+    async def create_task(self, task: NewTask) -> Task:
+        data = await self._write("POST", "tasks", task.to_wire(exclude_none=True), idempotent=False)
+        return Task.model_validate(data)
+
+    async def patient_tasks(self, pat_num: int) -> list[Task]:
+        return await self._list(Task, "tasks", {"ObjectType": "Patient", "KeyNum": pat_num})
 
     async def commlogs(self, pat_num: int, *, changed_since: datetime | None = None) -> list[Commlog]:
         params = {

@@ -379,3 +379,42 @@ class NewCommlog(ODModel):
     comm_type_name: str | None = Field(default=None, alias="commType")
     mode: CommMode | None = Field(default=None, alias="Mode_")
     sent_or_received: SentOrReceived | None = None
+
+
+class Task(ODModel):
+    """A task on one of the office's task lists (`/tasks`, 22.3.16+): how the front desk is asked to act."""
+
+    task_num: int
+    task_list_num: int
+    date_task: ODDate = None
+    key_num: int = 0
+    descript: str = ""
+    task_status: str = "New"
+    is_repeating: ODBool = False
+    date_type: str = "None"
+    from_num: int = 0
+    object_type: str = "None"
+    """"None", "Patient" (KeyNum is a PatNum) or "Appointment" (KeyNum is an AptNum)."""
+    date_time_entry: ODDateTime = None
+    user_num: int = 0
+    date_time_finished: ODDateTime = None
+    priority_def_num: int = 0
+    reminder_group_id: str = ""
+    reminder_type: str = "NoReminder"
+    reminder_frequency: int = 0
+    date_time_original: ODDateTime = None
+    sec_date_t_edit: ODDateTime = None
+    descript_override: str = ""
+    is_read_only: ODBool = False
+
+
+class NewTask(ODModel):
+    """Body of `POST /tasks` (22.3.17+): TaskListNum and Descript are required; a patient's task names it by
+    `ObjectType` "Patient" and its PatNum as `KeyNum`."""
+
+    task_list_num: int
+    descript: str
+    user_num: int | None = None
+    key_num: int | None = None
+    object_type: str | None = None
+    priority_def_num: int | None = None

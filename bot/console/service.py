@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Mapping
@@ -15,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
+from redis.exceptions import RedisError
 
 from bot.console.access_log import AccessLog
 from bot.console.accounts import Accounts, Operator
@@ -22,12 +24,15 @@ from bot.console.sessions import Sessions
 from bot.console.signin import SignInGuard
 from bot.practices import Practice, PracticesFile
 from bot.queue.broker import Broker
+from bot.records.charts import chart_title
 from bot.records.conversations import ConversationRecord, Conversations, TranscriptEntry
+from bot.records.figures import Figures
 from bot.records.od_writes import OpenDentalWrites
 from bot.records.outbox import Outbox, OutboxRecord
 from bot.whatsapp import messages
 from flows.session import HandoffStatus
 
+logger = logging.getLogger(__name__)
 PAGE_SIZE = 25
 SCANNED = 500
 FILTERS = {"all": "recent", "needs_human": "handoff", "handed_off": "handoff", "booked_today": "booked", "failed": "failed"}  # fmt: skip
@@ -42,6 +47,9 @@ class Row(BaseModel):
     conversation: str
     practice: str
     name: str
+    """The WhatsApp profile name."""
+    chart: str
+    """The chart name(s) on this phone, once the assistant has looked them up ("" before)."""
     phone: str
     language: str
     updated_at: float
@@ -83,6 +91,8 @@ class Console:
     device_seconds: float
     od_writes: OpenDentalWrites
     """The durable queue of Open Dental writes, so staff see writes that keep failing."""
+    figures: Figures
+    """The practices' daily figures, for the dashboard."""
     by_id: Mapping[str, Practice] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -102,17 +112,30 @@ class Console:
             listed = await self.conversations.listed(practice.phone_number_id, index, SCANNED)
             candidates += [(c, score, practice) for c, score in listed]
         candidates.sort(key=lambda c: c[1], reverse=True)
+        found = await self._found(practices, query.search)
         rows = []
         for conversation, score, practice in candidates:
+            if found is not None and conversation not in found:
+                continue
             record = await self.conversations.load(conversation)
             if record is None or record.practice_id != practice.phone_number_id:
                 continue
             row = _row(record)
-            if _matches(row, record, score, practice, query):
+            if _matches(row, score, practice, query, by_text=found is None):
                 rows.append(row)
         pages = max(1, -(-len(rows) // PAGE_SIZE))
         page = min(max(1, query.page), pages)
         return Listing(rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE], page, pages, len(rows))
+
+    async def _found(self, practices: list[Practice], search: str) -> set[str] | None:
+        """The conversations the search index matches (None: no search, or no index to ask)."""
+        charts = self.conversations.charts
+        if not search.strip() or charts is None:
+            return None
+        found: set[str] = set()
+        for practice in practices:
+            found |= await charts.find(practice.phone_number_id, search) or set()
+        return found
 
     async def open(self, operator: Operator, conversation: str) -> ConversationRecord | None:
         """The record, if it exists and this operator may see its practice (else None: not found)."""
@@ -129,12 +152,14 @@ class Console:
             current.session = current.session.taken_over(operator.username, time.time())
             await self._save(current, f"Taken over by {operator.username}")
         await self.access.record(operator.username, "take_over", record.conversation, record.practice_id)
+        await self._to_chart(record, "took the WhatsApp conversation over from the assistant", operator)
 
     async def release(self, operator: Operator, record: ConversationRecord) -> None:
         async with self._locked(record.conversation) as current:
             current.session = current.session.released()
             await self._save(current, f"Released to the assistant by {operator.username}")
         await self.access.record(operator.username, "release", record.conversation, record.practice_id)
+        await self._to_chart(record, "released the WhatsApp conversation to the assistant", operator)
 
     async def retry(self, operator: Operator, record: ConversationRecord) -> int:
         """The conversation's dead letters go back on the queue; the access log says who did it."""
@@ -176,7 +201,29 @@ class Console:
             )
             await self.outbox.record([reply])
         await self.access.record(operator.username, action, record.conversation, record.practice_id)
-        return await self.outbox.deliver(reply.id) or reply
+        sent = await self.outbox.deliver(reply.id) or reply
+        what = _sent_text(body)
+        await self._to_chart(record, f"replied on WhatsApp: {what}", operator, sent=True)
+        return sent
+
+    async def _to_chart(
+        self, record: ConversationRecord, what: str, operator: Operator, *, sent: bool = False
+    ) -> None:
+        """What staff did, as a commlog on the patient's chart for whoever works from Open Dental; through the
+        durable write queue, so a slow or absent Open Dental never holds the console up."""
+        conversation = record.session.conversation
+        pat_num = conversation.patient or next(iter(conversation.family), None)
+        practice = self.by_id.get(record.practice_id)
+        if pat_num is None or practice is None:
+            return  # nobody on a chart yet: the transcript is the only record
+        at = datetime.now(practice.zone).strftime("%Y-%m-%d %H:%M:%S %Z")
+        note = f"{at}, staff {operator.username} {what}"
+        try:
+            await self.od_writes.put(
+                record.practice_id, pat_num, note, sent=sent, comm_type=practice.handoff.comm_type
+            )
+        except (OSError, RedisError) as exc:  # the action is done; only its copy on the chart is missing
+            logger.warning("console could not queue the chart's commlog: %s", type(exc).__name__)
 
     async def _save(self, record: ConversationRecord, note: str | None) -> None:
         if note:
@@ -203,12 +250,20 @@ class Console:
             await self.broker.unlock(conversation, token)
 
 
+def _sent_text(body: dict[str, Any]) -> str:
+    """The words staff sent, as the chart shows them: the text, or the template's name."""
+    if body.get("type") == "template":
+        return f'the "{body.get("template", {}).get("name", "")}" template'
+    return str(body.get("text", {}).get("body", ""))
+
+
 def _row(record: ConversationRecord) -> Row:
     status = record.session.handoff
     return Row(
         conversation=record.conversation,
         practice=record.practice_id,
         name=record.name,
+        chart=chart_title(record.session.conversation.members),
         phone=record.user_key,
         language=record.session.conversation.language or "",
         updated_at=record.updated_at,
@@ -218,7 +273,7 @@ def _row(record: ConversationRecord) -> Row:
     )
 
 
-def _matches(row: Row, record: ConversationRecord, score: float, practice: Practice, query: Query) -> bool:
+def _matches(row: Row, score: float, practice: Practice, query: Query, *, by_text: bool) -> bool:
     if query.filter == "needs_human" and not row.needs_human:
         return False
     if query.filter == "handed_off" and not row.handoff.active:
@@ -229,7 +284,7 @@ def _matches(row: Row, record: ConversationRecord, score: float, practice: Pract
             return False
     if query.language and row.language != query.language:
         return False
-    if query.search:
+    if query.search and by_text:  # no search index (a test's bare Conversations): match the profile name
         needle = query.search.strip().lower()
         digits = "".join(ch for ch in needle if ch.isdecimal())
         if needle not in row.name.lower() and not (digits and digits in row.phone):

@@ -13,7 +13,9 @@ from zoneinfo import ZoneInfo
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
+from babel.dates import format_datetime
 
+from bot.console import dashboard, live, problems
 from bot.console.accounts import USERNAME, AccountError, Role
 from bot.console.hashing import HashQueueFull
 from bot.console.security import (
@@ -32,9 +34,12 @@ from bot.console.security import (
 from bot.console.service import FILTERS, Busy, Query, trace_summary
 from bot.console.signin import SignedIn, Throttled
 from bot.keys import CONSOLE_KEY, OPERATOR_KEY, SESSION_KEY
+from bot.practices import Practice
+from bot.records.charts import chart_title, masked_phone
+from bot.records.conversations import TranscriptEntry
 from bot.settings import Settings
 from flows.handoff import REASONS
-from locales.catalog import LANGUAGES
+from locales.catalog import LANGUAGES, regional, twelve_hour
 
 HERE = Path(__file__).parent
 
@@ -69,6 +74,12 @@ def create_console(settings: Settings) -> web.Application:
     app.router.add_get("/sessions", sessions)
     app.router.add_post("/sessions/end", end_sessions)
     app.router.add_get("/access-log", access_log)
+    app.router.add_get("/alerts", live.alerts)
+    app.router.add_get("/problems", problems.problems)
+    app.router.add_get("/dashboard", dashboard.dashboard)
+    app.router.add_get("/dashboard.csv", dashboard.dashboard_csv)
+    app.router.add_post("/problems/od-writes/retry", problems.retry_write)
+    live.stop_streams(app)
     return app
 
 
@@ -76,10 +87,17 @@ async def _common(request: web.Request) -> dict[str, Any]:
     return {"operator": request.get(OPERATOR_KEY), "csrf": await csrf_token(request)}
 
 
-def _at(timestamp: float, zone: str = "UTC") -> str:
+def _at(timestamp: float, where: Practice | str | None = "UTC", *, named: bool = False) -> str:
+    """A moment in the practice's zone, on its region's clock ("Tue, Dec 1, 10:58 PM" in the US)."""
     if not timestamp:
         return "-"
-    return datetime.fromtimestamp(timestamp, UTC).astimezone(ZoneInfo(zone)).strftime("%a %d %b %H:%M")
+    practice = where if isinstance(where, Practice) else None
+    zone = practice.timezone if practice else (where if isinstance(where, str) else "UTC")
+    local = datetime.fromtimestamp(timestamp, UTC).astimezone(ZoneInfo(zone))
+    locale = regional("en", practice.region) if practice else "en"
+    clock = "h:mm a" if twelve_hour(locale) else "HH:mm"
+    pattern = ("EEE, MMM d, " if locale == "en_US" else "EEE d MMM ") + clock
+    return format_datetime(local, pattern, locale=locale) + (local.strftime(" %Z") if named else "")
 
 
 # -- signing in -------------------------------------------------------------------------------------------------
@@ -152,7 +170,7 @@ async def conversations(request: web.Request) -> web.Response:
         "filters": list(FILTERS),
         "practices": console.visible(operator),
         "names": {p.phone_number_id: p.name for p in console.practices.practices},
-        "zones": {p.phone_number_id: p.timezone for p in console.practices.practices},
+        "zones": console.by_id,
         "languages": LANGUAGES,
         "reasons": REASONS,
         "od_writes": await console.od_writes.backlog({p.phone_number_id for p in console.visible(operator)}),
@@ -172,12 +190,16 @@ async def conversation(request: web.Request) -> web.Response:
     practice = console.by_id[record.practice_id]
     entries = await console.transcript(record.conversation)
     delivery = {e.wamid: e.status for e in entries if e.direction == "status"}
+    shown = [e for e in entries if e.direction != "status"]
     context = {
         "record": record,
+        "chart": chart_title(record.session.conversation.members),
+        "members": record.session.conversation.members,
         "practice": practice,
         "status": record.session.handoff,
         "reasons": REASONS,
-        "entries": [e for e in entries if e.direction != "status"],
+        "entries": shown,
+        "tapped": tapped(shown),
         "delivery": delivery,
         "window_open": console.window_open(record),
         "dead_letters": await console.broker.buried(record.conversation),
@@ -186,6 +208,21 @@ async def conversation(request: web.Request) -> web.Response:
     }
     name = "_transcript.html" if partial else "conversation.html"
     return aiohttp_jinja2.render_template(name, request, context)
+
+
+def tapped(entries: list[TranscriptEntry]) -> dict[int, str]:
+    """For each message with buttons or rows (by position), the title the patient tapped in answer to it."""
+    found: dict[int, str] = {}
+    offered: int | None = None
+    for i, entry in enumerate(entries):
+        if entry.direction == "out" and entry.choices:
+            offered = i
+        elif entry.direction == "in" and offered is not None:
+            titles = {c.title for c in entries[offered].choices}
+            if entry.type in ("interactive", "button") and entry.text in titles:
+                found[offered] = entry.text
+            offered = None
+    return found
 
 
 async def _acting(request: web.Request) -> tuple[Any, Any, Any]:
@@ -326,6 +363,19 @@ async def end_sessions(request: web.Request) -> web.Response:
 
 
 async def access_log(request: web.Request) -> web.Response:
+    """The log as people read it: whose chart (or a masked number), which practice, the practice's time."""
     console = _admin(request)
-    context = {"entries": await console.access.latest(), "now": time.time()}
+    entries = await console.access.latest()
+    who: dict[str, str] = {}
+    for conversation in {e.conversation for e in entries if e.conversation}:
+        record = await console.conversations.load(conversation)
+        if record is not None:
+            chart = chart_title(record.session.conversation.members)
+            who[conversation] = chart or masked_phone(record.user_key)
+    context = {
+        "entries": entries,
+        "who": who,
+        "practices": console.by_id,
+        "now": time.time(),
+    }
     return aiohttp_jinja2.render_template("access_log.html", request, context)

@@ -7,6 +7,7 @@ Open Dental failures, the handoff's commlog) lives in the graph, in `flows/`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,7 +15,9 @@ from typing import Any
 
 import httpx
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
+from bot.alerts import WEBHOOK_TIMEOUT, Alert, Alerts, tell_webhook
 from bot.conversation.office import OdOffice
 from bot.conversation.render import render
 from bot.monitoring.metrics import Metrics
@@ -22,12 +25,14 @@ from bot.practices import Practice, PracticesFile
 from bot.queue.turns import Turn, TurnResult
 from bot.records.conversations import Conversations
 from bot.records.crypto import keyed_hash
+from bot.records.figures import Figures, local_day
 from bot.records.od_writes import OpenDentalWrites, PendingWrite, Writer
 from bot.records.storage import SealedStore
 from bot.settings import Settings
 from bot.whatsapp import messages
 from flows.context import Deps, Line, Understand
 from flows.graph import Graph, TurnRun, build_graph, run_turn
+from flows.handoff import REASONS
 from flows.nlu.language import LanguageDetector
 from flows.nlu.lexicon import fold
 from flows.nlu.llm import LlmUnderstanding, chat_model
@@ -42,6 +47,10 @@ from od_adapter import (
     CacheSettings,
     KeyValueStore,
     MemoryStore,
+    NewTask,
+    OdBadRequest,
+    OdNotFound,
+    OdUnauthorized,
     OpenDentalClient,
     PatientChanges,
     PatientDirectory,
@@ -50,6 +59,7 @@ from od_adapter import (
     RedisStore,
 )
 
+logger = logging.getLogger(__name__)
 OUTCOMES = {"book": "booked", "reschedule": "rescheduled", "cancel": "cancelled", "confirm": "confirmed"}
 """The metric label of each write the graph records."""
 
@@ -96,8 +106,16 @@ class ConversationHandler:
         clock: Callable[[], datetime] | None = None,
         metrics: Metrics | None = None,
         languages: LanguageDetector | None = None,
+        writes: OpenDentalWrites | None = None,
+        alerts: Alerts | None = None,
     ) -> None:
         self.practices = practices
+        self.writes = writes
+        self.alerts = alerts
+        self.figures = Figures(conversations.storage)
+        self._od_requests: dict[str, int] = {}
+        """Each practice's client's request count when the figures last took it."""
+        self.webhooks = httpx.AsyncClient(timeout=WEBHOOK_TIMEOUT, follow_redirects=False)
         self.languages = languages or LanguageDetector()
         self.conversations = conversations
         self.understand = understand
@@ -110,13 +128,23 @@ class ConversationHandler:
     def writers(self) -> dict[str, Writer]:
         """Who writes each practice's queued commlogs: its booking guard, looking first after a failed try."""
 
-        def writer(book: AppointmentBook) -> Writer:
+        def writer(runtime: PracticeRuntime) -> Writer:
+            book = runtime.office.appointments
+
             async def write(pending: PendingWrite) -> int:
-                return await book.note_once(pending.pat_num, pending.note, retried=pending.attempts > 0)
+                if pending.kind == "task":
+                    return await _task(runtime, pending)
+                return await book.note_once(
+                    pending.pat_num,
+                    pending.note,
+                    retried=pending.attempts > 0,
+                    comm_type=pending.comm_type,
+                    sent=pending.sent,
+                )
 
             return write
 
-        return {pid: writer(runtime.office.appointments) for pid, runtime in self.practices.items()}
+        return {pid: writer(runtime) for pid, runtime in self.practices.items()}
 
     def loaders(self, *, sync_every: float) -> dict[str, BookLoader]:
         """One background loader per practice's book (each works only while it holds the practice's lease)."""
@@ -134,6 +162,7 @@ class ConversationHandler:
     async def aclose(self) -> None:
         for runtime in self.practices.values():
             await runtime.client.aclose()
+        await self.webhooks.aclose()
 
     async def __call__(self, turn: Turn) -> TurnResult:
         runtime = self.practices.get(turn.practice_id)
@@ -152,14 +181,68 @@ class ConversationHandler:
             silent=all(m.silent for m in turn.messages),
         )
         self._count(run)
+        if "handoff" in run.events:
+            await self._handed_off(turn, runtime, run)
+        try:
+            await self._figures(turn, runtime, run)
+        except (OSError, RedisError) as exc:  # the figures are a dashboard's, never a reason to fail a turn
+            logger.warning("dashboard figures not recorded: %s", type(exc).__name__)
         language = run.session.conversation.language or runtime.facts.default_language
         return TurnResult(
             session=run.session,
-            replies=render(run.replies, language, messages.recipient(turn.user_key)),
+            replies=render(
+                run.replies, language, messages.recipient(turn.user_key), region=runtime.practice.region
+            ),
             trace=_trace(run),
             notes=run.notes,
             events=run.events,
         )
+
+    async def _handed_off(self, turn: Turn, runtime: PracticeRuntime, run: TurnRun) -> None:
+        """Beyond the graph's commlog: a task for the front desk (queued), the consoles' alert, the webhook."""
+        practice, status = runtime.practice, run.session.handoff
+        conversation = run.session.conversation
+        pat_num = conversation.patient or next(iter(conversation.family), 0)
+        at = status.since or self.clock().timestamp()
+        if self.writes is not None and practice.handoff.task_list_num is not None:
+            local = datetime.fromtimestamp(at, practice.zone).strftime("%Y-%m-%d %H:%M %Z")
+            reason = REASONS.get(status.reason, status.reason)
+            text = f"WhatsApp handoff at {local}: {reason}. Answer in the assistant console."
+            await self.writes.put(practice.phone_number_id, pat_num, text, kind="task", once=turn.id)
+        alert = Alert(practice_id=practice.phone_number_id, conversation=turn.conversation, reason=status.reason, at=at)  # fmt: skip
+        if self.alerts is not None:
+            await self.alerts.publish(alert)
+        if practice.handoff.alert_webhook:
+            await tell_webhook(self.webhooks, practice.handoff.alert_webhook, alert, practice.name)
+
+    async def _figures(self, turn: Turn, runtime: PracticeRuntime, run: TurnRun) -> None:
+        """The dashboard's daily figures; a replayed turn (same id) is not counted twice."""
+        pid, zone, now = runtime.practice.phone_number_id, runtime.practice.zone, self.clock().timestamp()
+        day, figures = local_day(now, zone), self.figures
+        if turn.id and not await figures.first_today(pid, day, turn.id, "turn", now):
+            return
+        started = min((float(m.timestamp) for m in turn.messages if m.timestamp), default=now)
+        if await figures.first_today(pid, day, turn.conversation, "conversation", started):
+            language = run.session.conversation.language or runtime.practice.default_language
+            await figures.add(pid, day, "conversations")
+            await figures.add(pid, day, f"language:{language}")
+            if run.replies:
+                await figures.sample(pid, day, "first_reply", max(0.0, now - started))
+        for action in run.actions:
+            if action.action in OUTCOMES:
+                await figures.add(pid, day, OUTCOMES[action.action])
+            if action.action == "book":
+                first = await figures.seen_at(pid, day, turn.conversation, "conversation") or started
+                await figures.sample(pid, day, "to_booking", max(0.0, now - first))
+            if action.action == "handoff":
+                await figures.add(pid, day, f"handoff:{action.reason}")
+                if await figures.first_today(pid, day, turn.conversation, "handoff", now):
+                    await figures.add(pid, day, "handed_off")
+        requests = runtime.client.stats.requests
+        used = requests - self._od_requests.get(pid, 0)
+        self._od_requests[pid] = requests
+        if used > 0:
+            await figures.add(pid, day, "od_requests", used)
 
     def _deps(self, turn: Turn, runtime: PracticeRuntime) -> Deps:
         async def recent(count: int) -> list[Line]:
@@ -191,6 +274,37 @@ class ConversationHandler:
             self.metrics.turn_failures.inc()
 
 
+async def _task(runtime: PracticeRuntime, pending: PendingWrite) -> int:
+    """A handoff's task on the practice's list; its text as a commlog where the key may not add tasks (or
+    Open Dental is older than 22.3.17, or the list is wrong). A retry first looks for the task a lost answer
+    may have added. Its TaskNum, or the commlog's CommlogNum."""
+    rules, ref = runtime.practice.handoff, pending.key.rsplit(":", 1)[-1]
+    descript = f"{pending.note} [ref {ref}]"
+    if pending.attempts and pending.pat_num:
+        for task in await runtime.client.patient_tasks(pending.pat_num):
+            if f"[ref {ref}]" in task.descript:
+                return task.task_num
+    try:
+        if rules.task_list_num is None:
+            raise OdNotFound("no task list configured")
+        task = await runtime.client.create_task(
+            NewTask(
+                task_list_num=rules.task_list_num,
+                descript=descript,
+                user_num=rules.task_user_num or None,
+                key_num=pending.pat_num or None,
+                object_type="Patient" if pending.pat_num else None,
+            )
+        )
+    except (OdUnauthorized, OdNotFound, OdBadRequest) as exc:
+        logger.warning("handoff task refused (%s): writing it as a commlog", type(exc).__name__)
+        if not pending.pat_num:
+            return 0  # no chart to write on: the console and its alert are all staff get
+        book = runtime.office.appointments
+        return await book.note_once(pending.pat_num, pending.note, retried=pending.attempts > 0, comm_type=rules.comm_type)  # fmt: skip
+    return task.task_num
+
+
 def _trace(run: TurnRun) -> dict[str, Any]:
     # Names and birthdates are in the transcript already; keep the trace lean.
     hidden = {"first_name", "last_name", "birthdate"}
@@ -215,6 +329,7 @@ def build_conversation_handler(
     settings: Settings,
     metrics: Metrics | None = None,
     writes: OpenDentalWrites | None = None,
+    alerts: Alerts | None = None,
 ) -> ConversationHandler:
     """One Open Dental client, book cache and booking guard per practice, sharing the store and the limiter;
     with `writes`, the guard's commlogs go to that durable queue instead of the reply path."""
@@ -244,7 +359,12 @@ def build_conversation_handler(
             practice, facts(practice), office, client, changes
         )
     return ConversationHandler(
-        runtimes, conversations, understand=understanding(settings, practices), metrics=metrics
+        runtimes,
+        conversations,
+        understand=understanding(settings, practices),
+        metrics=metrics,
+        writes=writes,
+        alerts=alerts,
     )
 
 

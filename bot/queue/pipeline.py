@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypedDict, Unpack
+from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
 from redis.asyncio import Redis
@@ -62,17 +64,31 @@ class Pipeline:
         await self.cloud_api.aclose()
 
 
-def build_pipeline(settings: Settings, redis: Redis | None, metrics: Metrics | None = None) -> Pipeline:
+def build_pipeline(
+    settings: Settings,
+    redis: Redis | None,
+    metrics: Metrics | None = None,
+    zones: Mapping[str, ZoneInfo] | None = None,
+) -> Pipeline:
     sealer = Sealer(settings.encryption_keys)
     storage: Storage = RedisStorage(redis) if redis is not None else MemoryStorage()
     broker: Broker = RedisBroker(redis) if redis is not None else MemoryBroker()
-    conversations = Conversations(storage, sealer, settings.transcript_retention_days * 24 * 3600)
+    search_key = settings.conversation_key.get_secret_value() if settings.conversation_key else None
+    conversations = Conversations(
+        storage, sealer, settings.transcript_retention_days * 24 * 3600, search_key=search_key
+    )
     cloud_api = CloudApiClient(
         base_url=settings.graph_api_base_url,
         version=settings.graph_api_version,
         token=settings.whatsapp_token or SecretStr(""),
     )
     outbox = Outbox(
-        storage, sealer, cloud_api, conversations, metrics=metrics, sending_claim=settings.lock_ttl_seconds
+        storage,
+        sealer,
+        cloud_api,
+        conversations,
+        metrics=metrics,
+        sending_claim=settings.lock_ttl_seconds,
+        zones=zones,
     )
     return Pipeline(broker, storage, sealer, conversations, cloud_api, outbox, metrics)

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter, model_validator
 
+from bot.records.charts import ChartIndex
 from bot.records.crypto import Sealer
 from bot.records.storage import Storage
 from flows.session import Session
@@ -57,6 +58,14 @@ class ConversationRecord(BaseModel):
         return self.last_inbound_at + WINDOW_SECONDS
 
 
+class Choice(BaseModel):
+    """A button or list row as the patient saw it."""
+
+    id: str = ""
+    title: str
+    description: str = ""
+
+
 class TranscriptEntry(BaseModel):
     at: float
     direction: Literal["in", "out", "status", "note", "turn"]
@@ -68,6 +77,10 @@ class TranscriptEntry(BaseModel):
     turn: str = ""
     by: str = ""
     """For a message sent by staff: the operator."""
+    choices: list[Choice] = Field(default_factory=list)
+    """An interactive message's buttons or list rows, in order."""
+    button: str = ""
+    """A list message's button label (the list opens behind it)."""
 
 
 _LINES = TypeAdapter(list[TranscriptEntry])
@@ -85,11 +98,20 @@ class OwedTurn(BaseModel):
 
 class Conversations:
     def __init__(
-        self, storage: Storage, sealer: Sealer, retention_seconds: float = RETENTION_SECONDS
+        self,
+        storage: Storage,
+        sealer: Sealer,
+        retention_seconds: float = RETENTION_SECONDS,
+        *,
+        search_key: str | None = None,
     ) -> None:
         self.storage = storage
         self.sealer = sealer
         self.retention = retention_seconds
+        self.charts = (
+            ChartIndex(storage, sealer, search_key, retention_seconds) if search_key is not None else None
+        )
+        """The console's search index (keyed from CONVERSATION_KEY); None where nothing searches."""
 
     async def load(self, conversation: str) -> ConversationRecord | None:
         raw = await self.storage.get(f"conv:{conversation}")
@@ -126,6 +148,11 @@ class Conversations:
             await self.flag(record.practice_id, record.conversation, "handoff", now)
         else:
             await self.storage.index_remove(_index(record.practice_id, "handoff"), record.conversation)
+        if self.charts is not None:
+            members = record.session.conversation.members
+            await self.charts.index(
+                record.practice_id, record.conversation, record.user_key, record.name, members
+            )
 
     async def flag(self, practice_id: str, conversation: str, index: str, at: float) -> None:
         await self.storage.index_add(_index(practice_id, index), conversation, at)

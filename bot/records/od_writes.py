@@ -1,4 +1,5 @@
-"""The durable queue of Open Dental writes that need not block the reply: the booking guard's commlogs.
+"""The durable queue of Open Dental writes that need not block the reply: the booking guard's commlogs, the
+commlogs of what staff did in the console, and the handoff tasks for the front desk.
 
 A write is recorded in Redis (sealed: notes name visits) before the turn answers, and a drainer in every worker
 writes it after the reply, retried with backoff until Open Dental takes it. One write per key, across every
@@ -13,6 +14,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from typing import Literal
 
 from pydantic import BaseModel
 
@@ -36,6 +38,11 @@ class PendingWrite(BaseModel):
     practice_id: str
     pat_num: int
     note: str
+    kind: Literal["commlog", "task"] = "commlog"
+    """A commlog on the chart, or a task on the practice's task list (a commlog where the key may not)."""
+    sent: bool = False
+    """A commlog of what the practice sent (staff's replies), not of what the patient asked."""
+    comm_type: str | None = None
     attempts: int = 0
     last_error: str = ""
     created_at: float = 0.0
@@ -63,11 +70,30 @@ class OpenDentalWrites:
     def journal(self, practice_id: str) -> QueuedJournal:
         return QueuedJournal(self, practice_id)
 
-    async def put(self, practice_id: str, pat_num: int, note: str) -> None:
-        """Queue one commlog; the same note for the same patient is one write however often it is queued."""
-        key = f"{practice_id}:{reference(practice_id, pat_num, note)}"
+    async def put(
+        self,
+        practice_id: str,
+        pat_num: int,
+        note: str,
+        *,
+        kind: Literal["commlog", "task"] = "commlog",
+        sent: bool = False,
+        comm_type: str | None = None,
+        once: str | None = None,
+    ) -> None:
+        """Queue one write; the same note (or `once` key) for the same patient is one write however often it
+        is queued."""
+        ref = reference(practice_id, pat_num, once or note)
+        key = f"{practice_id}:{ref}" if kind == "commlog" else f"{practice_id}:{kind}:{ref}"
         write = PendingWrite(
-            key=key, practice_id=practice_id, pat_num=pat_num, note=note, created_at=self.clock()
+            key=key,
+            practice_id=practice_id,
+            pat_num=pat_num,
+            note=note,
+            kind=kind,
+            sent=sent,
+            comm_type=comm_type,
+            created_at=self.clock(),
         )
         if await self.storage.claim(
             f"od-write:{key}", self._seal(write), RECORD_TTL
@@ -103,6 +129,30 @@ class OpenDentalWrites:
                 waiting += 1
                 stuck += write.attempts >= STUCK_AFTER
         return waiting, stuck
+
+    async def waiting(self, practices: set[str], count: int = 200) -> list[PendingWrite]:
+        """The writes waiting for these practices, most tried first (the console's list of stuck writes)."""
+        found = []
+        for key in await self.storage.index_due(DUE, float("inf"), 1_000):
+            raw = await self.storage.get(f"od-write:{key}")
+            if raw is not None:
+                write = PendingWrite.model_validate_json(self.sealer.open(raw))
+                if write.practice_id in practices:
+                    found.append(write)
+        found.sort(key=lambda w: (-w.attempts, w.created_at))
+        return found[:count]
+
+    async def retry_now(self, key: str, practices: set[str]) -> bool:
+        """Make a waiting write due at once (staff fixed the cause); False if it is gone or not theirs."""
+        raw = await self.storage.get(f"od-write:{key}")
+        if (
+            raw is None
+            or PendingWrite.model_validate_json(self.sealer.open(raw)).practice_id not in practices
+        ):
+            return False
+        await self.storage.index_add(DUE, key, self.clock())
+        self.wake.set()
+        return True
 
     async def run(self, writers: Mapping[str, Writer], *, interval: float = 1.0) -> None:
         """Drain until cancelled: at once when a write is queued in this process, else every `interval`."""

@@ -15,15 +15,17 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from redis.exceptions import RedisError
 
 from bot.monitoring.metrics import Metrics
-from bot.records.conversations import Conversations, TranscriptEntry
+from bot.records.conversations import Choice, Conversations, TranscriptEntry
 from bot.records.crypto import Sealer
+from bot.records.figures import Figures, local_day
 from bot.records.storage import Storage
 from bot.whatsapp.cloud_api import CloudApiClient, CloudApiError
 from bot.whatsapp.events import StatusEvent
@@ -72,7 +74,10 @@ class Outbox:
         metrics: Metrics | None = None,
         sending_claim: float = 30.0,
         unconfirmed_grace: float = 15.0,
+        zones: Mapping[str, ZoneInfo] | None = None,
     ) -> None:
+        self.zones = dict(zones or {})
+        """Each practice's time zone, so a message's cost lands on the practice's day in its dashboard."""
         self.storage = storage
         self.sealer = sealer
         self.cloud_api = cloud_api
@@ -197,6 +202,8 @@ class Outbox:
             status=record.state,
             turn=record.id,
             by=record.by,
+            choices=_choices_of(record.body),
+            button=str(record.body.get("interactive", {}).get("action", {}).get("button", "")),
         )
         await self.conversations.add(record.conversation, [entry])
         if record.state != "sent":
@@ -212,6 +219,10 @@ class Outbox:
         record = await self.load(raw_id.decode()) if raw_id else None
         if record is None:
             return None
+        if event.billable and await self.storage.claim(f"figures-billed:{event.wamid}", b"1", RECORD_TTL):
+            zone = self.zones.get(record.practice_id, ZoneInfo("UTC"))
+            day = local_day(event.timestamp or self.clock(), zone)
+            await Figures(self.storage).add(record.practice_id, day, f"whatsapp:{event.category or 'other'}")
         if event.status == "failed":
             record.state, record.delivery = "failed", "failed"
             record.error_code = event.error_codes[0] if event.error_codes else record.error_code
@@ -248,6 +259,23 @@ class Outbox:
             else record
         )
         return self.sealer.seal(kept.model_dump_json(exclude_defaults=True).encode())
+
+
+def _choices_of(body: dict[str, Any]) -> list[Choice]:
+    """The buttons or rows of an interactive message, so the transcript shows what the patient could tap."""
+    action = body.get("interactive", {}).get("action", {}) if body.get("type") == "interactive" else {}
+    found = [
+        Choice(id=b["reply"].get("id", ""), title=b["reply"].get("title", ""))
+        for b in action.get("buttons", [])
+        if isinstance(b, dict) and isinstance(b.get("reply"), dict)
+    ]
+    for section in action.get("sections", []):
+        found += [
+            Choice(id=r.get("id", ""), title=r.get("title", ""), description=r.get("description", ""))
+            for r in section.get("rows", [])
+            if isinstance(r, dict)
+        ]
+    return found
 
 
 def _text_of(body: dict[str, Any]) -> str:

@@ -34,12 +34,19 @@ class Storage(KeyValueStore, Protocol):
         """Add one to a counter that expires `ttl_seconds` after it was created."""
         ...
 
+    async def tally(self, key: str, name: str, amount: float, ttl_seconds: float) -> None:
+        """Add to one named figure of a set of figures (a hash) that expires `ttl_seconds` after its last change."""
+        ...
+
+    async def tallies(self, key: str) -> dict[str, float]: ...
+
 
 class MemoryStorage(MemoryStore):
     def __init__(self) -> None:
         super().__init__()
         self._lists: dict[str, list[bytes]] = defaultdict(list)
         self._indexes: dict[str, dict[str, float]] = defaultdict(dict)
+        self._tallies: dict[str, dict[str, float]] = {}
 
     async def append(self, key: str, value: bytes, ttl_seconds: float) -> None:
         self._lists[key].append(value)
@@ -71,6 +78,13 @@ class MemoryStorage(MemoryStore):
         value, expires = self._data[key]
         self._data[key] = (str(int(value) + 1).encode(), expires)  # the window runs from the first failure
         return int(value) + 1
+
+    async def tally(self, key: str, name: str, amount: float, ttl_seconds: float) -> None:
+        figures = self._tallies.setdefault(key, {})
+        figures[name] = figures.get(name, 0.0) + amount
+
+    async def tallies(self, key: str) -> dict[str, float]:
+        return dict(self._tallies.get(key, {}))
 
 
 class RedisStorage(RedisStore):
@@ -114,6 +128,16 @@ class RedisStorage(RedisStore):
             pipe.pexpire(self._key(key), int(ttl_seconds * 1000), nx=True)
             count, _ = await pipe.execute()
         return int(count)
+
+    async def tally(self, key: str, name: str, amount: float, ttl_seconds: float) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hincrbyfloat(self._key(key), name, amount)
+            pipe.pexpire(self._key(key), int(ttl_seconds * 1000))
+            await pipe.execute()
+
+    async def tallies(self, key: str) -> dict[str, float]:
+        raw = cast("dict[bytes, bytes]", await self.redis.hgetall(self._key(key)))
+        return {k.decode(): float(v) for k, v in raw.items()}
 
 
 class SealedStore:

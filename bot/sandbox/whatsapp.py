@@ -287,6 +287,10 @@ def status_payload(sent: SentMessage, status: str = "sent", error_code: int | No
     item: dict[str, Any] = {"id": sent.wamid, "status": status, "timestamp": str(int(time.time())), "recipient_id": sent.to}  # fmt: skip
     if callback := sent.body.get("biz_opaque_callback_data"):
         item["biz_opaque_callback_data"] = callback
+    # Like Meta's per-message pricing: replies inside the service window are free, templates are billed.
+    if status != "failed":
+        template = sent.body.get("type") == "template"
+        item["pricing"] = {"billable": template, "pricing_model": "PMP", "category": "utility" if template else "service"}  # fmt: skip
     if error_code:
         item["errors"] = [{"code": int(error_code), "title": "sandbox", "message": "sandbox", "error_data": {"details": "sandbox"}}]  # fmt: skip
     value = {"messaging_product": "whatsapp", "metadata": {"display_phone_number": sent.phone_number_id, "phone_number_id": sent.phone_number_id}, "statuses": [item]}  # fmt: skip

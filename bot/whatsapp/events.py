@@ -66,6 +66,9 @@ class StatusEvent(BaseModel):
     error_codes: list[int] = Field(default_factory=list)
     callback: str = ""
     """What we put in `biz_opaque_callback_data` when sending: the outbox record the status is about."""
+    billable: bool = False
+    category: str = ""
+    """Meta's pricing category for a billable message (the dashboard's WhatsApp cost)."""
 
 
 Event = Annotated[InboundMessage | StatusEvent, Field(discriminator="kind")]
@@ -151,4 +154,6 @@ def _status_event(practice_id: str, status: Status) -> StatusEvent:
         timestamp=_seconds(status.timestamp),
         error_codes=[e.code for e in status.errors],
         callback=status.biz_opaque_callback_data or "",
+        billable=bool(status.pricing and status.pricing.billable),
+        category=status.pricing.category if status.pricing else "",
     )

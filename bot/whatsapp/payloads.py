@@ -157,6 +157,13 @@ class Message(Model):
     unsupported: dict[str, Any] | None = None
 
 
+class Pricing(Model):
+    billable: bool = False
+    pricing_model: str = ""
+    category: str = ""
+    """marketing, utility, authentication, service, referral_conversion..."""
+
+
 class Status(Model):
     id: str
     status: str
@@ -165,6 +172,7 @@ class Status(Model):
     recipient_user_id: str | None = None
     biz_opaque_callback_data: str | None = None
     errors: list[WaError] = Field(default_factory=list)
+    pricing: Pricing | None = None
 
 
 class Profile(Model):

@@ -33,6 +33,7 @@ async def identify(
         Member(
             pat_num=p.pat_num,
             first_name=p.first_name,
+            last_name=p.last_name,
             birthdate=p.birthdate,
             dentist=p.dentist,
             guarantor=p.guarantor,
@@ -124,7 +125,7 @@ async def create_patient(
         conv.family = [*conv.family, patient.pat_num]
         conv.members = [
             *conv.members,
-            Member(pat_num=patient.pat_num, first_name=patient.first_name, birthdate=wanted.birthdate, dentist=patient.dentist),
+            Member(pat_num=patient.pat_num, first_name=patient.first_name, last_name=patient.last_name, birthdate=wanted.birthdate, dentist=patient.dentist),
         ]  # fmt: skip
     if deps.practice.new_patient_kinds and conv.kind not in deps.practice.new_patient_kinds:
         conv.kind = deps.practice.new_patient_kinds[0]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from od_adapter.sandbox import admin, appointments, commlogs, patients, practice, slots
+from od_adapter.sandbox import admin, appointments, book_view, commlogs, patients, practice, slots, tasks
 from od_adapter.sandbox.keys import SANDBOX_KEY
 from od_adapter.sandbox.middleware import authorize, log_requests, render_errors
 from od_adapter.sandbox.office import Clock, system_clock
@@ -27,7 +27,8 @@ def create_sandbox_app(
         middlewares=[log_requests, render_errors, authorize], client_max_size=MAX_BODY_BYTES
     )
     app[SANDBOX_KEY] = Sandbox(settings or SandboxSettings(), load_seed(seed_path), clock=clock)
+    app[tasks.TASKS_KEY] = tasks.TaskBook()
     # Slots before the other appointment routes, so "/appointments/Slots" is never read as an AptNum.
-    for module in (slots, appointments, patients, practice, commlogs, admin):
+    for module in (slots, appointments, patients, practice, commlogs, tasks, admin, book_view):
         app.router.add_routes(module.routes)
     return app

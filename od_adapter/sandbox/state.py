@@ -23,7 +23,7 @@ from od_adapter.sandbox.scale import MAX_SCALE
 from od_adapter.sandbox.seed import build_office
 
 DEVELOPER_KEY = "sandbox-dev"
-ALL_PERMISSIONS = frozenset({"read", "comm", "appointments", "patients"})
+ALL_PERMISSIONS = frozenset({"read", "comm", "appointments", "patients", "tasks"})
 READ_ONLY = frozenset({"read"})
 
 

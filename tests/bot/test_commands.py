@@ -49,7 +49,7 @@ def demo_with_practices(tmp_path: Path, old: str, new: str) -> subprocess.Comple
 
 
 def test_demo_reports_a_broken_practices_file_and_exits_2(tmp_path: Path) -> None:
-    result = demo_with_practices(tmp_path, "America/New_York", "Nowhere/City")
+    result = demo_with_practices(tmp_path, "America/Los_Angeles", "Nowhere/City")
     assert result.returncode == 2
     assert "practice 'Bright Smile Dental' field timezone" in result.stderr
 

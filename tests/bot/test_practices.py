@@ -32,7 +32,7 @@ def test_the_demo_practices_file_loads() -> None:
     practice = practices.by_phone_number_id()["100000000000001"]
     assert (practice.name, practice.timezone, practice.languages) == (
         "Bright Smile Dental",
-        "America/New_York",
+        "America/Los_Angeles",
         ["en", "es", "pt", "fr", "de", "ar", "hi"],
     )
     assert practice.open_dental.spacing_seconds == 1.0
@@ -46,7 +46,7 @@ def test_the_demo_practices_file_loads() -> None:
     od = practice.od
     assert isinstance(od, OdPractice) and (od.id, od.timezone, od.region) == (
         "100000000000001",
-        "America/New_York",
+        "America/Los_Angeles",
         "US",
     )
     assert (od.open_dental, od.booking, od.commlog) == (
@@ -59,7 +59,11 @@ def test_the_demo_practices_file_loads() -> None:
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ('timezone = "America/New_York"', 'timezone = "Mars/Olympus"', "field timezone: .*unknown time zone"),
+        (
+            'timezone = "America/Los_Angeles"',
+            'timezone = "Mars/Olympus"',
+            "field timezone: .*unknown time zone",
+        ),
         (
             'languages = ["en", "es", "pt", "fr", "de", "ar", "hi"]',
             'languages = ["en", "xx"]',

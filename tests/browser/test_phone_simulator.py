@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.async_api import async_playwright
 
@@ -29,9 +30,8 @@ async def test_a_booking_through_the_phone_page(monkeypatch: pytest.MonkeyPatch)
         await page.goto(f"{clinic.base}/sandbox/phone")
         await page.fill("#text", "Hi, I'd like a check-up next week please")
         await page.click("form#send button")
-        first_row = page.locator(".msg.bot .choices button").first
-        await first_row.wait_for(timeout=20_000)
-        await first_row.click()
+        await page.locator(".msg.bot .open-list").first.click(timeout=20_000)  # the rows open behind it
+        await page.locator("#sheet button.row").first.click()
         await page.get_by_text("Shall I book it?").wait_for(timeout=20_000)
         await page.locator(".msg.bot .choices button", has_text="Yes, book it").last.click()
         await page.get_by_text("Booked!").wait_for(timeout=20_000)
@@ -44,3 +44,62 @@ async def test_a_booking_through_the_phone_page(monkeypatch: pytest.MonkeyPatch)
             if "WhatsApp" in a["Note"] and a["AptStatus"] == "Scheduled"
         ]
         assert len(booked) == 1
+
+
+async def test_the_phone_keeps_its_shape_its_messages_and_the_patients_script(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A custom number scrolls nothing sideways, Arabic bubbles read right to left, a reload keeps the
+    patient's own messages (with ticks), a US practice's times are on the 12-hour clock, and the book jumps
+    to the day just booked with the patient's name, without a request on the practice's Open Dental key."""
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.fail("chromium is not installed: run .ci/run, or apt-get install chromium")
+    monkeypatch.setenv("DEMO_OD_DEVELOPER_KEY", "sandbox-dev")
+    monkeypatch.setenv("DEMO_OD_CUSTOMER_KEY", "sandbox-customer")
+    async with open_clinic() as clinic, async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        page = await browser.new_page(viewport={"width": 1100, "height": 800})
+        await page.goto(f"{clinic.base}/sandbox/phone")
+        await page.fill("#custom", "+1 503 555 2000 0000 0000 0000 00")
+        await page.fill("#custom", "+15035552000")
+        await page.dispatch_event("#custom", "change")
+        await page.fill("#text", "مرحبا، أريد تنظيف الأسنان الأسبوع القادم " + "طويل" * 30)
+        await page.click("form#send button")
+        arabic = page.locator(".msg.bot", has_text="ال").first
+        await arabic.wait_for(timeout=20_000)
+        assert await arabic.evaluate("e => getComputedStyle(e).direction") == "rtl"
+        wide = await page.evaluate(
+            "() => [...document.querySelectorAll('.phone, #chat, .msg')].filter(e => e.scrollWidth > e.clientWidth + 1).length"
+        )
+        assert wide == 0, "something in the phone scrolls sideways"
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(SCREENSHOTS / "phone-simulator-rtl.png"))
+
+        await page.select_option("#who", "+15035551234")
+        await page.fill("#custom", "")
+        await page.dispatch_event("#who", "change")
+        await page.fill("#text", "Hi, I'd like a check-up next week please")
+        await page.click("form#send button")
+        await page.locator(".msg.bot .open-list").first.click(timeout=20_000)
+        row = page.locator("#sheet button.row").first
+        title = (await row.inner_text()).splitlines()[0]
+        assert title.endswith(("AM", "PM")) and len(title) <= 24, title
+        await row.click()
+        await page.get_by_text("Shall I book it?").wait_for(timeout=20_000)
+        await page.locator(".msg.bot .choices button", has_text="Yes, book it").last.click()
+        await page.get_by_text("Booked!").wait_for(timeout=20_000)
+        booked = page.locator("#apts tr.just")
+        await booked.wait_for(timeout=10_000)
+        assert "Jane Smith" in await booked.inner_text() and (await booked.inner_text()).split("\t")[
+            0
+        ].endswith(("AM", "PM"))
+        await page.reload()
+        await page.get_by_text("Hi, I'd like a check-up next week please").wait_for(timeout=10_000)
+        assert await page.locator(".msg.me .ticks.read").count() >= 2
+        await page.screenshot(path=str(SCREENSHOTS / "phone-simulator-us-booked.png"))
+        await browser.close()
+        async with httpx.AsyncClient() as client:
+            log = (await client.get(f"{clinic.base}/sandbox/od/_admin/requests")).json()
+        # The page used to read `GET /appointments?date=` with the practice's key; the assistant never does.
+        assert not [r for r in log if "date" in r["query"]], "the page spent the practice's throttle"

@@ -182,7 +182,11 @@ async def fixture_clinic(od_keys: None) -> AsyncIterator[Clinic]:
 
 
 def row_time(row: dict[str, str]) -> str:
-    return row["title"].split(", ")[-1]
+    """A row's time as HH:MM, from the demo (US) practice's "1:00 PM" or a 24-hour practice's "13:00"."""
+    clock = row["title"].split(", ")[-1]
+    if clock.endswith(("AM", "PM")):
+        return datetime.strptime(clock, "%I:%M %p").strftime("%H:%M")
+    return clock
 
 
 def next_monday_at(hour: int) -> datetime:

@@ -8,6 +8,7 @@ import itertools
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -17,7 +18,8 @@ from hypothesis import strategies as st
 from tests.flows.test_conversations import Clinic, Patient, next_monday_at, open_clinic
 
 ACTIONS = ("book", "book_same", "cancel", "reschedule", "confirm", "repeat_yes", "stale_yes", "staff_cancel")
-WHEN = re.compile(r"(\d{1,2}) (January|February|March|April|May|June|July|August|September|October|November|December), (\d{2}:\d{2})")  # fmt: skip
+# The demo practice is in the US: "Thursday, December 10, 2:00 PM".
+WHEN = re.compile(r"(January|February|March|April|May|June|July|August|September|October|November|December) (\d{1,2}), (\d{1,2}:\d{2} [AP]M)")  # fmt: skip
 MONTHS = {m: n for n, m in enumerate(("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"), 1)}  # fmt: skip
 PHONES = itertools.count(5557300)
 
@@ -65,7 +67,8 @@ class Story:
                 continue
             match = WHEN.search(said)
             assert match, said
-            day, month, clock = int(match[1]), MONTHS[match[2]], match[3]
+            day, month = int(match[2]), MONTHS[match[1]]
+            clock = datetime.strptime(match[3], "%I:%M %p").strftime("%H:%M")
             at = [v for v in visits if int(v["AptDateTime"][8:10]) == day and int(v["AptDateTime"][5:7]) == month and v["AptDateTime"][11:16] == clock]  # fmt: skip
             if claim in ("booked", "moved"):
                 assert any(v["AptStatus"] == "Scheduled" for v in at), (
