@@ -175,7 +175,9 @@ class PatientDirectory:
         numbers: set[int] = set()
         for e164 in phones.equivalent_numbers(wa_id):
             numbers |= set(await self._nums(f"phone:{self.token(e164)}"))
-        charts = [c for c in [await self._get(n) for n in sorted(numbers)] if c is not None]
+        # In Open Dental's own order for a phone search (last name, first name), so a family reads the same.
+        found = [c for c in [await self._get(n) for n in sorted(numbers)] if c is not None]
+        charts = sorted(found, key=lambda c: (c.l_name.lower(), c.f_name.lower()))
         family = [
             c
             for c in charts

@@ -125,7 +125,6 @@ class Outbox:
         confirmed = await self.storage.get(f"outbox-confirmed:{record.id}")
         if confirmed is not None:
             record.wamid, record.state, record.sending_since = confirmed.decode(), "sent", 0.0
-            await self.storage.set(f"outbox-wamid:{record.wamid}", record.id.encode(), RECORD_TTL)
             await self._finish(record, "")
             return False
         retry_at = record.sending_since + self.unconfirmed_grace
@@ -175,7 +174,6 @@ class Outbox:
         record left "sending" is sent again after the grace period, and the patient would get it twice."""
         for attempt in range(PERSIST_ATTEMPTS):
             try:
-                await self.storage.set(f"outbox-wamid:{record.wamid}", record.id.encode(), RECORD_TTL)
                 await self._finish(record, "")
                 return
             except (RedisError, OSError) as exc:
@@ -211,12 +209,7 @@ class Outbox:
 
     async def apply_status(self, event: StatusEvent) -> OutboxRecord | None:
         """Record a delivery status on the message it is about; a later `failed` (131047 ...) is kept too."""
-        raw_id = await self.storage.get(f"outbox-wamid:{event.wamid}")
-        if raw_id is None and event.callback.startswith(CALLBACK_PREFIX):
-            # Proof that Meta accepted this record, for a sender that died before recording the wamid.
-            confirmed = f"outbox-confirmed:{event.callback.removeprefix(CALLBACK_PREFIX)}"
-            await self.storage.set(confirmed, event.wamid.encode(), CONFIRMED_TTL)
-        record = await self.load(raw_id.decode()) if raw_id else None
+        record = await self._sent_as(event)
         if record is None:
             return None
         if event.billable and await self.storage.claim(f"figures-billed:{event.wamid}", b"1", RECORD_TTL):
@@ -245,6 +238,21 @@ class Outbox:
                 )
             ],
         )
+        return record
+
+    async def _sent_as(self, event: StatusEvent) -> OutboxRecord | None:
+        """The record a status is about: named by the callback data every send carries (Meta echoes it), or,
+        for a record sent before that, by the wamid index. A status for a record not yet known as sent is
+        kept as proof that Meta accepted it, for a sender that died before recording the wamid."""
+        record_id = (
+            event.callback.removeprefix(CALLBACK_PREFIX) if event.callback.startswith(CALLBACK_PREFIX) else ""
+        )
+        record = await self.load(record_id) if record_id else None
+        if record is None or record.wamid != event.wamid:
+            raw_id = await self.storage.get(f"outbox-wamid:{event.wamid}")
+            record = await self.load(raw_id.decode()) if raw_id else None
+        if record is None and record_id:
+            await self.storage.set(f"outbox-confirmed:{record_id}", event.wamid.encode(), CONFIRMED_TTL)
         return record
 
     async def _save(self, record: OutboxRecord) -> None:
