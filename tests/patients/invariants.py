@@ -88,24 +88,48 @@ def _claims(convo: Conversation, before: dict[str, Any], after: dict[str, Any]) 
     for appointment in added:
         if not any(_says(r.text, _at(appointment), convo.language) for r in booked):
             broken.append(f"appointment written without a 'Booked!': AptNum {appointment['AptNum']}")
-    target = convo.person.target
     now = {a["AptNum"]: a for a in after["appointments"]}
-    if target is not None and target in old:
-        was, is_ = old[target], now.get(target, {})
-        for reply in replies:
-            if reply.key == "rescheduled" and not (is_ and _at(is_) != _at(was) and _says(reply.text, _at(is_), convo.language)):  # fmt: skip
-                broken.append("said rescheduled, Open Dental does not show the move")
-            if reply.key == "cancelled" and is_.get("AptStatus") == "Scheduled":
-                broken.append("said cancelled, the visit is still scheduled")
-            if reply.key == "confirmed" and (is_.get("Confirmed"), is_.get("confirmed")) == (
-                was.get("Confirmed"),
-                was.get("confirmed"),
-            ):
-                changed = [a["AptNum"] for a in after["appointments"] if a["AptNum"] in old and a["Confirmed"] != old[a["AptNum"]]["Confirmed"]]  # fmt: skip
-                broken.append(f"said confirmed, Open Dental's confirmation did not change (changed: {changed}, target {target})")  # fmt: skip
-        if is_ != was and not any(r.key in ("rescheduled", "cancelled", "confirmed") for r in replies):
-            broken.append("the visit changed without the assistant saying so")
+    changed = [(old[n], a) for n, a in now.items() if n in old and a["PatNum"] in mine and a != old[n]]
+    for reply in replies:
+        if reply.key == "rescheduled" and not any(_at(b) != _at(a) and _says(reply.text, _at(b), convo.language) for a, b in changed):  # fmt: skip
+            broken.append(f"said rescheduled, Open Dental shows no such move: {reply.text!r}")
+        if reply.key == "cancelled" and not any(b["AptStatus"] != "Scheduled" and _says(reply.text, _at(a), convo.language) for a, b in changed):  # fmt: skip
+            broken.append(f"said cancelled, Open Dental shows that visit still scheduled: {reply.text!r}")
+        if reply.key == "confirmed" and not any(_confirmation(b) != _confirmation(a) and _says(reply.text, _at(b), convo.language) for a, b in changed):  # fmt: skip
+            broken.append(f"said confirmed, Open Dental shows no such confirmation: {reply.text!r}")
+    said = {r.key for r in replies}
+    for a, _ in changed:
+        if not said & {"rescheduled", "cancelled", "confirmed", "booked"}:
+            broken.append(f"a visit changed without the assistant saying so: AptNum {a['AptNum']}")
     return broken
+
+
+def _confirmation(appointment: dict[str, Any]) -> tuple[Any, Any]:
+    return appointment.get("Confirmed"), appointment.get("confirmed")
+
+
+def achieved(convo: Conversation, before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """The goal as Open Dental shows it (a booking for the intended patient, the target moved, broken or
+    confirmed); goals that write nothing count the assistant's reply."""
+    old = {a["AptNum"]: a for a in before["appointments"]}
+    added = [a for a in after["appointments"] if a["AptNum"] not in old and a["AptStatus"] == "Scheduled"]
+    target = next((a for a in after["appointments"] if a["AptNum"] == convo.person.target), None)
+    was = old.get(convo.person.target or -1)
+    match convo.goal:
+        case "book" | "family":
+            intended = (convo.person.intended or {}).get("PatNum")
+            return any(a["PatNum"] == intended for a in added)
+        case "new":
+            new = convo.person.new or {}
+            pats = {p["PatNum"] for p in after["patients"] if p["FName"] == new.get("first") and p["LName"] == new.get("last")}  # fmt: skip
+            return any(a["PatNum"] in pats for a in added)
+        case "reschedule":
+            return bool(target and was and _at(target) != _at(was) and target["AptStatus"] == "Scheduled")
+        case "cancel":
+            return bool(target and target["AptStatus"] != "Scheduled")
+        case "confirm":
+            return bool(target and was and _confirmation(target) != _confirmation(was))
+    return convo.success_at is not None
 
 
 def _writes(convo: Conversation, log: list[dict[str, Any]]) -> list[str]:

@@ -103,6 +103,8 @@ class Conversation:
     info_topics: tuple[str, ...] = ()
     answered: set[str] = field(default_factory=set)
     chitchat_booked: bool = False
+    achieved: bool = False
+    """Open Dental shows the goal done (set by the run, from `invariants.achieved`)."""
     started: float = 0.0
     ended: float = 0.0
 
@@ -194,6 +196,10 @@ class Patient:
         while action is not None and len(convo.sent) < self.max_messages:
             replies = await self._say(client, action, explicit_yes=yes_opening or action.pop("yes", False))
             yes_opening = False
+            if "reaction" in action and self._last_buttons is not None:
+                # 👍 is not a yes: whatever the assistant made of it, the patient then taps Yes.
+                action = {**self._tap(self._yes(self._last_buttons), self._last_buttons), "yes": True}
+                continue
             if self._reached(replies):
                 convo.success_at = len(convo.sent)
                 await self._after_success(client)
@@ -305,6 +311,9 @@ class Patient:
         if "menu:book" in ids or reply.key in ("greeting", "fallback"):
             return None  # answered from the text keys: the patient says it again in words
         return None
+
+    def _yes(self, reply: Reply) -> tuple[str, str]:
+        return next(b for b in self._buttons(reply.body) if b[0].split(":")[0] == "yes")
 
     @staticmethod
     def _buttons(body: dict[str, Any]) -> list[tuple[str, str]]:

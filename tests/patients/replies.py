@@ -34,7 +34,7 @@ def patterns() -> list[tuple[str, str, re.Pattern[str]]]:
     texts = set()
     for source in SOURCES:
         for language in CATALOG_LANGUAGES:
-            texts |= {(source.key, language, message(source.key, language, n)) for n in (1, 2)}
+            texts |= {(source.key, language, message(source.key, language, n)) for n in (0, 1, 2, 3, 11, 100)}
     ordered = sorted(texts, key=lambda item: -len(re.sub(r"\{[a-z_]+\}", "", item[2])))
     return [(key, language, _pattern(text)) for key, language, text in ordered]
 

@@ -85,12 +85,14 @@ async def _office(
             )  # a write a turn started before the patient stopped still lands in the log
             after = await world.records(stack, convo.office)
             log = await world.request_log(stack, convo.office)
+            convo.achieved = invariants.achieved(convo, before, after)
             checked.append((convo, invariants.check(convo, before, after, log)))
     return checked
 
 
-def success(convo: Conversation, broken: list[str], after_ok: bool = True) -> bool:
-    return convo.success_at is not None and not broken
+def success(convo: Conversation, broken: list[str]) -> bool:
+    """The goal reached as Open Dental shows it, said so, and no invariant broken on the way."""
+    return convo.success_at is not None and convo.achieved and not broken
 
 
 def _group(items: list[tuple[Conversation, list[str]]]) -> dict[str, Any]:
@@ -129,7 +131,11 @@ def figures(
     result["chitchat_started_booking"] = sum(1 for c, _ in checked if c.chitchat_booked)
     result["violations_by_class"] = dict(Counter(v.split(":")[0] for _, broken in checked for v in broken))
     result["failures_by_class"] = dict(
-        Counter(f"{c.goal}: {c.stop or 'violation'}" for c, broken in checked if not success(c, broken))
+        Counter(
+            f"{c.goal}: {c.stop or ('violation' if broken else 'not done in Open Dental')}"
+            for c, broken in checked
+            if not success(c, broken)
+        )
     )
     result["examples"] = [
         {"goal": c.goal, "language": c.language, "persona": c.persona, "half": c.half, "stop": c.stop,

@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -24,6 +25,8 @@ from tests.patients import banks
 from tests.patients.patient import PERSONAS, Conversation, Goal, Person
 from tests.simulator import Stack, practice_id
 
+ZONE = ZoneInfo("America/New_York")
+"""The demo practice's zone: "tomorrow" is the practice's tomorrow."""
 PER_OFFICE = 10
 MIX: tuple[Goal, ...] = ("book", "book", "family", "new", "reschedule", "cancel", "confirm", "info", "book", "staff")  # fmt: skip
 """Ten conversations of an office; every other office asks for an emergency where this one asks for staff."""
@@ -38,6 +41,10 @@ class Phones:
     """Seeded patients alone on their phone, those with the fewest upcoming visits first."""
     families: dict[str, list[dict[str, Any]]]
     """Phones several charts share, by WhatsApp id."""
+
+
+def practice_today() -> date:
+    return datetime.now(ZONE).date()
 
 
 def wa_id_of(patient: dict[str, Any]) -> str:
@@ -66,7 +73,7 @@ def children(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def cast(count: int, *, seed: int, languages: tuple[str, ...] = banks.LANGUAGES) -> list[Conversation]:
     """`count` conversations: goals in the office mix, languages and halves in turn, personas drawn."""
     rng = random.Random(seed)
-    phones = seeded_phones(datetime.now())
+    phones = seeded_phones(datetime.now(ZONE).replace(tzinfo=None))
     family_phones = [(p, rows) for p, rows in phones.families.items() if children(rows)]
     conversations = []
     for index in range(count):
@@ -114,13 +121,14 @@ def _person(
 
 async def give_visits(stack: Stack, conversations: list[Conversation]) -> None:
     """Post the visit each reschedule, cancel or confirm is about, as staff would, before anyone writes."""
-    tomorrow = date.today() + timedelta(days=1)
+    today = practice_today()
+    tomorrow = today + timedelta(days=1)
     for convo in conversations:
         if convo.goal not in ("reschedule", "cancel", "confirm"):
             continue
         when = datetime.combine(tomorrow, datetime.min.time()).replace(hour=15, minute=30)
         if convo.goal != "confirm":
-            day = date.today() + timedelta(days=4 + convo.index % 5)
+            day = today + timedelta(days=4 + convo.index % 5)
             when = datetime.combine(day, datetime.min.time()).replace(hour=9 + convo.index % 6)
         convo.person.target = await _post_visit(stack, convo.office, convo.person.intended or {}, when)
 
