@@ -51,80 +51,21 @@ ORDINALS = {fold(k): v for k, v in {"first": 1, "second": 2, "third": 3, "fourth
             "الثاني": 2, "الثانيه": 2, "الثالث": 3, "الثالثه": 3, "الاخير": -1, "الاخيره": -1, "पहला": 1, "पहली": 1,
             "दूसरा": 2, "दूसरी": 2, "तीसरा": 3, "तीसरी": 3, "pehla": 1, "pehli": 1, "pahla": 1, "dusra": 2, "doosra": 2,
             "dusri": 2, "teesra": 3, "tisra": 3, "aakhri": -1}.items()}  # fmt: skip
-TOPICS = [
-    (
-        "hours",
-        (
-            "hours",
-            "open",
-            "close",
-            "horario",
-            "abren",
-            "cierran",
-            "funcionamento",
-            "horaires",
-            "offnungszeiten",
-            "ساعات العمل",
-            "متى تفتحون",
-            "kab khulta",
-            "समय क्या है",
-        ),
-    ),
-    (
-        "address",
-        (
-            "address",
-            "where",
-            "located",
-            "direccion",
-            "donde",
-            "endereco",
-            "onde fica",
-            "adresse",
-            "ou se trouve",
-            "wo sind sie",
-            "العنوان",
-            "وين",
-            "اين",
-            "पता",
-            "कहां",
-            "kahan",
-        ),
-    ),
-    (
-        "parking",
-        (
-            "parking",
-            "park",
-            "estacionamiento",
-            "aparcar",
-            "estacionamento",
-            "parkplatz",
-            "parken",
-            "مواقف",
-            "पार्किंग",
-        ),
-    ),
-    (
-        "insurance",
-        (
-            "insurance",
-            "seguro",
-            "convenio",
-            "plano",
-            "mutuelle",
-            "assurance",
-            "versicherung",
-            "krankenkasse",
-            "تامين",
-            "बीमा",
-        ),
-    ),
-    (
-        "bring",
-        ("bring", "traer", "llevar", "trazer", "levar", "apporter", "mitbringen", "احضر", "लाना", "lana"),
-    ),
-]
+TOPICS: list[tuple[str, tuple[str, ...]]] = [
+    ("hours", ("hours", "open", "close", "horario", "abren", "cierran", "funcionamento", "horaires", "offnungszeiten",
+               "ساعات العمل", "متى تفتحون", "kab khulta", "समय क्या है")),
+    ("address", ("address", "where", "located", "direccion", "donde", "endereco", "onde fica", "adresse",
+                 "ou se trouve", "ou etes-vous", "wo sind sie", "العنوان", "وين", "اين", "पता", "कहां", "kahan")),
+    ("parking", ("parking", "park", "estacionamiento", "aparcar", "aparcamiento", "parquear", "estacionar",
+                 "estacionamento", "garer", "stationner", "stationnement", "parkplatz", "parkplatze", "parken",
+                 "مواقف", "موقف", "ركن", "पार्किंग")),
+    ("insurance", ("insurance", "delta dental", "cigna", "aetna", "metlife", "ppo", "dental plan", "seguro",
+                   "convenio", "plano", "mutuelle", "assurance", "versicherung", "krankenkasse", "تامين", "बीमा")),
+    ("bring", ("bring", "traer", "llevar", "trazer", "levar", "apporter", "mitbringen", "احضر", "लाना", "lana")),
+]  # fmt: skip
+"""Practice information patients ask about, each with its words; one message may ask several."""
+GENERIC_WHERE = ("where", "donde", "onde", "ou", "wo", "وين", "اين", "कहां", "kahan")
+""""Where" alone asks for the address only when no other topic says where to what ("where do I park")."""
 NAME_STOPWORDS = {"my", "name", "is", "i", "am", "im", "me", "llamo", "mi", "nombre", "es", "soy", "and", "y", "born",
                   "nacido", "nacida", "el", "la", "de", "dob", "birthday", "for", "para", "it's", "its", "the", "visit",
                   "can", "could", "please", "yes", "no", "hi", "hello", "hola", "next", "this", "on", "at", "a", "an",
@@ -182,6 +123,9 @@ def understand(text: str, now: datetime, *, language: str = "en") -> Understandi
         intent = None if intent is Intent.BOOK else intent
         if yes is None and not when.has_when:
             yes = True
+    topics = info_topics(t)
+    if intent is None and topics and not (when.has_when or has(t, tuple(k for _, ks in KINDS for k in ks))):
+        intent = Intent.INFO  # "where do i park", "qué tengo que llevar": a question, not a request
     first, last = _names(text)
     return Understanding(
         **when.model_dump(),
@@ -193,12 +137,21 @@ def understand(text: str, now: datetime, *, language: str = "en") -> Understandi
         first_name=first,
         last_name=last,
         birthdate=birthdate,
-        info_topic=next((k for k, phrases in TOPICS if has(t, phrases)), None)
-        if intent is Intent.INFO
-        else None,
+        info_topic=topics[0] if topics and intent is Intent.INFO else None,
+        info_topics=topics if intent is Intent.INFO else [],
         emergency=has(t, EMERGENCY),
         out_of_scope=_out_of_scope(t),
     )
+
+
+def info_topics(t: str) -> list[str]:
+    """Every practice topic a folded message asks about, in the table's order."""
+    found = [topic for topic, phrases in TOPICS if has(t, phrases)]
+    if len(found) > 1 and "address" in found:
+        address = dict(TOPICS)["address"]
+        if not has(t, tuple(w for w in address if w not in GENERIC_WHERE)):
+            found.remove("address")
+    return found
 
 
 def _out_of_scope(t: str) -> str | None:

@@ -8,12 +8,13 @@ from typing import Literal
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
+from flows import nearest
 from flows.context import Deps, TurnState
 from flows.nlu.understanding import Intent, Understanding
 from flows.ports import OptionInfo
 from flows.questions import kind_question, options_list
 from flows.replies import Reply, text
-from flows.state import ConversationState
+from flows.state import ConversationState, Wanted
 from flows.steps import END
 from flows.steps.trouble import OpenDentalTrouble, after_trouble
 from od_adapter import PartOfDay, Preferences
@@ -69,19 +70,26 @@ async def search(
             conv.wanted.at = None  # that exact time is taken: show what else the day has
             replies.append(text("offer.exact_taken"))
             options = await _find(conv, deps)
+        nearby = False
+        if not options and (conv.kind is not None or conv.target is not None):
+            # No dead end: say what was searched and offer the nearest times, one tap away.
+            around = nearest.wider(conv.wanted, deps.now.date())
+            options, nearby = nearest.rank(await _find(conv, deps, around), conv.wanted), True
+            replies.extend(r for r in [nearest.searched(conv.wanted)] if r is not None and options)
     except OpenDentalTrouble as exc:
         return Command(**after_trouble(state, exc))
-    return Command(goto="present", update={"conv": conv, "found": options, "replies": replies})
+    return Command(
+        goto="present", update={"conv": conv, "found": options, "replies": replies, "nearby": nearby}
+    )
 
 
-async def _find(conv: ConversationState, deps: Deps) -> list[OptionInfo]:
+async def _find(conv: ConversationState, deps: Deps, wanted: Wanted | None = None) -> list[OptionInfo]:
+    asked = prefs(conv, wanted)
     if conv.intent == "reschedule" and conv.target is not None:
-        return await deps.office.reschedule_options(conv.target, prefs(conv))
+        return await deps.office.reschedule_options(conv.target, asked)
     if conv.kind is None:
         return []
-    return await deps.office.options(
-        conv.kind, prefs(conv), new_patient=conv.new_patient, dentist=conv.dentist
-    )
+    return await deps.office.options(conv.kind, asked, new_patient=conv.new_patient, dentist=conv.dentist)
 
 
 def present(state: TurnState, runtime: Runtime[Deps]) -> TurnState:
@@ -91,7 +99,10 @@ def present(state: TurnState, runtime: Runtime[Deps]) -> TurnState:
         conv.awaiting = "nothing"
         return {"conv": conv, "replies": [text("offer.none")]}
     conv.offered, conv.awaiting, conv.pending = options[:10], "option", None
-    return {"conv": conv, "replies": [options_list(conv.offered)]}
+    listed = options_list(conv.offered)
+    if state.get("nearby"):
+        listed.key, listed.params = "offer.nearest", {}
+    return {"conv": conv, "replies": [listed]}
 
 
 def choose_time(state: TurnState, runtime: Runtime[Deps]) -> Command[Literal["offer", "consent"]]:
@@ -139,6 +150,9 @@ def merge_wanted(conv: ConversationState, u: Understanding, *, later: bool) -> N
             u.at,
             u.late,
         )
+    if u.asap and not (u.start or u.end or u.weekdays or u.part_of_day or u.at):
+        # "As soon as possible" after a day that had nothing: any day now, the earliest first.
+        conv.wanted = wanted = Wanted()
     wanted.asap = u.asap or (wanted.asap and not u.has_when)
     if later and conv.offered:
         # "Other times": the days after the last one shown.
@@ -148,8 +162,8 @@ def merge_wanted(conv: ConversationState, u: Understanding, *, later: bool) -> N
         wanted.at = None
 
 
-def prefs(conv: ConversationState) -> Preferences:
-    wanted = conv.wanted
+def prefs(conv: ConversationState, wanted: Wanted | None = None) -> Preferences:
+    wanted = wanted or conv.wanted
     earliest, latest = (wanted.at, wanted.at) if wanted.at is not None else (wanted.earliest, wanted.latest)
     return Preferences(
         start=wanted.start,

@@ -110,11 +110,10 @@ async def records(request: web.Request) -> web.Response:
     office = _office_or_404(request)
     if isinstance(office, web.Response):
         return office
-    dump = lambda items: [item.model_dump(mode="json", by_alias=True) for item in items]  # noqa: E731
     return web.json_response(
         {
-            "patients": dump(office.patients.values()),
-            "appointments": dump(office.appointments.values()),
-            "commlogs": dump(office.commlogs.values()),
+            "patients": [p.model_dump(mode="json", by_alias=True) for p in office.patients.values()],
+            "appointments": [a.model_dump(mode="json", by_alias=True) for a in office.appointments.values()],
+            "commlogs": [c.model_dump(mode="json", by_alias=True) for c in office.commlogs.values()],
         }
     )

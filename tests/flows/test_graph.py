@@ -58,6 +58,7 @@ class Chat:
     session: Session = field(default_factory=Session)
     last: TurnRun | None = None
     turns: int = 0
+    practice: PracticeFacts = field(default_factory=lambda: PRACTICE)
 
     async def send(self, text: str | None = None, tap: str | None = None) -> list[str]:
         async def recent(count: int) -> list[Line]:
@@ -66,7 +67,7 @@ class Chat:
         self.turns += 1
         deps = Deps(
             office=self.office,
-            practice=PRACTICE,
+            practice=self.practice,
             now=self.now,
             user_key=self.phone,
             conversation="conv-1",
