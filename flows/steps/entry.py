@@ -11,8 +11,11 @@ from flows.context import Deps, TurnState
 from flows.nlu.language import requested, settle
 from flows.nlu.lexicon import fold
 from flows.nlu.matching import has
+from flows.nlu.picking import pick
+from flows.nlu.understanding import Intent, Understanding
 from flows.replies import text
 from flows.session import HandoffStatus
+from flows.state import ConversationState
 from flows.steps import END
 
 ERRORS_BEFORE_HANDOFF = 2
@@ -80,6 +83,19 @@ def language(state: TurnState, runtime: Runtime[Deps]) -> Command[Literal["ident
     )
 
 
+def _as_pick(u: Understanding, words: str, conv: ConversationState, language: str) -> Understanding:
+    """With times on the screen, "the 2nd" or "the wed 9th one" names a row, not a date (flows/nlu/picking.py)."""
+    if conv.awaiting not in ("option", "confirm") or not conv.offered or u.yes is not None:
+        return u
+    if u.intent not in (None, Intent.BOOK, Intent.GREETING, Intent.THANKS):
+        return u
+    row = pick(words, [o.start for o in conv.offered], language)
+    if row is None:
+        return u
+    cleared: dict[str, object] = {"start": None, "end": None, "weekdays": [], "at": None, "part_of_day": None, "earliest": None, "latest": None}  # fmt: skip
+    return u.model_copy(update={"choice": row, **cleared})
+
+
 async def understand(state: TurnState, runtime: Runtime[Deps]) -> TurnState:
     """Read the patient's words (offline rules or the LLM) into one `Understanding`."""
     deps, words = runtime.context, words_of(state)
@@ -89,6 +105,7 @@ async def understand(state: TurnState, runtime: Runtime[Deps]) -> TurnState:
     if first_day is not None and first_day < deps.now.date():
         # A past date ("yesterday", a date of birth) is never a visit the patient asks for.
         u = u.model_copy(update={"start": None, "end": None})
+    u = _as_pick(u, words, state["conv"], reading)
     if (
         not u.emergency
         and deps.practice.emergency_words

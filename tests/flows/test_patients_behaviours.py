@@ -44,9 +44,11 @@ async def test_the_nearest_times_are_one_tap_away() -> None:
 
 def test_the_nearest_are_the_same_day_then_the_same_part_of_day_nearby_then_the_earliest() -> None:
     asked = Wanted(start=NOW.date().replace(day=8), end=NOW.date().replace(day=8), part_of_day="afternoon")
-    at = lambda day, hour: OptionInfo(
-        id=f"{day}-{hour}", start=NOW.replace(day=day, hour=hour, tzinfo=None), minutes=30, provider="Dr"
-    )  # noqa: E731
+
+    def at(day: int, hour: int) -> OptionInfo:
+        start = NOW.replace(day=day, hour=hour, tzinfo=None)
+        return OptionInfo(id=f"{day}-{hour}", start=start, minutes=30, provider="Dr")
+
     options = [at(7, 9), at(9, 9), at(10, 14), at(9, 15), at(8, 10)]
     assert [o.id for o in rank(options, asked)] == ["8-10", "9-15", "10-14", "7-9", "9-9"]
     assert wider(asked, NOW.date()) == Wanted(start=NOW.date(), end=NOW.date().replace(day=11))
@@ -109,3 +111,47 @@ def test_catalog_examples_name_nobody_in_the_demo_seed() -> None:
             example = message(key, language).rsplit(":", 1)[-1]
             words = set(example.replace(")", " ").replace("।", " ").split())
             assert not words & names and not any(b in example for b in born), (language, key, example)
+
+
+# Next week the fake office offers Mon 14, Tue 15 and Wed 16 December at 9:00 and 11:00: rows 1 to 6.
+TYPED_CHOICES = [
+    ("en", "the second one", 2), ("en", "the 2nd", 2), ("en", "the wed 16th one pls", None),
+    ("en", "wed 16th at 11am", 6), ("en", "tuesday at 9am", 3), ("en", "option 3", 3),
+    ("es", "la segunda", 2), ("es", "la número 3", 3), ("es", "el miércoles a las 11:00", 6), ("es", "la 6", 6),
+    ("pt", "a segunda", 2), ("pt", "quarta às 9:00", 5), ("fr", "la deuxième", 2), ("fr", "mercredi à 11h00", 6),
+    ("de", "den zweiten", 2), ("de", "Mittwoch um 11:00", 6),
+    ("ar", "الثاني", 2), ("ar", "الخيار 3", 3), ("hi", "दूसरा वाला", 2), ("hi", "3 number", 3),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("language", "words", "row"), TYPED_CHOICES)
+async def test_a_typed_choice_names_its_row(language: str, words: str, row: int | None) -> None:
+    chat = Chat(office())
+    chat.session.conversation.language = language
+    await chat.send("I'd like a check-up next week")
+    offered = list(chat.conv.offered)
+    keys = await chat.send(words)
+    if row is None:  # two rows on Wednesday 16th: the patient is asked again, nothing is chosen for them
+        assert chat.conv.pending is None and "confirm.book" not in keys
+        return
+    assert keys == ["confirm.book"], keys
+    assert chat.conv.pending == offered[row - 1].id
+
+
+@pytest.mark.parametrize(
+    ("language", "words", "hour"),
+    [("en", "the one at 11", 11), ("es", "la de las 11", 11), ("fr", "celle de 11h", 11), ("de", "die um 11", 11),
+     ("pt", "a das 11", 11), ("hi", "11 बजे वाला", 11), ("ar", "الساعة 11", 11), ("en", "10am works", 10)],
+)  # fmt: skip
+def test_the_one_at_an_hour_names_the_only_row_at_that_hour(language: str, words: str, hour: int) -> None:
+    from datetime import datetime
+
+    from flows.nlu.picking import pick
+
+    starts = [
+        datetime(2026, 12, 8, 9),
+        datetime(2026, 12, 8, 10),
+        datetime(2026, 12, 9, 11),
+        datetime(2026, 12, 9, 14),
+    ]
+    assert pick(words, starts, language) == next(i for i, s in enumerate(starts, 1) if s.hour == hour)

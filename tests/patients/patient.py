@@ -153,7 +153,7 @@ class Patient:
     def _bank(self, bank: dict[str, list[Any]]) -> list[Any]:
         items = banks.half(bank[self.convo.language], self.convo.half)
         if self.convo.language == "hi" and self.convo.persona == "script":
-            latin = [i for i in items if (i.text if isinstance(i, banks.Ask) else i).isascii()]
+            latin = [i for i in items if words_of(i).isascii()]
             items = latin or items
         return items or bank[self.convo.language]
 
@@ -440,6 +440,13 @@ INFO_FOLLOW_UP = {
     "hi": {"hours": "क्लिनिक का समय क्या है?", "address": "पता क्या है?", "parking": "parking kahan hai?", "insurance": "क्या आप बीमा लेते हैं?", "bring": "मुझे क्या लाना चाहिए?"},
 }
 # fmt: on
+
+
+def words_of(item: Any) -> str:
+    """The text of a bank entry: an ask, an info question with its topics, or plain words."""
+    if isinstance(item, banks.Ask):
+        return item.text
+    return str(item[0] if isinstance(item, tuple) else item)
 
 
 def option_start(option_row_id: str) -> datetime:
