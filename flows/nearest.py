@@ -45,6 +45,27 @@ def _fits_time(wanted: Wanted, at: time) -> bool:
     return not (wanted.latest is not None and at > wanted.latest)
 
 
+def _window(wanted: Wanted) -> tuple[time, time]:
+    earliest, latest = wanted.earliest or time(0), wanted.latest or time(23, 59)
+    if wanted.part_of_day == "morning":
+        latest = min(latest, NOON)
+    elif wanted.part_of_day == "afternoon":
+        earliest, latest = max(earliest, NOON), min(latest, EVENING)
+    elif wanted.part_of_day == "evening":
+        earliest = max(earliest, EVENING)
+    return earliest, latest
+
+
+def _minutes(at: time) -> int:
+    return at.hour * 60 + at.minute
+
+
+def _time_gap(wanted: Wanted, at: time) -> int:
+    """Minutes between a start and the asked part of the day (0 inside it)."""
+    earliest, latest = _window(wanted)
+    return max(0, _minutes(earliest) - _minutes(at), _minutes(at) - _minutes(latest))
+
+
 def _distance(wanted: Wanted, day: date) -> int:
     start, end = wanted.start, wanted.end or wanted.start
     if start is None or end is None:
@@ -52,18 +73,19 @@ def _distance(wanted: Wanted, day: date) -> int:
     return (start - day).days if day < start else max(0, (day - end).days)
 
 
-def rank(options: list[OptionInfo], wanted: Wanted) -> list[OptionInfo]:
-    """The options a person would offer first: same day other times, same time nearby days, then earliest."""
+def rank(options: list[OptionInfo], wanted: Wanted, shown: int = SHOWN) -> list[OptionInfo]:
+    """The options a person would offer first: same day other times (nearest to the asked time first), same
+    time nearby days, then earliest."""
 
     def order(option: OptionInfo) -> tuple[int, int, float]:
         day, at = option.start.date(), option.start.time()
         if _asked_day(wanted, day):
-            return 0, 0, option.start.timestamp()
+            return 0, _time_gap(wanted, at), option.start.timestamp()
         if _fits_time(wanted, at):
             return 1, _distance(wanted, day), option.start.timestamp()
         return 2, 0, option.start.timestamp()
 
-    return sorted(options, key=order)[:SHOWN]
+    return sorted(options, key=order)[:shown]
 
 
 def part_key(wanted: Wanted) -> str | None:

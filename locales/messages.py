@@ -56,6 +56,7 @@ SOURCES: tuple[Source, ...] = (
     N_("offer.searched.range", "Nothing is free from {start} to {end}."),
     N_("offer.searched.range_part", "Nothing is free from {start} to {end} {part}."),
     N_("offer.searched.part", "Nothing is free {part} in the coming weeks."),
+    N_("offer.few", "That is all that matches what you asked; the closest other times are in the list too."),
     N_("offer.nearest", "These are the closest free times: pick one, or tell me another day or time."),
     N_("part.morning", "in the morning"),
     N_("part.afternoon", "in the afternoon"),

@@ -55,6 +55,10 @@ def offer(
     return Command(goto="search", update={"conv": conv, "later": later})
 
 
+FEW = 2
+"""Fewer matches than this and the nearest other times are offered beside them ("the second one" has a row)."""
+
+
 async def search(
     state: TurnState, runtime: Runtime[Deps]
 ) -> Command[Literal["present", "od_failed", "__end__"]]:
@@ -70,12 +74,14 @@ async def search(
             conv.wanted.at = None  # that exact time is taken: show what else the day has
             replies.append(text("offer.exact_taken"))
             options = await _find(conv, deps)
-        nearby = False
-        if not options and (conv.kind is not None or conv.target is not None):
-            # No dead end: say what was searched and offer the nearest times, one tap away.
-            around = nearest.wider(conv.wanted, deps.now.date())
-            options, nearby = nearest.rank(await _find(conv, deps, around), conv.wanted), True
-            replies.extend(r for r in [nearest.searched(conv.wanted)] if r is not None and options)
+        nearby = len(options) < FEW and (conv.kind is not None or conv.target is not None)
+        if nearby:
+            # No dead end: say what was searched and offer the nearest times too, one tap away.
+            around = await _find(conv, deps, nearest.wider(conv.wanted, deps.now.date()))
+            more = nearest.rank([o for o in around if o.id not in {x.id for x in options}], conv.wanted)
+            said = nearest.searched(conv.wanted) if not options else text("offer.few")
+            replies.extend([said] if said is not None and more else [])
+            options = options + more[: nearest.SHOWN - len(options)]
     except OpenDentalTrouble as exc:
         return Command(**after_trouble(state, exc))
     return Command(
