@@ -11,11 +11,14 @@ import re
 import time
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any
+
+from babel.messages.pofile import read_po
 
 from bot.sandbox.whatsapp import SentMessage
 from locales import catalog
-from locales.catalog import RLM, message
+from locales.catalog import LOCALES_DIR, RLM, message
 from locales.messages import SOURCES
 
 CATALOG_LANGUAGES = (*catalog.LANGUAGES, *getattr(catalog, "SCRIPT_VARIANTS", ()))
@@ -28,13 +31,41 @@ def _pattern(template: str) -> re.Pattern[str]:
     return re.compile(".+?".join(re.escape(part) for part in literal), re.S)
 
 
+CATALOG_ROOTS: list[Path] = [LOCALES_DIR]
+"""Where the catalogs are read from: this checkout's, and a baseline checkout's when one runs (its texts may
+differ, and its replies must be named as well as ours)."""
+
+
+def read_catalogs_of(root: Path) -> None:
+    """Also name replies by the catalogs of the checkout at `root` (a baseline's)."""
+    locales = root / "locales"
+    if locales.resolve() not in [r.resolve() for r in CATALOG_ROOTS]:
+        CATALOG_ROOTS.append(locales)
+        patterns.cache_clear()
+
+
+def _texts(locales: Path) -> set[tuple[str, str, str]]:
+    texts = set()
+    for language in CATALOG_LANGUAGES:
+        path = locales / language / "LC_MESSAGES" / "messages.po"
+        if not path.exists():
+            continue
+        with path.open("rb") as f:
+            catalog = read_po(f, locale=language.replace("-", "_"))
+        for entry in catalog:
+            if not entry.context:
+                continue
+            strings = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+            texts |= {(str(entry.context), language, str(s)) for s in strings if s}
+    return texts
+
+
 @cache
 def patterns() -> list[tuple[str, str, re.Pattern[str]]]:
     """(key, language, pattern) for every message, longest first, so the most specific one names a reply."""
-    texts = set()
-    for source in SOURCES:
-        for language in CATALOG_LANGUAGES:
-            texts |= {(source.key, language, message(source.key, language, n)) for n in (0, 1, 2, 3, 11, 100)}
+    texts = {(source.key, language, message(source.key, language, n)) for source in SOURCES for language in CATALOG_LANGUAGES for n in (0, 1, 2, 3, 11, 100)}  # fmt: skip
+    for root in CATALOG_ROOTS:
+        texts |= _texts(root)
     ordered = sorted(texts, key=lambda item: -len(re.sub(r"\{[a-z_]+\}", "", item[2])))
     return [(key, language, _pattern(text)) for key, language, text in ordered]
 

@@ -29,7 +29,7 @@ from typing import Any
 
 import httpx
 
-from tests.patients import invariants, world
+from tests.patients import invariants, replies, world
 from tests.patients.patient import Conversation, Patient
 from tests.simulator import ROOT, Stack, percentile
 
@@ -45,6 +45,7 @@ async def run(
 ) -> dict[str, Any]:
     """Hold `conversations` conversations and return their figures (see `figures`)."""
     cast = world.cast(conversations, seed=seed)
+    replies.read_catalogs_of(product_root)
     offices = math.ceil(conversations / world.PER_OFFICE)
     workdir = Path(tempfile.mkdtemp(prefix="patients-"))
     if keep:
