@@ -11,7 +11,7 @@ from datetime import datetime
 from functools import cache
 from typing import NamedTuple
 
-from flows.nlu import triggers
+from flows.nlu import fuzzy, triggers
 from flows.nlu.lexicon import LEXICONS, fold
 from flows.nlu.matching import find, has
 from flows.nlu.understanding import Intent, Understanding
@@ -86,7 +86,7 @@ def vocabulary(language: str) -> Vocabulary:
     """The words read in a message: its language's and English's (patients mix in English words)."""
     tables = [LEXICONS[code] for code in dict.fromkeys((language, "en")) if code in LEXICONS]
     intents = [(Intent.HUMAN, triggers.words(triggers.HUMAN))] + [
-        (intent, tuple(w for table in tables for w in getattr(table, field)))
+        (intent, fuzzy.fold_apostrophes(tuple(w for table in tables for w in getattr(table, field))))
         for intent, field in INTENT_TABLES
     ]
     return Vocabulary(
@@ -97,9 +97,11 @@ def vocabulary(language: str) -> Vocabulary:
     )
 
 
-def understand(text: str, now: datetime, *, language: str = "en") -> Understanding:
-    """Read one turn's text (several messages joined), written in `language`, into an Understanding."""
+def understand(text: str, now: datetime, *, language: str = "en", typos: bool = True) -> Understanding:
+    """Read one turn's text (several messages joined), written in `language`, into an Understanding; with
+    `typos`, misspelt vocabulary words are read as the words they miss (flows/nlu/fuzzy.py)."""
     t = fold(text).strip()
+    t = fuzzy.correct(t, language) if typos else t
     words = vocabulary(language)
     day_first = language != "en"
     deferred = find(t, words.not_now)

@@ -103,8 +103,10 @@ async def understand(state: TurnState, runtime: Runtime[Deps]) -> TurnState:
     u = await deps.understand(words, deps.now.replace(tzinfo=None), reading, state["conv"])
     first_day = u.start or u.end
     if first_day is not None and first_day < deps.now.date():
-        # A past date ("yesterday", a date of birth) is never a visit the patient asks for.
-        u = u.model_copy(update={"start": None, "end": None})
+        # A past date ("yesterday", "el partido de anoche", a date of birth) is never a visit the patient asks
+        # for, and neither is its time of day.
+        past: dict[str, object] = {"start": None, "end": None, "weekdays": [], "part_of_day": None, "at": None, "earliest": None, "latest": None, "late": False}  # fmt: skip
+        u = u.model_copy(update=past)
     u = _as_pick(u, words, state["conv"], reading)
     if (
         not u.emergency

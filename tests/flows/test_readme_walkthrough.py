@@ -22,7 +22,9 @@ def walkthrough() -> tuple[str, list[str]]:
     lines = [line for line in block.replace("\\\n", " ").splitlines() if line.strip()]  # continuations joined
     start = next(i for i, line in enumerate(lines) if line.startswith("say() {"))
     define = lines[start]
-    steps = [line.split("  #")[0].strip() for line in lines[start + 1 :] if line.startswith(("say ", "curl "))]
+    steps = [
+        line.split("  #")[0].strip() for line in lines[start + 1 :] if line.startswith(("say ", "curl "))
+    ]
     return define, steps
 
 
