@@ -280,6 +280,8 @@ class Patient:
             row = next((r for r in visits if r["id"] == target), visits[0])
             return self._tap((row["id"], row["title"]), reply, list_reply=True)
         kinds = [r for r in rows if r["id"].startswith("kind:")]
+        if kinds and self.convo.goal in ("reschedule", "cancel", "confirm"):
+            return None  # asked to book a new visit, a patient who wants to change theirs says so again
         if kinds:
             if self.convo.persona == "types":
                 return {"text": KIND_WORDS[self.convo.language]}
