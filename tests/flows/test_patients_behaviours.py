@@ -4,10 +4,12 @@ English, Spanish and Arabic or Hindi."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from flows.nearest import rank, searched, wider
-from flows.ports import OptionInfo
+from flows.ports import OptionInfo, PatientInfo
 from flows.state import Wanted
 from locales.catalog import message
 from od_adapter.sandbox.seed import build_office, load_seed
@@ -155,3 +157,60 @@ def test_the_one_at_an_hour_names_the_only_row_at_that_hour(language: str, words
         datetime(2026, 12, 9, 14),
     ]
     assert pick(words, starts, language) == next(i for i, s in enumerate(starts, 1) if s.hour == hour)
+
+
+# -- family phones, new patients ------------------------------------------------------------------------------------
+
+SOFIA = PatientInfo(
+    pat_num=3, first_name="Sofía", last_name="García", birthdate=date(2014, 7, 2), guarantor=2
+)
+MARIA = PatientInfo(
+    pat_num=2, first_name="María", last_name="García", birthdate=date(1985, 3, 14), guarantor=2
+)
+FAMILY_ASKS = [
+    ("en", "I'd like a check-up next week for my daughter", "sofia garcia, 07/02/2014"),
+    ("es", "quiero una revisión la semana que viene para mi hija", "sofia garcia, 2 de julio 2014"),
+    ("ar", "أريد فحص الأسبوع القادم لابنتي", "Sofia 02/07/2014"),
+]
+
+
+@pytest.mark.parametrize(("language", "ask", "who"), FAMILY_ASKS)
+async def test_a_family_phone_asks_whom_and_names_them_in_the_question_and_in_booked(
+    language: str, ask: str, who: str
+) -> None:
+    chat = Chat(office(family=(MARIA, SOFIA)))
+    chat.session.conversation.language = language
+    assert await chat.send(ask) == ["ask.who"]
+    assert await chat.send(who) == ["offer.list"]  # lower case, no accent: still Sofía
+    assert chat.conv.patient == 3
+    assert await chat.send(tap=chat.rows()[0]) == ["confirm.book_for"]
+    assert chat.last is not None and chat.last.replies[0].params["name"] == "Sofía"
+    assert await chat.send(tap=chat.buttons()[0]) == ["booked_for"]
+    assert chat.last is not None and chat.last.replies[0].params["name"] == "Sofía"
+
+
+@pytest.mark.parametrize(("language", "words"), [("en", "my son knocked out a tooth and it's bleeding a lot"), ("es", "mi hija se rompió un diente y sangra mucho"), ("hi", "मेरे बेटे का दांत टूट गया है और खून आ रहा है")])  # fmt: skip
+async def test_an_emergency_on_a_family_phone_gives_the_safety_message_at_once_and_notes_every_chart(
+    language: str, words: str
+) -> None:
+    chat = Chat(office(family=(MARIA, SOFIA)))
+    chat.session.conversation.language = language
+    keys = await chat.send(words)
+    assert keys[0] == "emergency" and "ask.who" not in keys
+    assert sorted(pat for pat, _ in chat.office.notes) == [2, 3]
+
+
+@pytest.mark.parametrize(
+    ("language", "first", "then", "missing"),
+    [("en", "03/14/1990", "Lena Okafor", "ask.details_name"), ("es", "Lena Okafor", "14/03/1990", "ask.details_birthdate"),
+     ("ar", "14/03/1990", "Lena Okafor", "ask.details_name")],
+)  # fmt: skip
+async def test_a_new_patient_is_asked_only_for_what_is_missing(
+    language: str, first: str, then: str, missing: str
+) -> None:
+    chat = Chat(office(family=()))
+    chat.session.conversation.language = language
+    await chat.send("I'd like to book a cleaning")
+    assert await chat.send(first) == [missing]
+    assert await chat.send(then) == ["details.read_back"]
+    assert chat.conv.details.first_name == "Lena" and chat.conv.details.last_name == "Okafor"
