@@ -20,6 +20,9 @@ from babel.messages.pofile import read_po
 from locales.messages import SOURCES, Source
 
 LANGUAGES = ("en", "es", "pt", "fr", "de", "ar", "hi")
+SCRIPT_VARIANTS = {"hi-Latn": "hi"}
+"""Catalogs of a language in another script (Hindi in Latin letters): not languages of their own."""
+CATALOGS = (*LANGUAGES, *SCRIPT_VARIANTS)
 RTL = frozenset({"ar"})
 LOCALES_DIR = Path(__file__).parent
 RLM, FSI, PDI = "\u200f", "\u2068", "\u2069"
@@ -52,11 +55,11 @@ def po_path(language: str) -> Path:
 @cache
 def translations(language: str) -> gettext.NullTranslations:
     """The language's catalog, compiled from its .po in memory once per process (English when there is none)."""
-    path = po_path(language if language in LANGUAGES else "en")
+    path = po_path(language if language in CATALOGS else "en")
     if not path.exists():
         return gettext.NullTranslations()
     with path.open("rb") as f:
-        catalog = read_po(f, locale=language)
+        catalog = read_po(f, locale=babel_locale(language))
     compiled = io.BytesIO()
     write_mo(compiled, catalog)
     compiled.seek(0)
@@ -72,15 +75,26 @@ def message(key: str, language: str, count: int | None = None) -> str:
     return catalog.npgettext(key, source.text, source.plural, 1 if count is None else count)
 
 
+def catalog_language(language: str, script: str | None) -> str:
+    """The catalog a conversation is answered from: its language, or that language's script variant."""
+    variant = f"{language}-{script}" if script else language
+    return variant if variant in SCRIPT_VARIANTS else language
+
+
+def babel_locale(language: str) -> str:
+    return language.replace("-", "_")
+
+
 def when(value: datetime, language: str, *, short: bool = False) -> str:
     """A date and time the way the patient reads them ("martes 3 de marzo, 10:30", "mardi 3 mars à 10:30")."""
     patterns = SHORT_DATETIME if short else LONG_DATETIME
-    return format_datetime(value, patterns.get(language, patterns["en"]), locale=language)
+    base = SCRIPT_VARIANTS.get(language, language)
+    return format_datetime(value, patterns.get(base, patterns["en"]), locale=babel_locale(language))
 
 
 def day(value: date, language: str) -> str:
     """A calendar day in full, as a date of birth is read back ("14 March 1985", "14 de marzo de 1985")."""
-    return format_date(value, "long", locale=language)
+    return format_date(value, "long", locale=babel_locale(language))
 
 
 def isolate(value: str, language: str) -> str:

@@ -33,6 +33,7 @@ from flows.nlu.rules import understand as rules_understand
 from flows.nlu.understanding import Understanding
 from flows.ports import PracticeFacts
 from flows.state import ConversationState
+from locales.catalog import catalog_language
 from od_adapter import (
     AppointmentBook,
     BookCache,
@@ -132,7 +133,10 @@ class ConversationHandler:
             silent=all(m.silent for m in turn.messages),
         )
         self._count(run)
-        language = run.session.conversation.language or runtime.facts.default_language
+        conversation = run.session.conversation
+        language = catalog_language(
+            conversation.language or runtime.facts.default_language, conversation.script
+        )
         return TurnResult(
             session=run.session,
             replies=render(run.replies, language, messages.recipient(turn.user_key)),

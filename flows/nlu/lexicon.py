@@ -435,6 +435,8 @@ LEXICONS: dict[str, Lexicon] = {
                          "sava": 15, "sawa": 15, "पौने": -15, "paune": -15, "pone": -15},
         name=("हिंदी", "हिन्दी", "hindi"),
         markers=("है", "हूं", "हूँ", "मुझे", "क्या", "का", "की", "के", "में", "और", "hai", "hain", "mujhe", "muje", "kya", "karna",
-                 "chahiye", "chahie", "kab", "mera", "meri", "aap", "ke", "ki", "ko", "hoon"),
+                 "chahiye", "chahie", "kab", "mera", "meri", "aap", "ke", "ki", "ko", "hoon", "aur", "baat", "kisi",
+                 "karni", "karo", "raha", "rahi", "gaya", "gayi", "dekha", "kal", "raat", "kahan", "nahi", "apna",
+                 "apni", "kuch", "koi", "daant", "khoon", "bahut", "abhi", "aaj", "wala", "wali"),
     ),
 }  # fmt: skip

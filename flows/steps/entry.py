@@ -8,7 +8,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command
 
 from flows.context import Deps, TurnState
-from flows.nlu.language import requested, settle
+from flows.nlu.language import requested, script_after, settle
 from flows.nlu.lexicon import fold
 from flows.nlu.matching import has
 from flows.nlu.picking import pick
@@ -69,6 +69,7 @@ def language(state: TurnState, runtime: Runtime[Deps]) -> Command[Literal["ident
         conv.language, conv.language_run = settle(
             conv.language, conv.language_run, detection, prior or deps.practice.default_language
         )
+    conv.script = script_after(conv.script, detection) if conv.language == "hi" else None
     # A message in another language is read in that language ("gracias" in an English conversation), even
     # though the replies stay in the conversation's language until it switches.
     reading = detection.language if detection else conv.language

@@ -214,3 +214,36 @@ async def test_a_new_patient_is_asked_only_for_what_is_missing(
     assert await chat.send(first) == [missing]
     assert await chat.send(then) == ["details.read_back"]
     assert chat.conv.details.first_name == "Lena" and chat.conv.details.last_name == "Okafor"
+
+
+# -- Hindi in Latin letters ---------------------------------------------------------------------------------------
+
+
+async def test_hindi_in_latin_letters_is_a_sticky_script_variant_of_hindi() -> None:
+    chat = Chat(office())
+    assert await chat.send("mujhe agle hafte mangalvar ko safai ka appointment chahiye") == ["offer.list"]
+    assert (chat.conv.language, chat.conv.script) == ("hi", "Latn")
+    await chat.send("ok")
+    assert chat.conv.script == "Latn"  # one short message changes nothing
+    await chat.send("मुझे अगले हफ्ते सफ़ाई का अपॉइंटमेंट चाहिए")
+    assert (chat.conv.language, chat.conv.script) == (
+        "hi",
+        None,
+    )  # Hindi in Devanagari: answered in Devanagari
+
+
+def test_the_latin_hindi_catalog_answers_in_latin_letters_and_dates_follow() -> None:
+    from datetime import datetime
+
+    from bot.conversation.render import render
+    from flows.replies import text
+    from locales.catalog import catalog_language
+
+    language = catalog_language("hi", "Latn")
+    assert language == "hi-Latn" and catalog_language("es", "Latn") == "es"
+    body = render([text("booked", when=datetime(2026, 12, 8, 10, 30), provider="Dr. Lee")], language, "+1555")
+    assert (
+        body[0]["text"]["body"]
+        == "Book ho gaya! Mangalwaar, 8 December, 10:30, Dr. Lee ke saath. Tab milte hain."
+    )
+    assert message("booked", "hi").startswith("बुक")
