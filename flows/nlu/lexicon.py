@@ -171,7 +171,7 @@ LEXICONS: dict[str, Lexicon] = {
         cancel=("cancel", "call off", "can't make it", "cannot make it"),
         reschedule=("reschedule", "move my", "change my appointment", "change the appointment", "different time",
                     "another day"),
-        confirm=("confirm my", "confirm the appointment", "i'll be there", "i will be there", "see you then"),
+        confirm=("confirm my", "confirming my", "confirm the appointment", "i'll be there", "i will be there", "see you then"),
         other_times=("other times", "other time", "other options", "something else", "more times", "later times",
                      "anything else", "someone else", "some one else", "anyone else", "another one", "any other",
                      "another option", "different", "elsewhere", "somewhere else", "who else", "instead", "some other",
