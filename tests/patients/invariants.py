@@ -79,7 +79,7 @@ def _claims(convo: Conversation, before: dict[str, Any], after: dict[str, Any]) 
     strangers = [a for a in after["appointments"] if a["AptNum"] not in old and a["PatNum"] not in mine]
     broken = [f"appointment for another patient: AptNum {a['AptNum']}" for a in strangers]
     replies = convo.replies
-    booked = [r for r in replies if r.key == "booked"]
+    booked = [r for r in replies if r.key in ("booked", "booked_for")]
     for reply in booked:
         if not any(
             _says(reply.text, _at(a), convo.language) and a["AptStatus"] == "Scheduled" for a in added
@@ -99,7 +99,7 @@ def _claims(convo: Conversation, before: dict[str, Any], after: dict[str, Any]) 
             broken.append(f"said confirmed, Open Dental shows no such confirmation: {reply.text!r}")
     said = {r.key for r in replies}
     for a, _ in changed:
-        if not said & {"rescheduled", "cancelled", "confirmed", "booked"}:
+        if not said & {"rescheduled", "cancelled", "confirmed", "booked", "booked_for"}:
             broken.append(f"a visit changed without the assistant saying so: AptNum {a['AptNum']}")
     return broken
 

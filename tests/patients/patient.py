@@ -35,7 +35,7 @@ Goal = Literal["book", "family", "new", "reschedule", "cancel", "confirm", "info
 GOALS: tuple[Goal, ...] = ("book", "family", "new", "reschedule", "cancel", "confirm", "info", "staff", "emergency")  # fmt: skip
 PERSONAS = ("plain", "terse", "chatty", "typos", "nopunct", "corrects", "one_at_a_time", "types", "stale", "reacts", "script")  # fmt: skip
 DONE_KEYS: dict[str, tuple[str, ...]] = {
-    "book": ("booked",), "family": ("booked",), "new": ("booked",), "reschedule": ("rescheduled",),
+    "book": ("booked", "booked_for"), "family": ("booked", "booked_for"), "new": ("booked", "booked_for"), "reschedule": ("rescheduled",),
     "cancel": ("cancelled",), "confirm": ("confirmed",), "staff": ("handoff", "handoff.closed"),
     "emergency": ("emergency",),
 }  # fmt: skip
@@ -246,7 +246,7 @@ class Patient:
 
     def _answer_text(self, keys: list[str]) -> dict[str, Any] | None:
         convo = self.convo
-        if any(k in ("ask.details", "ask.details_missing", "details.again") for k in keys):
+        if any(k.startswith("ask.details") or k == "details.again" for k in keys):
             if convo.person.new is None:
                 convo.stop = "a known patient asked for new-patient details"
                 return None
@@ -295,12 +295,17 @@ class Patient:
         yes = next((b for b in buttons if b[0].split(":")[0] == "yes"), None)
         if yes is not None and reply.key in (
             "confirm.book",
+            "confirm.book_for",
             "confirm.reschedule",
             "cancel.ask",
             "details.read_back",
         ):
             self._last_buttons = reply
-            if self.convo.persona == "reacts" and not self._reacted and reply.key == "confirm.book":
+            if (
+                self.convo.persona == "reacts"
+                and not self._reacted
+                and reply.key in ("confirm.book", "confirm.book_for")
+            ):
                 self._reacted = True
                 return {"reaction": "👍", "context": reply.wamid}
             if self.convo.persona == "types":
