@@ -9,6 +9,8 @@ import re
 import time
 from pathlib import Path
 
+import httpx
+
 from tests.flows.test_conversations import Clinic, open_clinic
 
 README = Path(__file__).parents[2] / "README.md"
@@ -61,3 +63,21 @@ async def test_the_readme_walkthrough_books(od_keys: None) -> None:
         assert any(t.startswith("Booked!") for t in texts), said
         new = [a for a in await clinic.appointments_of(1) if a["AptNum"] not in before]
         assert len(new) == 1 and new[0]["AptStatus"] == "Scheduled"
+
+
+async def od_counts(clinic: Clinic) -> dict[str, int]:
+    async with httpx.AsyncClient() as client:
+        return dict((await client.get(f"{clinic.base}/sandbox/od/_admin/counters")).json()["by_endpoint"])
+
+
+async def test_the_nearest_times_cost_no_open_dental_request_beyond_the_search(od_keys: None) -> None:
+    async with open_clinic() as clinic:
+        jane = clinic.patient("15035551234")
+        await jane.say("can I get a cleaning in the next 3 weeks?")  # the book for those days is now cached
+        before = await od_counts(clinic)
+        said = await jane.say("can I get a cleaning next tuesday after 3pm?")
+        after = await od_counts(clinic)
+        assert said.startswith("Nothing is free on") and jane.rows, said
+        spent = {k: after.get(k, 0) - before.get(k, 0) for k in after if after.get(k, 0) != before.get(k, 0)}
+        # At most the one incremental refresh any search may make: the wider search reads the cache only.
+        assert spent in ({}, {"GET /appointments": 1}), spent
