@@ -130,6 +130,16 @@ def figures(
     ]
     result["seeded_day_and_part_turns_median"] = statistics.median(seeded_asks) if seeded_asks else None
     result["chitchat_started_booking"] = sum(1 for c, _ in checked if c.chitchat_booked)
+    latin = [
+        r
+        for c, _ in checked
+        if c.language == "hi" and c.persona == "script"
+        for r in c.replies
+        if r.languages
+    ]
+    result["latin_hindi_replies_in_latin"] = (
+        f"{sum(1 for r in latin if 'hi-Latn' in r.languages)}/{len(latin)}"
+    )
     result["violations_by_class"] = dict(Counter(v.split(":")[0] for _, broken in checked for v in broken))
     result["failures_by_class"] = dict(
         Counter(
@@ -166,7 +176,7 @@ def summary(result: dict[str, Any]) -> dict[str, Any]:
             "by_language": result[half]["by_language"],
             "by_goal": result[half]["by_goal"],
         }
-    for k in ("seconds", "seeded_day_and_part_turns_median", "chitchat_started_booking", "violations_by_class", "failures_by_class", "error_log_lines"):  # fmt: skip
+    for k in ("seconds", "seeded_day_and_part_turns_median", "chitchat_started_booking", "latin_hindi_replies_in_latin", "violations_by_class", "failures_by_class", "error_log_lines"):  # fmt: skip
         out[k] = result[k]
     return out
 
