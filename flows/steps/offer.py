@@ -74,8 +74,8 @@ async def search(
             conv.wanted.at = None  # that exact time is taken: show what else the day has
             replies.append(text("offer.exact_taken"))
             options = await _find(conv, deps)
-        nearby = len(options) < FEW and (conv.kind is not None or conv.target is not None)
-        if nearby:
+        nearby = not options  # the list is the nearest times only, said as such
+        if len(options) < FEW and (conv.kind is not None or conv.target is not None):
             # No dead end: say what was searched and offer the nearest times too, one tap away.
             around = await _find(conv, deps, nearest.wider(conv.wanted, deps.now.date()))
             more = nearest.rank([o for o in around if o.id not in {x.id for x in options}], conv.wanted)
