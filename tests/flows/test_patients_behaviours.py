@@ -247,3 +247,31 @@ def test_the_latin_hindi_catalog_answers_in_latin_letters_and_dates_follow() -> 
         == "Book ho gaya! Mangalwaar, 8 December, 10:30, Dr. Lee ke saath. Tab milte hain."
     )
     assert message("booked", "hi").startswith("बुक")
+
+
+# -- chit-chat and day numbers ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("en", "lol ok, did you see the game last night?"), ("es", "jaja ok, oye y el partido de anoche?"),
+     ("ar", "هههه طيب، هل شاهدت المباراة أمس؟")],
+)  # fmt: skip
+async def test_chitchat_about_a_past_day_starts_no_booking(language: str, words: str) -> None:
+    chat = Chat(office())
+    chat.session.conversation.language = language
+    keys = await chat.send(words)
+    assert not {"offer.list", "ask.kind", "offer.nearest", "offer.none"} & set(keys), keys
+    assert chat.conv.intent is None and "options" not in chat.office.calls
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("es", "el lunes 21 por la mañana"), ("en", "monday 21 in the morning"), ("ar", "الاثنين 21 صباحا"),
+     ("hi", "सोमवार 21 को सुबह")],
+)  # fmt: skip
+def test_a_weekday_and_its_day_of_month_is_a_day_not_a_time(language: str, words: str) -> None:
+    from flows.nlu.rules import understand
+
+    u = understand(words, NOW.replace(tzinfo=None), language=language)
+    assert (u.start, u.part_of_day, u.at) == (date(2026, 12, 21), "morning", None)
