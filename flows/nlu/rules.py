@@ -34,6 +34,10 @@ KINDS: list[tuple[str, tuple[str, ...]]] = [
                       "فحص", "كشف", "जांच", "jaanch")),
 ]  # fmt: skip
 EMERGENCY = triggers.words(triggers.EMERGENCY)
+PERSON_ALONE = frozenset(
+    {"person", "a person", "persona", "pessoa", "personne", "mensch", "موظف", "व्यक्ति", "vyakti"}
+)
+"""The fallback's word for a person, written alone (in a sentence "in person" is not a request for staff)."""
 BOOK_IT = ("book it", "book that", "book this", "schedule it", "reserve it", "reserve that", "reservala",
            "resérvala", "reserve-le", "buchen sie", "احجزه", "बुक कर दो", "book kar do")  # fmt: skip
 NOT_A_NO = ("no problem", "why don't you", "why not", "no hay problema", "sem problema", "pas de probleme",
@@ -116,6 +120,8 @@ def understand(text: str, now: datetime, *, language: str = "en", typos: bool = 
     # Every date is read, a date of birth too: the conversation ignores a past date as a visit (nodes.understand).
     when = resolve(dates, now, day_first=day_first, language=language)
     intent = next((i for i, phrases in words.intents if has(t, phrases)), None)
+    if t.strip(" .!?¡¿") in PERSON_ALONE:
+        intent = Intent.HUMAN  # the word the fallback tells the patient to write to reach a person
     yes = False if deferred else _yes_no(t, words)
     if intent in (Intent.GREETING, Intent.THANKS) and yes is None and len(t.split()) > 4:
         intent = _main_intent(t, words) or intent

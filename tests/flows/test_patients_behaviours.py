@@ -275,3 +275,11 @@ def test_a_weekday_and_its_day_of_month_is_a_day_not_a_time(language: str, words
 
     u = understand(words, NOW.replace(tzinfo=None), language=language)
     assert (u.start, u.part_of_day, u.at) == (date(2026, 12, 21), "morning", None)
+
+
+@pytest.mark.parametrize(("language", "word"), [("en", "person"), ("es", "persona"), ("ar", "موظف"), ("hi", "व्यक्ति"), ("hi", "vyakti")])  # fmt: skip
+async def test_the_word_the_fallback_offers_reaches_a_person(language: str, word: str) -> None:
+    chat = Chat(office())
+    chat.session.conversation.language = language
+    keys = await chat.send(word)
+    assert keys[0].startswith("handoff"), keys
