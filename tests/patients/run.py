@@ -131,11 +131,7 @@ def figures(
     result["seeded_day_and_part_turns_median"] = statistics.median(seeded_asks) if seeded_asks else None
     result["chitchat_started_booking"] = sum(1 for c, _ in checked if c.chitchat_booked)
     latin = [
-        r
-        for c, _ in checked
-        if c.language == "hi" and c.persona == "script"
-        for r in c.replies
-        if r.languages
+        r for c, _ in checked if c.language == "hi" and _latin_opening(c) for r in c.replies if r.languages
     ]
     result["latin_hindi_replies_in_latin"] = (
         f"{sum(1 for r in latin if 'hi-Latn' in r.languages)}/{len(latin)}"
@@ -154,6 +150,13 @@ def figures(
         for c, broken in checked if not success(c, broken)
     ][:40]  # fmt: skip
     return result
+
+
+def _latin_opening(convo: Conversation) -> bool:
+    """The patient opened (after any aside) in Hindi written in Latin letters."""
+    first = 1 if convo.persona == "chatty" else 0
+    opening = convo.sent[first].what if len(convo.sent) > first else ""
+    return opening.isascii() and not opening.startswith("[")
 
 
 def table(name: str, result: dict[str, Any]) -> None:
