@@ -85,8 +85,9 @@ def pick(
         "replies": [text("reschedule.current", when=chosen.start)],
     }
     if conv.awaiting == "which" or state.get("tap") is not None:
-        # The day or time just typed named the visit to move ("the fri 11 dec one"), not when to move it to.
-        update["understood"] = state["understood"].model_copy(update=NO_WHEN)
+        # The day or time just typed named the visit to move ("the fri 11 dec one", "موعد الجمعة 11": its
+        # "appointment" is not a new booking either), not when to move it to.
+        update["understood"] = state["understood"].model_copy(update={**NO_WHEN, "intent": None})
     return Command(goto="offer", update=update)
 
 

@@ -283,3 +283,19 @@ async def test_the_word_the_fallback_offers_reaches_a_person(language: str, word
     chat.session.conversation.language = language
     keys = await chat.send(word)
     assert keys[0].startswith("handoff"), keys
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("en", "the friday 11th one"), ("es", "la del viernes 11"), ("ar", "موعد الجمعة 11")],
+)
+async def test_the_visit_to_move_named_by_its_day_is_moved_not_booked_again(
+    language: str, words: str
+) -> None:
+    from tests.flows.test_graph import FRIDAY, MONDAY
+
+    chat = Chat(office(FRIDAY, MONDAY))
+    chat.session.conversation.language = language
+    assert await chat.send("I need to reschedule my appointment") == ["ask.which"]
+    assert await chat.send(words) == ["reschedule.current", "offer.list"]
+    assert (chat.conv.intent, chat.conv.target) == ("reschedule", FRIDAY.apt_num)

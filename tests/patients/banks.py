@@ -234,6 +234,13 @@ WEEKDAYS: dict[str, tuple[str, ...]] = {
     "hi": ("सोमवार", "मंगलवार", "बुधवार", "गुरुवार", "शुक्रवार", "शनिवार", "रविवार"),
 }
 
+VISIT_BY_DAY: dict[str, str] = {
+    "en": "the {weekday} {nth} one", "es": "la del {weekday} {day}", "pt": "a de {weekday} dia {day}",
+    "fr": "celui du {weekday} {day}", "de": "den am {weekday}, den {day}.", "ar": "موعد {weekday} {day}",
+    "hi": "{weekday} {day} वाला",
+}
+"""A visit to change or cancel named by its day, as a patient types it instead of tapping its row."""
+
 ASAP: dict[str, list[str]] = {
     "en": ["as soon as possible", "whatever is earliest"], "es": ["lo antes posible", "cuanto antes"],
     "pt": ["o mais cedo possível", "assim que possível"], "fr": ["le plus tôt possible", "dès que possible"],

@@ -82,6 +82,8 @@ class Person:
     """A new patient's first and last name and birthdate (ISO)."""
     target: int | None = None
     """The appointment a reschedule, cancel or confirm is about."""
+    visit_day: date | None = None
+    """Its day."""
 
 
 @dataclass
@@ -278,6 +280,8 @@ class Patient:
         if visits:
             target = f"apt:{self.convo.person.target}"
             row = next((r for r in visits if r["id"] == target), visits[0])
+            if self.convo.persona == "types" and self.convo.person.visit_day is not None:
+                return {"text": visit_by_day(self.convo.language, self.convo.person.visit_day)}
             return self._tap((row["id"], row["title"]), reply, list_reply=True)
         kinds = [r for r in rows if r["id"].startswith("kind:")]
         if kinds and self.convo.goal in ("reschedule", "cancel", "confirm"):
@@ -496,6 +500,12 @@ def typed_choice(language: str, index: int, starts: list[datetime], rng: random.
             continue
         usable.append(template)
     return rng.choice(usable).format(**fill)
+
+
+def visit_by_day(language: str, day: date) -> str:
+    nth = f"{day.day}{'th' if 10 <= day.day % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(day.day % 10, 'th')}"
+    weekday = banks.WEEKDAYS[language][day.weekday()]
+    return banks.VISIT_BY_DAY[language].format(weekday=weekday, nth=nth, day=day.day)
 
 
 def describe(action: dict[str, Any]) -> str:

@@ -131,6 +131,7 @@ async def give_visits(stack: Stack, conversations: list[Conversation]) -> None:
             day = today + timedelta(days=4 + convo.index % 5)
             when = datetime.combine(day, datetime.min.time()).replace(hour=9 + convo.index % 6)
         convo.person.target = await _post_visit(stack, convo.office, convo.person.intended or {}, when)
+        convo.person.visit_day = when.date()
 
 
 async def _post_visit(stack: Stack, office: int, patient: dict[str, Any], when: datetime) -> int:
