@@ -99,7 +99,9 @@ def _chosen(
         return by_num.get(tap.visit or 0) if tap.visit in conv.appointments else None
     if u.choice is not None and conv.appointments:
         index = len(conv.appointments) - 1 if u.choice == -1 else u.choice - 1
-        return by_num.get(conv.appointments[index]) if 0 <= index < len(conv.appointments) else None
+        if 0 <= index < len(conv.appointments):
+            return by_num.get(conv.appointments[index])
+        # "The friday 11th one" is no 11th row: its day names the visit.
     if u.start is not None or u.at is not None:
         named = [v for v in visits if _names(u, v)]
         if len(named) == 1:
