@@ -97,15 +97,15 @@ def _chosen(
     by_num = {v.apt_num: v for v in visits}
     if tap is not None and tap.kind == "visit":
         return by_num.get(tap.visit or 0) if tap.visit in conv.appointments else None
+    if u.start is not None or u.at is not None:
+        # "The wed 2nd one" names the visit on Wednesday the 2nd, not the second row.
+        named = [v for v in visits if _names(u, v)]
+        if len(named) == 1:
+            return named[0]
     if u.choice is not None and conv.appointments:
         index = len(conv.appointments) - 1 if u.choice == -1 else u.choice - 1
         if 0 <= index < len(conv.appointments):
             return by_num.get(conv.appointments[index])
-        # "The friday 11th one" is no 11th row: its day names the visit.
-    if u.start is not None or u.at is not None:
-        named = [v for v in visits if _names(u, v)]
-        if len(named) == 1:
-            return named[0]
     if len(visits) == 1 and conv.awaiting != "which":
         return visits[0]
     return None

@@ -299,3 +299,16 @@ async def test_the_visit_to_move_named_by_its_day_is_moved_not_booked_again(
     assert await chat.send("I need to reschedule my appointment") == ["ask.which"]
     assert await chat.send(words) == ["reschedule.current", "offer.list"]
     assert (chat.conv.intent, chat.conv.target) == ("reschedule", FRIDAY.apt_num)
+
+
+@pytest.mark.parametrize(("language", "words"), [("en", "the mon 14th one"), ("es", "la del lunes 14"), ("hi", "सोमवार 14 वाला")])  # fmt: skip
+async def test_a_visit_named_by_its_day_and_ordinal_date_is_that_visit_not_that_row(
+    language: str, words: str
+) -> None:
+    from tests.flows.test_graph import FRIDAY, MONDAY
+
+    chat = Chat(office(FRIDAY, MONDAY))
+    chat.session.conversation.language = language
+    assert await chat.send("I need to cancel my appointment") == ["ask.which"]
+    assert await chat.send(words) == ["cancel.ask"]
+    assert chat.conv.target == MONDAY.apt_num
