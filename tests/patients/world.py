@@ -115,7 +115,10 @@ def _person(
         member = next((k for k in kids if k["FName"] == wanted), kids[0])
         return Person(phone, rows, intended=member)
     spread = 10 + (slot * 11 + office) % (len(phones.solo) - 10)
-    patient = phones.solo[slot if goal in ("reschedule", "cancel", "confirm") else spread]
+    # Who changes or confirms a visit: the patients with the fewest visits of their own (the one confirming
+    # "tomorrow" has none, so "tomorrow" names only the visit the run gives them).
+    changing = {"confirm": 0, "reschedule": 1, "cancel": 2}
+    patient = phones.solo[changing.get(goal, spread)]
     return Person(wa_id_of(patient), [patient], intended=patient)
 
 
