@@ -100,6 +100,8 @@ class TurnState(TypedDict, total=False):
     """The step is reached to ask its question (not with the patient's answer to it)."""
     later: bool
     """The patient asked for other times: the search looks beyond the days shown."""
+    nearby: bool
+    """Nothing matched what was asked: `found` holds the nearest times instead (see flows/nearest.py)."""
     chosen: AppointmentInfo
     """The visit `pick` settled on, for the question or the write that follows."""
     outcome_unknown: bool

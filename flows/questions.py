@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flows import choices
 from flows.ports import OptionInfo, PracticeFacts
-from flows.replies import Choice, Reply, text
+from flows.replies import Choice, Param, Reply, text
 from flows.state import ConversationState
 
 
@@ -47,8 +47,18 @@ def confirm_question(conv: ConversationState, option: OptionInfo) -> Reply:
         Choice(id=choices.no(conv.nonce), key="button.no"),
         Choice(id=choices.OTHER, key="button.other_times"),
     ]
-    params = {"when": option.start, "provider": option.provider, "kind": f"kind.{conv.kind or 'visit'}"}
+    params: dict[str, Param] = {"when": option.start, "provider": option.provider, "kind": f"kind.{conv.kind or 'visit'}"}  # fmt: skip
+    name = family_name(conv)
+    if key == "confirm.book" and name is not None:
+        key, params["name"] = "confirm.book_for", name
     return Reply(key=key, params=params, buttons=buttons)
+
+
+def family_name(conv: ConversationState) -> str | None:
+    """The first name of whom the visit is for, when the phone is a family's (else None: "you")."""
+    if len(conv.members) < 2 or conv.patient is None:
+        return None
+    return next((m.first_name for m in conv.members if m.pat_num == conv.patient), None)
 
 
 def cancel_question(when: datetime, nonce: str | None) -> Reply:

@@ -63,6 +63,8 @@ class Confirmation(BaseModel):
 class ConversationState(BaseModel):
     version: int = STATE_VERSION
     language: str | None = None
+    script: str | None = None
+    """A script variant of the language: "Latn" for Hindi written in Latin letters (answered from hi-Latn)."""
     language_run: tuple[str, int] | None = None
     """Consecutive messages in another language; a run of them switches the conversation (see nlu.language)."""
     family: list[int] = Field(default_factory=list)
@@ -95,7 +97,7 @@ class ConversationState(BaseModel):
 
     def finish_flow(self) -> None:
         """Forget the request, keep who the patient is and their language."""
-        keep = {"language", "language_run", "family", "members", "family_checked", "patient", "dentist", "new_patient", "confirmed"}  # fmt: skip
+        keep = {"language", "script", "language_run", "family", "members", "family_checked", "patient", "dentist", "new_patient", "confirmed"}  # fmt: skip
         fresh = ConversationState()
         for name in type(self).model_fields:
             if name not in keep:

@@ -8,7 +8,7 @@ import argparse
 import subprocess
 import sys
 
-from locales.catalog import LANGUAGES, LOCALES_DIR, po_path
+from locales.catalog import CATALOGS, LOCALES_DIR, babel_locale, po_path
 from locales.checks import problems
 from locales.tooling import fill_english
 
@@ -19,11 +19,11 @@ EXTRACT = ["pybabel", "extract", "--no-default-keywords", "-k", "N_:1c,2", "-k",
 def update() -> None:
     template = LOCALES_DIR / "messages.pot"
     subprocess.run([*EXTRACT, str(template), str(LOCALES_DIR / "messages.py")], check=True)
-    for language in LANGUAGES:
+    for language in CATALOGS:
         if language == "en":
             continue
         subprocess.run(
-            ["pybabel", "update", "--no-fuzzy-matching", "-D", "messages", "-l", language,
+            ["pybabel", "update", "--no-fuzzy-matching", "-D", "messages", "-l", babel_locale(language),
              "-i", str(template), "-o", str(po_path(language))],
             check=True,
         )  # fmt: skip

@@ -21,6 +21,9 @@ from babel.messages.pofile import read_po
 from locales.messages import SOURCES, Source
 
 LANGUAGES = ("en", "es", "pt", "fr", "de", "ar", "hi")
+SCRIPT_VARIANTS = {"hi-Latn": "hi"}
+"""Catalogs of a language in another script (Hindi in Latin letters): not languages of their own."""
+CATALOGS = (*LANGUAGES, *SCRIPT_VARIANTS)
 RTL = frozenset({"ar"})
 LOCALES_DIR = Path(__file__).parent
 RLM, FSI, PDI = "\u200f", "\u2068", "\u2069"
@@ -57,11 +60,11 @@ def po_path(language: str) -> Path:
 @cache
 def translations(language: str) -> gettext.NullTranslations:
     """The language's catalog, compiled from its .po in memory once per process (English when there is none)."""
-    path = po_path(language if language in LANGUAGES else "en")
+    path = po_path(language if language in CATALOGS else "en")
     if not path.exists():
         return gettext.NullTranslations()
     with path.open("rb") as f:
-        catalog = read_po(f, locale=language)
+        catalog = read_po(f, locale=babel_locale(language))
     compiled = io.BytesIO()
     write_mo(compiled, catalog)
     compiled.seek(0)
@@ -77,23 +80,40 @@ def message(key: str, language: str, count: int | None = None) -> str:
     return catalog.npgettext(key, source.text, source.plural, 1 if count is None else count)
 
 
+def catalog_language(language: str, script: str | None) -> str:
+    """The catalog a conversation is answered from: its language, or that language's script variant."""
+    variant = f"{language}-{script}" if script else language
+    return variant if variant in SCRIPT_VARIANTS else language
+
+
+def babel_locale(language: str) -> str:
+    return language.replace("-", "_")
+
+
 def when(value: datetime, language: str, *, short: bool = False, region: str | None = None) -> str:
     """A date and time the way the patient reads them ("martes 3 de marzo, 10:30", "mardi 3 mars à 10:30"),
     on the practice's region's clock: "Wednesday, December 9, 1:00 PM" for a US practice writing English."""
-    locale = regional(language, region)
-    if (language, region) in REGIONAL_DATETIME:
+    base = SCRIPT_VARIANTS.get(language, language)
+    locale = local_form(language, region)
+    if language == base and (language, region) in REGIONAL_DATETIME:
         pattern = REGIONAL_DATETIME[(language, region)][1 if short else 0]
     else:
         patterns = SHORT_DATETIME if short else LONG_DATETIME
-        pattern = patterns.get(language, patterns["en"])
-        if locale != language and twelve_hour(locale):
+        pattern = patterns.get(base, patterns["en"])
+        if locale != babel_locale(language) and twelve_hour(locale):
             pattern = pattern.replace("HH:mm", "h:mm a")
     return format_datetime(value, pattern, locale=locale)
 
 
 def day(value: date, language: str, region: str | None = None) -> str:
     """A calendar day in full, as a date of birth is read back ("14 March 1985", "14 de marzo de 1985")."""
-    return format_date(value, "long", locale=regional(language, region))
+    return format_date(value, "long", locale=local_form(language, region))
+
+
+def local_form(language: str, region: str | None) -> str:
+    """The Babel locale for a catalog language: a script variant as itself ("hi_Latn"), a language as written
+    in the practice's region where Babel knows that variant ("en_US")."""
+    return babel_locale(language) if language in SCRIPT_VARIANTS else regional(language, region)
 
 
 @cache

@@ -9,7 +9,7 @@ from string import Formatter
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
-from locales.catalog import LANGUAGES, LOCALES_DIR, po_path
+from locales.catalog import CATALOGS, LOCALES_DIR, babel_locale, po_path
 from locales.messages import SOURCES, Source
 
 # Keys whose text is only placeholders and a unit every language abbreviates alike.
@@ -26,7 +26,7 @@ def placeholders(text: str) -> set[str]:
 
 def _read(language: str) -> Catalog:
     with po_path(language).open("rb") as f:
-        return read_po(f, locale=language)
+        return read_po(f, locale=babel_locale(language))
 
 
 def template_problems() -> list[str]:
@@ -73,9 +73,9 @@ def message_problems(language: str, catalog: Catalog, source: Source) -> list[st
 
 
 def problems() -> list[str]:
-    """Every problem in every catalog; empty when all seven are complete."""
+    """Every problem in every catalog; empty when all seven (and the script variants) are complete."""
     found = template_problems()
-    for language in LANGUAGES:
+    for language in CATALOGS:
         if not po_path(language).exists():
             found.append(f"{language}: no catalog at {po_path(language)}")
             continue

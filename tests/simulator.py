@@ -264,6 +264,9 @@ class Stack:
     worker_names: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     """What the product's processes run with; filled in by `start`."""
+    product_root: Path = ROOT
+    """The checkout the product's processes (web, workers) run from: another one measures a baseline commit
+    against the same sandbox and patients."""
     _spawned: int = 0
 
     @property
@@ -329,7 +332,8 @@ class Stack:
 
     def _spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
         log = (self.workdir / f"{name}.log").open("ab")
-        return subprocess.Popen([sys.executable, *args], cwd=ROOT, env=self.env, stdout=log, stderr=log)
+        cwd = ROOT if name in ("od", "redis") else self.product_root
+        return subprocess.Popen([sys.executable, *args], cwd=cwd, env=self.env, stdout=log, stderr=log)
 
     def _start_redis(self) -> None:
         self.processes["redis"] = start_redis(self.redis_port, self.workdir, aof=self.aof)

@@ -40,6 +40,7 @@ from flows.nlu.rules import understand as rules_understand
 from flows.nlu.understanding import Understanding
 from flows.ports import PracticeFacts
 from flows.state import ConversationState
+from locales.catalog import catalog_language
 from od_adapter import (
     AppointmentBook,
     BookCache,
@@ -187,7 +188,10 @@ class ConversationHandler:
             await self._figures(turn, runtime, run)
         except (OSError, RedisError) as exc:  # the figures are a dashboard's, never a reason to fail a turn
             logger.warning("dashboard figures not recorded: %s", type(exc).__name__)
-        language = run.session.conversation.language or runtime.facts.default_language
+        conversation = run.session.conversation
+        language = catalog_language(
+            conversation.language or runtime.facts.default_language, conversation.script
+        )
         return TurnResult(
             session=run.session,
             replies=render(

@@ -13,6 +13,9 @@ from bot.whatsapp import messages
 from flows.replies import Choice, Param, Reply
 from locales.catalog import day, directed, isolate, message, when
 
+KEYED = ("kind.", "part.", "topic.")
+"""Parameters that are catalog keys, rendered in the patient's language."""
+
 
 def _params(params: dict[str, Param], language: str, *, short: bool, region: str | None) -> dict[str, str]:
     rendered = {}
@@ -21,8 +24,9 @@ def _params(params: dict[str, Param], language: str, *, short: bool, region: str
             rendered[name] = when(value, language, short=short, region=region)
         elif isinstance(value, date):
             rendered[name] = day(value, language, region)
-        elif isinstance(value, str) and value.startswith("kind."):
-            rendered[name] = message(value, language)
+        elif isinstance(value, str) and value.startswith(KEYED):
+            # A catalog key, or several joined by "|" ("topic.hours|topic.parking"): each in the patient's words.
+            rendered[name] = ", ".join(message(key, language) for key in value.split("|"))
         else:
             rendered[name] = str(value)
     return {name: isolate(value, language) for name, value in rendered.items()}

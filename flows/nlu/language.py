@@ -35,6 +35,8 @@ class Detection(BaseModel):
     language: str
     substantive: bool
     """False for a greeting or a single word: enough to start a conversation in, not to change one."""
+    latin: bool = False
+    """Hindi written in Latin letters ("mujhe kal appointment chahiye"): the `hi-Latn` script variant."""
 
 
 class LanguageDetector:
@@ -67,7 +69,8 @@ class LanguageDetector:
         if score < 1 or score - runner_up < 0.5 or (len(words) < 3 and not hits.get(best)):
             # A name and a date ("Ana Lopez 03/14/1985") has no words of any language: the model alone guesses.
             return None if len(languages) > 1 else Detection(language=languages[0], substantive=False)
-        return Detection(language=best, substantive=len(words) >= 3 or (len(words) == 2 and score >= 2.5))
+        substantive = len(words) >= 3 or (len(words) == 2 and score >= 2.5)
+        return Detection(language=best, substantive=substantive, latin=best == "hi")
 
     def _model(self, languages: list[str]) -> LinguaDetector:
         key = frozenset(languages)
@@ -116,6 +119,13 @@ def requested(text: str, allowed: Iterable[str]) -> str | None:
         ):
             return code
     return None
+
+
+def script_after(current: str | None, detection: Detection | None) -> str | None:
+    """The conversation's script variant: Hindi in Latin letters sticks until Hindi comes in Devanagari."""
+    if detection is None or detection.language != "hi" or not detection.substantive:
+        return current
+    return "Latn" if detection.latin else None
 
 
 def settle(

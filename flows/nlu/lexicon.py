@@ -171,7 +171,7 @@ LEXICONS: dict[str, Lexicon] = {
         cancel=("cancel", "call off", "can't make it", "cannot make it"),
         reschedule=("reschedule", "move my", "change my appointment", "change the appointment", "different time",
                     "another day"),
-        confirm=("confirm my", "confirm the appointment", "i'll be there", "i will be there", "see you then"),
+        confirm=("confirm my", "confirming my", "confirm the appointment", "i'll be there", "i will be there", "see you then"),
         other_times=("other times", "other time", "other options", "something else", "more times", "later times",
                      "anything else", "someone else", "some one else", "anyone else", "another one", "any other",
                      "another option", "different", "elsewhere", "somewhere else", "who else", "instead", "some other",
@@ -435,6 +435,8 @@ LEXICONS: dict[str, Lexicon] = {
                          "sava": 15, "sawa": 15, "पौने": -15, "paune": -15, "pone": -15},
         name=("हिंदी", "हिन्दी", "hindi"),
         markers=("है", "हूं", "हूँ", "मुझे", "क्या", "का", "की", "के", "में", "और", "hai", "hain", "mujhe", "muje", "kya", "karna",
-                 "chahiye", "chahie", "kab", "mera", "meri", "aap", "ke", "ki", "ko", "hoon"),
+                 "chahiye", "chahie", "kab", "mera", "meri", "aap", "ke", "ki", "ko", "hoon", "aur", "baat", "kisi",
+                 "karni", "karo", "raha", "rahi", "gaya", "gayi", "dekha", "kal", "raat", "kahan", "nahi", "apna",
+                 "apni", "kuch", "koi", "daant", "khoon", "bahut", "abhi", "aaj", "wala", "wali"),
     ),
 }  # fmt: skip

@@ -11,7 +11,7 @@ from datetime import datetime
 from functools import cache
 from typing import NamedTuple
 
-from flows.nlu import triggers
+from flows.nlu import fuzzy, triggers
 from flows.nlu.lexicon import LEXICONS, fold
 from flows.nlu.matching import find, has
 from flows.nlu.understanding import Intent, Understanding
@@ -34,6 +34,10 @@ KINDS: list[tuple[str, tuple[str, ...]]] = [
                       "فحص", "كشف", "जांच", "jaanch")),
 ]  # fmt: skip
 EMERGENCY = triggers.words(triggers.EMERGENCY)
+PERSON_ALONE = frozenset(
+    {"person", "a person", "persona", "pessoa", "personne", "mensch", "موظف", "व्यक्ति", "vyakti"}
+)
+"""The fallback's word for a person, written alone (in a sentence "in person" is not a request for staff)."""
 BOOK_IT = ("book it", "book that", "book this", "schedule it", "reserve it", "reserve that", "reservala",
            "resérvala", "reserve-le", "buchen sie", "احجزه", "बुक कर दो", "book kar do")  # fmt: skip
 NOT_A_NO = ("no problem", "why don't you", "why not", "no hay problema", "sem problema", "pas de probleme",
@@ -51,80 +55,21 @@ ORDINALS = {fold(k): v for k, v in {"first": 1, "second": 2, "third": 3, "fourth
             "الثاني": 2, "الثانيه": 2, "الثالث": 3, "الثالثه": 3, "الاخير": -1, "الاخيره": -1, "पहला": 1, "पहली": 1,
             "दूसरा": 2, "दूसरी": 2, "तीसरा": 3, "तीसरी": 3, "pehla": 1, "pehli": 1, "pahla": 1, "dusra": 2, "doosra": 2,
             "dusri": 2, "teesra": 3, "tisra": 3, "aakhri": -1}.items()}  # fmt: skip
-TOPICS = [
-    (
-        "hours",
-        (
-            "hours",
-            "open",
-            "close",
-            "horario",
-            "abren",
-            "cierran",
-            "funcionamento",
-            "horaires",
-            "offnungszeiten",
-            "ساعات العمل",
-            "متى تفتحون",
-            "kab khulta",
-            "समय क्या है",
-        ),
-    ),
-    (
-        "address",
-        (
-            "address",
-            "where",
-            "located",
-            "direccion",
-            "donde",
-            "endereco",
-            "onde fica",
-            "adresse",
-            "ou se trouve",
-            "wo sind sie",
-            "العنوان",
-            "وين",
-            "اين",
-            "पता",
-            "कहां",
-            "kahan",
-        ),
-    ),
-    (
-        "parking",
-        (
-            "parking",
-            "park",
-            "estacionamiento",
-            "aparcar",
-            "estacionamento",
-            "parkplatz",
-            "parken",
-            "مواقف",
-            "पार्किंग",
-        ),
-    ),
-    (
-        "insurance",
-        (
-            "insurance",
-            "seguro",
-            "convenio",
-            "plano",
-            "mutuelle",
-            "assurance",
-            "versicherung",
-            "krankenkasse",
-            "تامين",
-            "बीमा",
-        ),
-    ),
-    (
-        "bring",
-        ("bring", "traer", "llevar", "trazer", "levar", "apporter", "mitbringen", "احضر", "लाना", "lana"),
-    ),
-]
+TOPICS: list[tuple[str, tuple[str, ...]]] = [
+    ("hours", ("hours", "open", "close", "horario", "abren", "cierran", "funcionamento", "horaires", "offnungszeiten",
+               "ساعات العمل", "متى تفتحون", "kab khulta", "समय क्या है")),
+    ("address", ("address", "where", "located", "direccion", "donde", "endereco", "onde fica", "adresse",
+                 "ou se trouve", "ou etes-vous", "wo sind sie", "العنوان", "وين", "اين", "पता", "कहां", "kahan")),
+    ("parking", ("parking", "park", "estacionamiento", "aparcar", "aparcamiento", "parquear", "estacionar",
+                 "estacionamento", "garer", "stationner", "stationnement", "parkplatz", "parkplatze", "parken",
+                 "مواقف", "موقف", "ركن", "पार्किंग")),
+    ("insurance", ("insurance", "delta dental", "cigna", "aetna", "metlife", "ppo", "dental plan", "seguro",
+                   "convenio", "plano", "mutuelle", "assurance", "versicherung", "krankenkasse", "تامين", "बीमा")),
+    ("bring", ("bring", "traer", "llevar", "trazer", "levar", "apporter", "mitbringen", "احضر", "लाना", "lana")),
+]  # fmt: skip
+"""Practice information patients ask about, each with its words; one message may ask several."""
+GENERIC_WHERE = ("where", "donde", "onde", "ou", "wo", "وين", "اين", "कहां", "kahan")
+""""Where" alone asks for the address only when no other topic says where to what ("where do I park")."""
 NAME_STOPWORDS = {"my", "name", "is", "i", "am", "im", "me", "llamo", "mi", "nombre", "es", "soy", "and", "y", "born",
                   "nacido", "nacida", "el", "la", "de", "dob", "birthday", "for", "para", "it's", "its", "the", "visit",
                   "can", "could", "please", "yes", "no", "hi", "hello", "hola", "next", "this", "on", "at", "a", "an",
@@ -145,7 +90,7 @@ def vocabulary(language: str) -> Vocabulary:
     """The words read in a message: its language's and English's (patients mix in English words)."""
     tables = [LEXICONS[code] for code in dict.fromkeys((language, "en")) if code in LEXICONS]
     intents = [(Intent.HUMAN, triggers.words(triggers.HUMAN))] + [
-        (intent, tuple(w for table in tables for w in getattr(table, field)))
+        (intent, fuzzy.fold_apostrophes(tuple(w for table in tables for w in getattr(table, field))))
         for intent, field in INTENT_TABLES
     ]
     return Vocabulary(
@@ -156,9 +101,11 @@ def vocabulary(language: str) -> Vocabulary:
     )
 
 
-def understand(text: str, now: datetime, *, language: str = "en") -> Understanding:
-    """Read one turn's text (several messages joined), written in `language`, into an Understanding."""
+def understand(text: str, now: datetime, *, language: str = "en", typos: bool = True) -> Understanding:
+    """Read one turn's text (several messages joined), written in `language`, into an Understanding; with
+    `typos`, misspelt vocabulary words are read as the words they miss (flows/nlu/fuzzy.py)."""
     t = fold(text).strip()
+    t = fuzzy.correct(t, language) if typos else t
     words = vocabulary(language)
     day_first = language != "en"
     deferred = find(t, words.not_now)
@@ -173,6 +120,8 @@ def understand(text: str, now: datetime, *, language: str = "en") -> Understandi
     # Every date is read, a date of birth too: the conversation ignores a past date as a visit (nodes.understand).
     when = resolve(dates, now, day_first=day_first, language=language)
     intent = next((i for i, phrases in words.intents if has(t, phrases)), None)
+    if t.strip(" .!?¡¿") in PERSON_ALONE:
+        intent = Intent.HUMAN  # the word the fallback tells the patient to write to reach a person
     yes = False if deferred else _yes_no(t, words)
     if intent in (Intent.GREETING, Intent.THANKS) and yes is None and len(t.split()) > 4:
         intent = _main_intent(t, words) or intent
@@ -182,6 +131,9 @@ def understand(text: str, now: datetime, *, language: str = "en") -> Understandi
         intent = None if intent is Intent.BOOK else intent
         if yes is None and not when.has_when:
             yes = True
+    topics = info_topics(t)
+    if intent is None and topics and not (when.has_when or has(t, tuple(k for _, ks in KINDS for k in ks))):
+        intent = Intent.INFO  # "where do i park", "qué tengo que llevar": a question, not a request
     first, last = _names(text)
     return Understanding(
         **when.model_dump(),
@@ -193,12 +145,21 @@ def understand(text: str, now: datetime, *, language: str = "en") -> Understandi
         first_name=first,
         last_name=last,
         birthdate=birthdate,
-        info_topic=next((k for k, phrases in TOPICS if has(t, phrases)), None)
-        if intent is Intent.INFO
-        else None,
+        info_topic=topics[0] if topics and intent is Intent.INFO else None,
+        info_topics=topics if intent is Intent.INFO else [],
         emergency=has(t, EMERGENCY),
         out_of_scope=_out_of_scope(t),
     )
+
+
+def info_topics(t: str) -> list[str]:
+    """Every practice topic a folded message asks about, in the table's order."""
+    found = [topic for topic, phrases in TOPICS if has(t, phrases)]
+    if len(found) > 1 and "address" in found:
+        address = dict(TOPICS)["address"]
+        if not has(t, tuple(w for w in address if w not in GENERIC_WHERE)):
+            found.remove("address")
+    return found
 
 
 def _out_of_scope(t: str) -> str | None:

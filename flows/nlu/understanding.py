@@ -71,6 +71,8 @@ class Understanding(When):
     last_name: str | None = None
     birthdate: date | None = None
     info_topic: str | None = None
+    info_topics: list[str] = Field(default_factory=list)
+    """Every practice topic the message asks about ("address and insurance"); `info_topic` is the first."""
     emergency: bool = False
     out_of_scope: str | None = None
     """A request staff must answer: "billing" (disputes, refunds) or "clinical" (medication, symptoms)."""

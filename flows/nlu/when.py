@@ -530,7 +530,7 @@ def _times(t: str, when: When) -> None:
         rf"{part_words}\b",
         t,
     ) or re.search(rf"\b{part_words}\s+(?:at\s+)?(\d{{1,2}})(?::(\d{{2}}))?\b(?!\s*(?:st|nd|rd|th|/))", t)
-    if beside and when.at is None:
+    if beside and when.at is None and not _a_day_number(t, beside):
         hour_text, minute_text = (
             (beside.group(1), beside.group(2))
             if beside.group(1).isdecimal()
@@ -555,6 +555,14 @@ def _times(t: str, when: When) -> None:
         when.latest = _clock(int(match.group(2)), int(match.group(3) or 0), match.group(4), when.part_of_day)
     if when.at is None and when.earliest is None and when.latest is None:
         when.at = _exact_time(t, when.part_of_day)
+
+
+def _a_day_number(t: str, beside: re.Match[str]) -> bool:
+    """ "Monday 21 in the morning" ("el lunes 21 por la mañana"): the 21 is the day, not 21:00."""
+    if not beside.group(1).isdecimal() or beside.group(2):
+        return False
+    before = t[: beside.start()].split()
+    return bool(before) and before[-1] in WEEKDAY_NAMES
 
 
 def _exact_time(t: str, part: str | None) -> time | None:

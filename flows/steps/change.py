@@ -85,8 +85,9 @@ def pick(
         "replies": [text("reschedule.current", when=chosen.start)],
     }
     if conv.awaiting == "which" or state.get("tap") is not None:
-        # The day or time just typed named the visit to move ("the fri 11 dec one"), not when to move it to.
-        update["understood"] = state["understood"].model_copy(update=NO_WHEN)
+        # The day or time just typed named the visit to move ("the fri 11 dec one", "موعد الجمعة 11": its
+        # "appointment" is not a new booking either), not when to move it to.
+        update["understood"] = state["understood"].model_copy(update={**NO_WHEN, "intent": None})
     return Command(goto="offer", update=update)
 
 
@@ -96,13 +97,15 @@ def _chosen(
     by_num = {v.apt_num: v for v in visits}
     if tap is not None and tap.kind == "visit":
         return by_num.get(tap.visit or 0) if tap.visit in conv.appointments else None
-    if u.choice is not None and conv.appointments:
-        index = len(conv.appointments) - 1 if u.choice == -1 else u.choice - 1
-        return by_num.get(conv.appointments[index]) if 0 <= index < len(conv.appointments) else None
     if u.start is not None or u.at is not None:
+        # "The wed 2nd one" names the visit on Wednesday the 2nd, not the second row.
         named = [v for v in visits if _names(u, v)]
         if len(named) == 1:
             return named[0]
+    if u.choice is not None and conv.appointments:
+        index = len(conv.appointments) - 1 if u.choice == -1 else u.choice - 1
+        if 0 <= index < len(conv.appointments):
+            return by_num.get(conv.appointments[index])
     if len(visits) == 1 and conv.awaiting != "which":
         return visits[0]
     return None

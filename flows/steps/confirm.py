@@ -14,7 +14,7 @@ from langgraph.types import Command
 
 from flows.context import ActionTaken, Deps, TurnState
 from flows.ports import BookResult, PatientInfo, PracticeFacts
-from flows.questions import cancel_question, confirm_question, menu, pending_question
+from flows.questions import cancel_question, confirm_question, family_name, menu, pending_question
 from flows.replies import Reply, text
 from flows.state import Confirmation, ConversationState
 from flows.steps import END
@@ -132,6 +132,9 @@ def _settled(
     reply = text(
         "rescheduled" if action == "reschedule" else "booked", when=done.start, provider=done.provider
     )
+    name = family_name(conv)
+    if action == "book" and name is not None:
+        reply = text("booked_for", name=name, when=done.start, provider=done.provider)
     return Command(
         goto=END,
         update={"conv": _confirmed(conv), "actions": [taken], "replies": [reply], "events": ["booked"]},

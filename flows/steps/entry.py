@@ -8,11 +8,14 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command
 
 from flows.context import Deps, TurnState
-from flows.nlu.language import requested, settle
+from flows.nlu.language import requested, script_after, settle
 from flows.nlu.lexicon import fold
 from flows.nlu.matching import has
+from flows.nlu.picking import pick
+from flows.nlu.understanding import Intent, Understanding
 from flows.replies import text
 from flows.session import HandoffStatus
+from flows.state import ConversationState
 from flows.steps import END
 
 ERRORS_BEFORE_HANDOFF = 2
@@ -66,6 +69,7 @@ def language(state: TurnState, runtime: Runtime[Deps]) -> Command[Literal["ident
         conv.language, conv.language_run = settle(
             conv.language, conv.language_run, detection, prior or deps.practice.default_language
         )
+    conv.script = script_after(conv.script, detection) if conv.language == "hi" else None
     # A message in another language is read in that language ("gracias" in an English conversation), even
     # though the replies stay in the conversation's language until it switches.
     reading = detection.language if detection else conv.language
@@ -80,6 +84,19 @@ def language(state: TurnState, runtime: Runtime[Deps]) -> Command[Literal["ident
     )
 
 
+def _as_pick(u: Understanding, words: str, conv: ConversationState, language: str) -> Understanding:
+    """With times on the screen, "the 2nd" or "the wed 9th one" names a row, not a date (flows/nlu/picking.py)."""
+    if conv.awaiting not in ("option", "confirm") or not conv.offered or u.yes is not None:
+        return u
+    if u.intent not in (None, Intent.BOOK, Intent.GREETING, Intent.THANKS):
+        return u
+    row = pick(words, [o.start for o in conv.offered], language)
+    if row is None:
+        return u
+    cleared: dict[str, object] = {"start": None, "end": None, "weekdays": [], "at": None, "part_of_day": None, "earliest": None, "latest": None}  # fmt: skip
+    return u.model_copy(update={"choice": row, **cleared})
+
+
 async def understand(state: TurnState, runtime: Runtime[Deps]) -> TurnState:
     """Read the patient's words (offline rules or the LLM) into one `Understanding`."""
     deps, words = runtime.context, words_of(state)
@@ -87,8 +104,11 @@ async def understand(state: TurnState, runtime: Runtime[Deps]) -> TurnState:
     u = await deps.understand(words, deps.now.replace(tzinfo=None), reading, state["conv"])
     first_day = u.start or u.end
     if first_day is not None and first_day < deps.now.date():
-        # A past date ("yesterday", a date of birth) is never a visit the patient asks for.
-        u = u.model_copy(update={"start": None, "end": None})
+        # A past date ("yesterday", "el partido de anoche", a date of birth) is never a visit the patient asks
+        # for, and neither is its time of day.
+        past: dict[str, object] = {"start": None, "end": None, "weekdays": [], "part_of_day": None, "at": None, "earliest": None, "latest": None, "late": False}  # fmt: skip
+        u = u.model_copy(update=past)
+    u = _as_pick(u, words, state["conv"], reading)
     if (
         not u.emergency
         and deps.practice.emergency_words

@@ -17,6 +17,7 @@ from flows.handoff import REASONS, RECENT_LINES, note_for_chart
 from flows.questions import handoff_reply
 from flows.replies import text
 from flows.session import HandoffStatus
+from flows.state import ConversationState
 from flows.steps import END
 from od_adapter import OpenDentalError
 
@@ -71,20 +72,32 @@ def escalate(state: TurnState, runtime: Runtime[Deps]) -> Command[Literal["ident
     return Command(goto="hand_off", update=update)
 
 
+def noted_charts(conv: ConversationState, reason: str) -> list[int]:
+    """The charts the handoff note goes on: the patient's; in an emergency on a family phone, whose it is was
+    never asked (the safety message comes first), so every chart on the phone gets it."""
+    if reason == "emergency" and conv.patient is None:
+        return list(conv.family)
+    chart = conv.patient or (conv.family[0] if conv.family else None)
+    return [chart] if chart is not None else []
+
+
 async def hand_off(state: TurnState, runtime: Runtime[Deps]) -> TurnState:
     """The handoff's writes: a commlog on the chart for the front desk, and the status that pauses the bot."""
     deps, conv, reason = runtime.context, state["conv"], state.get("reason", "asked")
-    pat_num = conv.patient or (conv.family[0] if conv.family else None)
+    charts = noted_charts(conv, reason)
+    pat_num = charts[0] if charts else None
     commlog: int | None = None
-    if pat_num is not None:
+    if charts:
         recent = await deps.recent(RECENT_LINES)
         this_turn = [Line(direction="in", text=t) for t in state.get("texts", []) if t]
-        try:
-            commlog = await deps.office.note_for_staff(
-                pat_num, note_for_chart(reason, conv, recent + this_turn)
-            )
-        except OpenDentalError as exc:
-            logger.warning("handoff commlog failed: %s", type(exc).__name__)
+        note = note_for_chart(reason, conv, recent + this_turn)
+        for chart in charts:
+            try:
+                written = await deps.office.note_for_staff(chart, note)
+            except OpenDentalError as exc:
+                logger.warning("handoff commlog failed: %s", type(exc).__name__)
+                continue
+            commlog = commlog or written
     status = HandoffStatus(active=True, reason=reason, since=deps.now.timestamp(), commlog_num=commlog)
     where = f"CommlogNum {commlog}" if commlog else "no chart yet" if pat_num is None else "commlog failed"
     taken = ActionTaken(action="handoff", pat_num=pat_num or 0, commlog_num=commlog, reason=reason)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from langgraph.runtime import Runtime
@@ -52,7 +53,8 @@ def who(
     conv, u = state["conv"].model_copy(deep=True), state["understood"]
     if not conv.family_checked:
         return Command(goto="identify", update={"then": "who"})
-    named = [m for m in conv.members if u.first_name and fold(m.first_name) == fold(u.first_name)]
+    typed = set(re.findall(r"[^\W\d_]+", fold(" ".join(state.get("texts", [])))))
+    named = [m for m in conv.members if fold(m.first_name) in typed or (u.first_name and fold(m.first_name) == fold(u.first_name))]  # fmt: skip
     if u.birthdate is not None:
         named = [m for m in named if m.birthdate == u.birthdate]
     if len(named) == 1:
@@ -72,8 +74,15 @@ def details(state: TurnState, runtime: Runtime[Deps]) -> Command[Literal["read_b
     conv.details.birthdate = u.birthdate or conv.details.birthdate
     if not conv.details.complete:
         conv.awaiting = "details"
-        return Command(goto=END, update={"conv": conv, "replies": [text("ask.details_missing")]})
+        return Command(goto=END, update={"conv": conv, "replies": [text(missing_details(conv.details))]})
     return Command(goto="read_back", update={"conv": conv, "asking": True})
+
+
+def missing_details(have: NewPatient) -> str:
+    """The message that asks for exactly what a new patient has not given yet."""
+    if have.birthdate is None:
+        return "ask.details_missing" if not (have.first_name and have.last_name) else "ask.details_birthdate"
+    return "ask.details_name" if not have.first_name else "ask.details_last_name"
 
 
 def read_back(state: TurnState, runtime: Runtime[Deps]) -> Command[Literal["create_patient", "__end__"]]:
@@ -127,7 +136,11 @@ async def create_patient(
             *conv.members,
             Member(pat_num=patient.pat_num, first_name=patient.first_name, last_name=patient.last_name, birthdate=wanted.birthdate, dentist=patient.dentist),
         ]  # fmt: skip
+    replies = []
     if deps.practice.new_patient_kinds and conv.kind not in deps.practice.new_patient_kinds:
+        if conv.kind is not None:
+            replies.append(text("offer.new_patient_exam"))  # the patient asked for another kind: say why
         conv.kind = deps.practice.new_patient_kinds[0]
     created = ActionTaken(action="create_patient", pat_num=patient.pat_num)
-    return Command(goto="search" if conv.kind else "offer", update={"conv": conv, "actions": [created]})
+    update: TurnState = {"conv": conv, "actions": [created], "replies": replies}
+    return Command(goto="search" if conv.kind else "offer", update=update)

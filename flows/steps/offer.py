@@ -8,12 +8,13 @@ from typing import Literal
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
+from flows import nearest
 from flows.context import Deps, TurnState
 from flows.nlu.understanding import Intent, Understanding
 from flows.ports import OptionInfo
 from flows.questions import kind_question, options_list
 from flows.replies import Reply, text
-from flows.state import ConversationState
+from flows.state import ConversationState, Wanted
 from flows.steps import END
 from flows.steps.trouble import OpenDentalTrouble, after_trouble
 from od_adapter import PartOfDay, Preferences
@@ -54,6 +55,10 @@ def offer(
     return Command(goto="search", update={"conv": conv, "later": later})
 
 
+FEW = 2
+"""Fewer matches than this and the nearest other times are offered beside them ("the second one" has a row)."""
+
+
 async def search(
     state: TurnState, runtime: Runtime[Deps]
 ) -> Command[Literal["present", "od_failed", "__end__"]]:
@@ -69,19 +74,28 @@ async def search(
             conv.wanted.at = None  # that exact time is taken: show what else the day has
             replies.append(text("offer.exact_taken"))
             options = await _find(conv, deps)
+        nearby = not options  # the list is the nearest times only, said as such
+        if len(options) < FEW and (conv.kind is not None or conv.target is not None):
+            # No dead end: say what was searched and offer the nearest times too, one tap away.
+            around = await _find(conv, deps, nearest.wider(conv.wanted, deps.now.date()))
+            more = nearest.rank([o for o in around if o.id not in {x.id for x in options}], conv.wanted)
+            said = nearest.searched(conv.wanted) if not options else text("offer.few")
+            replies.extend([said] if said is not None and more else [])
+            options = options + more[: nearest.SHOWN - len(options)]
     except OpenDentalTrouble as exc:
         return Command(**after_trouble(state, exc))
-    return Command(goto="present", update={"conv": conv, "found": options, "replies": replies})
+    return Command(
+        goto="present", update={"conv": conv, "found": options, "replies": replies, "nearby": nearby}
+    )
 
 
-async def _find(conv: ConversationState, deps: Deps) -> list[OptionInfo]:
+async def _find(conv: ConversationState, deps: Deps, wanted: Wanted | None = None) -> list[OptionInfo]:
+    asked = prefs(conv, wanted)
     if conv.intent == "reschedule" and conv.target is not None:
-        return await deps.office.reschedule_options(conv.target, prefs(conv))
+        return await deps.office.reschedule_options(conv.target, asked)
     if conv.kind is None:
         return []
-    return await deps.office.options(
-        conv.kind, prefs(conv), new_patient=conv.new_patient, dentist=conv.dentist
-    )
+    return await deps.office.options(conv.kind, asked, new_patient=conv.new_patient, dentist=conv.dentist)
 
 
 def present(state: TurnState, runtime: Runtime[Deps]) -> TurnState:
@@ -91,7 +105,10 @@ def present(state: TurnState, runtime: Runtime[Deps]) -> TurnState:
         conv.awaiting = "nothing"
         return {"conv": conv, "replies": [text("offer.none")]}
     conv.offered, conv.awaiting, conv.pending = options[:10], "option", None
-    return {"conv": conv, "replies": [options_list(conv.offered)]}
+    listed = options_list(conv.offered)
+    if state.get("nearby"):
+        listed.key, listed.params = "offer.nearest", {}
+    return {"conv": conv, "replies": [listed]}
 
 
 def choose_time(state: TurnState, runtime: Runtime[Deps]) -> Command[Literal["offer", "consent"]]:
@@ -139,6 +156,9 @@ def merge_wanted(conv: ConversationState, u: Understanding, *, later: bool) -> N
             u.at,
             u.late,
         )
+    if u.asap and not (u.start or u.end or u.weekdays or u.part_of_day or u.at):
+        # "As soon as possible" after a day that had nothing: any day now, the earliest first.
+        conv.wanted = wanted = Wanted()
     wanted.asap = u.asap or (wanted.asap and not u.has_when)
     if later and conv.offered:
         # "Other times": the days after the last one shown.
@@ -148,8 +168,8 @@ def merge_wanted(conv: ConversationState, u: Understanding, *, later: bool) -> N
         wanted.at = None
 
 
-def prefs(conv: ConversationState) -> Preferences:
-    wanted = conv.wanted
+def prefs(conv: ConversationState, wanted: Wanted | None = None) -> Preferences:
+    wanted = wanted or conv.wanted
     earliest, latest = (wanted.at, wanted.at) if wanted.at is not None else (wanted.earliest, wanted.latest)
     return Preferences(
         start=wanted.start,

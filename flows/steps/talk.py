@@ -26,11 +26,19 @@ def greet(state: TurnState, runtime: Runtime[Deps]) -> TurnState:
 
 
 def info(state: TurnState, runtime: Runtime[Deps]) -> TurnState:
-    facts = runtime.context.practice.info
-    topic = state["understood"].info_topic
-    if topic and topic in facts:
-        return {"replies": [text("info.answer", answer=facts[topic])]}
-    return {"replies": [text("info.topics", topics=", ".join(sorted(facts)) or "-")]}
+    """Answer every topic the message asks about from the practice file; else say what can be answered."""
+    facts, u = runtime.context.practice.info, state["understood"]
+    asked = u.info_topics or ([u.info_topic] if u.info_topic else [])
+    answers = [text("info.answer", answer=facts[topic]) for topic in dict.fromkeys(asked) if topic in facts]
+    return {"replies": answers or [text("info.topics", topics=topic_keys(facts))]}
+
+
+def topic_keys(facts: dict[str, str]) -> str:
+    """The practice's info topics as catalog keys joined for rendering ("topic.hours|topic.parking")."""
+    return "|".join(f"topic.{topic}" for topic in sorted(facts) if topic in TOPIC_NAMES) or "topic.hours"
+
+
+TOPIC_NAMES = ("hours", "address", "parking", "insurance", "bring")
 
 
 def reset(state: TurnState, runtime: Runtime[Deps]) -> TurnState:
@@ -48,4 +56,7 @@ def fallback(state: TurnState, runtime: Runtime[Deps]) -> Command[Literal["escal
             "replies": [text("fallback.giving_up")],
         }
         return Command(goto="escalate", update=update)
-    return Command(goto=END, update={"conv": conv, "replies": [menu("fallback", runtime.context.practice)]})
+    reply = menu("fallback", runtime.context.practice)
+    # The menu, the topics it can answer and the way to a person: a patient who is not understood is never stuck.
+    reply.params["topics"] = topic_keys(runtime.context.practice.info)
+    return Command(goto=END, update={"conv": conv, "replies": [reply]})

@@ -10,6 +10,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from od_adapter.sandbox.keys import SANDBOX_KEY
+from od_adapter.sandbox.office import Office
 
 routes = web.RouteTableDef()
 
@@ -96,4 +97,25 @@ async def broken_procedures(request: web.Request) -> web.Response:
             {"AptNum": p.apt_num, "PatNum": p.pat_num, "ProcCode": p.code, "When": p.when.isoformat()}
             for p in office.broken_procedures
         ]
+    )
+
+
+def _office_or_404(request: web.Request) -> Office | web.Response:
+    office = request.app[SANDBOX_KEY].offices.get(int(request.match_info["office"]))
+    return office or web.json_response({"error": "no such office"}, status=404)
+
+
+@routes.get("/_admin/offices/{office}/records")
+async def records(request: web.Request) -> web.Response:
+    """The office's patients, appointments and commlogs as Open Dental holds them: what a test checks a
+    conversation against, read outside the API (no throttle, no paging, no key)."""
+    office = _office_or_404(request)
+    if isinstance(office, web.Response):
+        return office
+    return web.json_response(
+        {
+            "patients": [p.model_dump(mode="json", by_alias=True) for p in office.patients.values()],
+            "appointments": [a.model_dump(mode="json", by_alias=True) for a in office.appointments.values()],
+            "commlogs": [c.model_dump(mode="json", by_alias=True) for c in office.commlogs.values()],
+        }
     )

@@ -58,6 +58,7 @@ class Chat:
     session: Session = field(default_factory=Session)
     last: TurnRun | None = None
     turns: int = 0
+    practice: PracticeFacts = field(default_factory=lambda: PRACTICE)
 
     async def send(self, text: str | None = None, tap: str | None = None) -> list[str]:
         async def recent(count: int) -> list[Line]:
@@ -66,7 +67,7 @@ class Chat:
         self.turns += 1
         deps = Deps(
             office=self.office,
-            practice=PRACTICE,
+            practice=self.practice,
             now=self.now,
             user_key=self.phone,
             conversation="conv-1",
@@ -295,13 +296,16 @@ async def test_a_confirmation_that_names_one_visit_is_the_yes() -> None:
 async def test_a_new_patients_chart_is_created_only_after_the_read_back() -> None:
     chat = Chat(office(family=()))
     assert await chat.send("I'd like to book a cleaning") == ["ask.details"]
-    assert await chat.send("Ana Lopez") == ["ask.details_missing"]
+    assert await chat.send("Ana Lopez") == ["ask.details_birthdate"]  # only what is missing
     assert await chat.send("03/14/1985") == ["details.read_back"]
     assert chat.last is not None and chat.last.replies[0].params["name"] == "Ana Lopez"
     assert await chat.send("no") == ["details.again"]
     assert await chat.send("Ana Lopes 03/14/1985") == ["details.read_back"]
     assert "create_patient" not in chat.office.calls
-    assert await chat.send(tap=choices.YES) == ["offer.list"]
+    assert await chat.send(tap=choices.YES) == [
+        "offer.new_patient_exam",
+        "offer.list",
+    ]  # why the kind changed
     assert chat.office.created[0].last_name == "Lopes" and chat.conv.kind == "new_patient"
 
 
@@ -310,7 +314,7 @@ async def test_a_family_phone_adds_a_child_after_the_read_back() -> None:
     chat = Chat(office(family=(JANE, son)))
     assert await chat.send("book a check-up for my daughter") == ["ask.who"]
     assert await chat.send("Emma Doe 06/01/2019") == ["details.read_back"]
-    assert await chat.send("yes") == ["offer.list"]
+    assert await chat.send("yes") == ["offer.new_patient_exam", "offer.list"]
     assert chat.office.calls.count("patients_on_phone") == 1
 
 

@@ -1,0 +1,1 @@
+"""Simulated patients who write like people (issue #18): goal-driven conversations checked against Open Dental."""
