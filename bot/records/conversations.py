@@ -19,7 +19,6 @@ from bot.records.storage import Storage
 from flows.session import Session
 
 RETENTION_SECONDS = 30 * 24 * 3600
-ONCE_TTL = 24 * 3600
 INDEXES = ("recent", "handoff", "booked", "failed")
 PROCESSED_KEPT = 200
 WINDOW_SECONDS = 24 * 3600
@@ -84,6 +83,14 @@ class TranscriptEntry(BaseModel):
 
 
 _LINES = TypeAdapter(list[TranscriptEntry])
+REPLAY_TAIL = 4
+
+
+class _Item(BaseModel):
+    """What one transcript list item holds: the lines one call appended, and the replay marker it had."""
+
+    once: str = ""
+    lines: list[TranscriptEntry]
 
 
 class OwedTurn(BaseModel):
@@ -126,16 +133,15 @@ class Conversations:
         self, conversation: str, entries: list[TranscriptEntry], *, once: str | None = None
     ) -> None:
         """Append to the transcript; with `once`, a replayed turn does not append the same lines again."""
-        # A turn is replayed within minutes (a worker crash, a reclaim), never days later.
-        once_ttl = min(self.retention, ONCE_TTL)
-        if once is not None and not await self.storage.claim(f"transcript-once:{once}", b"1", once_ttl):
+        if not entries:
             return
-        if entries:  # one sealed item per call: a turn's lines together cost one item's overhead
-            await self.storage.append(
-                f"transcript:{conversation}",
-                self.sealer.seal(_LINES.dump_json(entries, exclude_defaults=True)),
-                self.retention,
-            )
+        key = f"transcript:{conversation}"
+        # A turn is replayed under its conversation's lock, right after the crash that interrupted it: if its
+        # lines went in, they are among the last few items.
+        if once is not None and any(item.once == once for item in await self._items(key, -REPLAY_TAIL)):
+            return
+        item = _Item(once=once or "", lines=entries)
+        await self.storage.append(key, self.sealer.seal(item.model_dump_json(exclude_defaults=True).encode()), self.retention)  # fmt: skip
 
     async def touch(self, record: ConversationRecord, events: list[str], *, handed_off: bool) -> None:
         """Keep the console's indexes current after a turn (or an operator's action)."""
@@ -165,21 +171,24 @@ class Conversations:
 
     async def recent(self, conversation: str, count: int) -> list[TranscriptEntry]:
         """The last `count` messages either way, reading only the transcript's tail (markers and traces skipped)."""
-        tail = await self.storage.items(f"transcript:{conversation}", -2 * count, -1)
-        entries = [e for raw in tail for e in self._lines(raw)]
+        items = await self._items(f"transcript:{conversation}", -2 * count)
+        entries = [e for item in items for e in item.lines]
         return [e for e in entries if e.direction in ("in", "out")][-count:]
 
     async def transcript(self, conversation: str) -> list[TranscriptEntry]:
-        return [e for raw in await self.storage.items(f"transcript:{conversation}") for e in self._lines(raw)]
+        return [e for item in await self._items(f"transcript:{conversation}") for e in item.lines]
 
-    def _lines(self, raw: bytes) -> list[TranscriptEntry]:
-        """One stored item: a list of lines, or (written before lines were grouped) a single line."""
+    async def _items(self, key: str, start: int = 0) -> list[_Item]:
+        return [self._item(raw) for raw in await self.storage.items(key, start, -1)]
+
+    def _item(self, raw: bytes) -> _Item:
+        """One stored item: a turn's lines (with the turn's replay marker), or a single line written before."""
         plain = self.sealer.open(raw)
-        return (
-            _LINES.validate_json(plain)
-            if plain.startswith(b"[")
-            else [TranscriptEntry.model_validate_json(plain)]
-        )
+        if plain.startswith(b"["):
+            return _Item(lines=_LINES.validate_json(plain))
+        if plain.startswith(b'{"lines"') or plain.startswith(b'{"once"'):
+            return _Item.model_validate_json(plain)
+        return _Item(lines=[TranscriptEntry.model_validate_json(plain)])
 
 
 def _index(practice_id: str, index: str) -> str:
