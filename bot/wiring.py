@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import logging
 from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
@@ -51,6 +52,9 @@ from bot.settings import Settings
 from od_adapter import MemoryRateLimiter, RedisRateLimiter, in_background
 
 Context = Callable[[web.Application], AsyncIterator[None]]
+
+
+logger = logging.getLogger(__name__)
 
 
 def redis_client(settings: Settings, *, socket_timeout: float) -> Redis:
@@ -221,5 +225,10 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
     app[WORKER_TASK_KEY] = task
     yield
     task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    # The worker finishes the turns under way (up to the lock's time); a read that does not give way to the
+    # cancel must not hold the process's shutdown for ever.
+    done, _ = await asyncio.wait({task}, timeout=app[SETTINGS_KEY].lock_ttl_seconds + 5)
+    if not done:
+        logger.error("the worker did not stop in time; shutting down without it")
+    elif not task.cancelled() and task.exception() is not None:
+        logger.error("the worker stopped with %s", type(task.exception()).__name__)
