@@ -4,7 +4,6 @@
 modules behind it are the adapter's business and may move. The errors' tree is drawn in `od_adapter.errors`.
 """
 
-from od_adapter import phones
 from od_adapter.availability import PartOfDay, Preferences
 from od_adapter.book_cache import BookCache, BookChange, CacheSettings
 from od_adapter.book_loader import BookLoader
@@ -46,6 +45,7 @@ from od_adapter.journal import Inline, Journal, reference
 from od_adapter.models import Appointment, NewTask, Patient, Provider, Task
 from od_adapter.options import Option
 from od_adapter.patients import PatientChanges, PatientDirectory, Patients
+from od_adapter.phones import equivalent_numbers, normalise_stored
 from od_adapter.ratelimit import (
     MemoryRateLimiter,
     RateLimiter,
@@ -117,8 +117,9 @@ __all__ = [
     "TurnWait",
     "UnknownAppointmentType",
     "WaitStats",
+    "equivalent_numbers",
     "in_background",
     "iso639_1",
-    "phones",
+    "normalise_stored",
     "reference",
 ]

@@ -488,11 +488,15 @@ class _StoreLock:
 
     async def __aenter__(self) -> None:
         await self.local.acquire()
-        deadline = time.monotonic() + LOCK_SECONDS
-        while not await self.store.claim(self.key, b"1", LOCK_SECONDS):
-            if time.monotonic() > deadline:  # a holder that died: its claim has expired by now
-                break
-            await asyncio.sleep(0.01)
+        try:
+            deadline = time.monotonic() + LOCK_SECONDS
+            while not await self.store.claim(self.key, b"1", LOCK_SECONDS):
+                if time.monotonic() > deadline:  # a holder that died: its claim has expired by now
+                    break
+                await asyncio.sleep(0.01)
+        except BaseException:  # Redis away, or cancelled: the next merge in this process must not wait for ever
+            self.local.release()
+            raise
 
     async def __aexit__(self, *exc: object) -> None:
         try:

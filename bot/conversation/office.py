@@ -32,8 +32,9 @@ from od_adapter import (
     Patients,
     Preferences,
     Provider,
+    equivalent_numbers,
     iso639_1,
-    phones,
+    normalise_stored,
 )
 
 logger = logging.getLogger(__name__)
@@ -91,8 +92,8 @@ class OdOffice:
         stale: set[str] = set()
         for patient in changed:
             for stored in (patient.wireless_phone, patient.hm_phone):
-                if e164 := phones.normalise_stored(stored or "", self.practice.region):
-                    stale |= {self._family_key(n.lstrip("+")) for n in phones.equivalent_numbers(e164)}
+                if e164 := normalise_stored(stored or "", self.practice.region):
+                    stale |= {self._family_key(n.lstrip("+")) for n in equivalent_numbers(e164)}
             for pat_num in {patient.pat_num, patient.guarantor} - {0}:
                 if (member_of := await self.storage.get(self._member_key(pat_num))) is not None:
                     stale.add(member_of.decode())

@@ -25,10 +25,12 @@ from tests.simulator import Outcome, Stack, cast, practice_id
 
 
 async def chaos(stack: Stack, rng: random.Random, done: dict[str, int], *, rounds: int, aof: bool) -> None:
-    """Kill a worker, then the web process, then Redis, in turn, until `rounds` faults have happened."""
+    """Kill a worker, restart Redis, kill the web process and a worker, in turn, until `rounds` faults have
+    happened. Redis goes second, so it happens while conversations are under way even in a short run (replies
+    now come within a second or two, and the short run's conversations are over in about ten)."""
     for n in range(rounds):
-        await asyncio.sleep(rng.uniform(1.0, 2.5))
-        kind = ("worker", "worker", "web", "redis")[n % 4]
+        await asyncio.sleep(rng.uniform(0.8, 2.0))
+        kind = ("worker", "redis", "web", "worker")[n % 4]
         if kind == "worker" and stack.worker_names:
             stack.kill_worker(rng.choice(stack.worker_names))
             stack.start_worker()

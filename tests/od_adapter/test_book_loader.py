@@ -232,3 +232,30 @@ async def test_open_dental_down_at_start_up_is_a_clear_error_not_a_hang(
     finally:
         running.cancel()
         await loader.release()
+
+
+class FlakyStore(MemoryStore):
+    """A store whose next claim fails, as Redis does while it restarts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fail_next_claim = False
+
+    async def claim(self, key: str, value: bytes, ttl_seconds: float) -> bool:
+        if self.fail_next_claim:
+            self.fail_next_claim = False
+            raise ConnectionError("Redis is restarting")
+        return await super().claim(key, value, ttl_seconds)
+
+
+async def test_a_store_failure_while_taking_the_merge_lock_does_not_block_later_merges(
+    sandbox: TestServer, od: OpenDentalClient
+) -> None:
+    store = FlakyStore()
+    cache = make_cache(sandbox, od, store)
+    day = date.today() + timedelta(days=2)
+    store.fail_next_claim = True
+    with pytest.raises(ConnectionError):
+        await cache.load_days([day])
+    await asyncio.wait_for(cache.load_days([day]), timeout=5)  # blocked for ever before the fix
+    assert (await cache.book(day, day)).by_day.get(day) is not None

@@ -20,6 +20,8 @@ from typing import Any
 from locales.catalog import when as spoken_when
 from tests.patients.patient import HANDOFF_KEYS, Conversation
 
+REGION = "US"
+"""The demo practice's region (`region` in its practices file): its replies read a 12-hour clock."""
 WRITES = re.compile(
     r"^(POST /api/v1/(appointments|patients)$|PUT /api/v1/appointments/\d+(/Break|/Confirm)?$)"
 )
@@ -66,8 +68,13 @@ def _at(row: dict[str, Any]) -> datetime:
 
 
 def _says(text: str, when: datetime, language: str) -> bool:
+    """Whether a reply names this time, as the demo practice (a US practice) writes it, or on a 24-hour clock."""
     base = language.split("-")[0]
-    return spoken_when(when, base) in text or (f"{when:%H:%M}" in text and str(when.day) in text)
+    spoken = {spoken_when(when, base, region=r, short=s) for r in (REGION, None) for s in (False, True)}
+    twelve = f"{when:%I:%M %p}".lstrip("0")
+    return any(form in text for form in spoken) or (
+        (f"{when:%H:%M}" in text or twelve in text) and str(when.day) in text
+    )
 
 
 def _claims(convo: Conversation, before: dict[str, Any], after: dict[str, Any]) -> list[str]:

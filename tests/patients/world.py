@@ -25,7 +25,7 @@ from tests.patients import banks
 from tests.patients.patient import PERSONAS, Conversation, Goal, Person
 from tests.simulator import Stack, practice_id
 
-ZONE = ZoneInfo("America/New_York")
+ZONE = ZoneInfo("America/Los_Angeles")  # the demo practice's (Portland, Oregon)
 """The demo practice's zone: "tomorrow" is the practice's tomorrow."""
 PER_OFFICE = 10
 MIX: tuple[Goal, ...] = ("book", "book", "family", "new", "reschedule", "cancel", "confirm", "info", "book", "staff")  # fmt: skip
