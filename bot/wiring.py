@@ -209,10 +209,7 @@ async def conversation_ctx(app: web.Application) -> AsyncIterator[None]:
         ]
     yield
     for task in tasks:
-        task.cancel()
-    for task in tasks:
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await stop(task, within=10.0)
     for loader in loaders.values():
         await loader.release()
     await handler.aclose()
@@ -225,10 +222,20 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
     app[WORKER_TASK_KEY] = task
     yield
     task.cancel()
-    # The worker finishes the turns under way (up to the lock's time); a read that does not give way to the
-    # cancel must not hold the process's shutdown for ever.
-    done, _ = await asyncio.wait({task}, timeout=app[SETTINGS_KEY].lock_ttl_seconds + 5)
-    if not done:
-        logger.error("the worker did not stop in time; shutting down without it")
+    # The worker finishes the turns under way (up to the lock's time) before it ends.
+    await asyncio.wait({task}, timeout=app[SETTINGS_KEY].lock_ttl_seconds + 5)
+    if not await stop(task, within=10.0):
+        logger.error("the worker did not stop; shutting down without it")
     elif not task.cancelled() and task.exception() is not None:
         logger.error("the worker stopped with %s", type(task.exception()).__name__)
+
+
+async def stop(task: asyncio.Task[None], *, within: float) -> bool:
+    """Cancel a background loop until it has ended: a timeout racing a cancel can turn it into an error the
+    loop survives (Python 3.11's `wait_for`), so one cancel is not enough. False if it outlived `within`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not task.done() and loop.time() < deadline:
+        task.cancel()
+        await asyncio.wait({task}, timeout=1.0)
+    return task.done()
