@@ -147,6 +147,7 @@ class Practice(Strict):
 class PracticesFile(Strict):
     practices: list[Practice] = Field(min_length=1)
     _by_number: Mapping[str, Practice] = PrivateAttr(default_factory=dict)
+    _built_from: list[Practice] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _unique_numbers(self) -> Self:
@@ -156,11 +157,22 @@ class PracticesFile(Strict):
                 raise ValueError(f"phone_number_id {practice.phone_number_id} appears twice")
             by_number[practice.phone_number_id] = practice
         self._by_number = MappingProxyType(by_number)
+        self._built_from = self.practices
         return self
 
     def by_phone_number_id(self) -> Mapping[str, Practice]:
-        """Every practice by its phone_number_id; built once (the file is frozen), as the webhook asks per delivery."""
+        """Every practice by its phone_number_id; built once (the file is frozen), as the webhook asks per delivery.
+        A copy with other practices (`model_copy(update=...)` runs no validator) builds its own on first use."""
+        if self._built_from is not self.practices:
+            self._by_number = MappingProxyType({p.phone_number_id: p for p in self.practices})
+            self._built_from = self.practices
         return self._by_number
+
+    def __eq__(self, other: object) -> bool:
+        # The lookup is derived from the practices: two files with the same practices are the same file.
+        return isinstance(other, PracticesFile) and self.practices == other.practices
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def load_practices(path: Path) -> PracticesFile:

@@ -125,6 +125,7 @@ class Outbox:
         confirmed = await self.storage.get(f"outbox-confirmed:{record.id}")
         if confirmed is not None:
             record.wamid, record.state, record.sending_since = confirmed.decode(), "sent", 0.0
+            await self.storage.set(f"outbox-wamid:{record.wamid}", record.id.encode(), RECORD_TTL)
             await self._finish(record, "")
             return False
         retry_at = record.sending_since + self.unconfirmed_grace
@@ -174,6 +175,8 @@ class Outbox:
         record left "sending" is sent again after the grace period, and the patient would get it twice."""
         for attempt in range(PERSIST_ATTEMPTS):
             try:
+                # For a status that comes without the callback data (statuses name the record by it).
+                await self.storage.set(f"outbox-wamid:{record.wamid}", record.id.encode(), RECORD_TTL)
                 await self._finish(record, "")
                 return
             except (RedisError, OSError) as exc:
@@ -241,8 +244,8 @@ class Outbox:
         return record
 
     async def _sent_as(self, event: StatusEvent) -> OutboxRecord | None:
-        """The record a status is about: named by the callback data every send carries (Meta echoes it), or,
-        for a record sent before that, by the wamid index. A status for a record not yet known as sent is
+        """The record a status is about: named by the callback data every send carries (Meta echoes it), or
+        by the wamid index when a status comes without it. A status for a record not yet known as sent is
         kept as proof that Meta accepted it, for a sender that died before recording the wamid."""
         record_id = (
             event.callback.removeprefix(CALLBACK_PREFIX) if event.callback.startswith(CALLBACK_PREFIX) else ""

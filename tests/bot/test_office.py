@@ -85,7 +85,7 @@ async def test_the_family_cache_key_is_keyed_not_a_plain_hash_of_the_number(
     await OdOffice(
         practice, book, Patients(practice.od, od), RedisStorage(redis), sealer, PHI_KEY
     ).patients_on_phone("15035552000")
-    keys = [k.decode() async for k in redis.scan_iter(match="*family*")]
+    keys = [k.decode() async for k in redis.scan_iter(match="*:family:*")]
     assert len(keys) == 1
     plain = hashlib.sha256(b"15035552000").hexdigest()[:24]
     assert plain not in keys[0], "anyone with a phone number could recompute a plain hash and find the key"
