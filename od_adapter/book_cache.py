@@ -494,7 +494,8 @@ class _StoreLock:
                 if time.monotonic() > deadline:  # a holder that died: its claim has expired by now
                     break
                 await asyncio.sleep(0.01)
-        except BaseException:  # Redis away, or cancelled: the next merge in this process must not wait for ever
+        except BaseException:
+            # Redis away, or cancelled: the next merge in this process must not wait for ever.
             self.local.release()
             raise
 
