@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -112,15 +113,16 @@ class Grant:
     retry_in: float = 0.0
 
 
-class _SpacedLimiter:
+class _SpacedLimiter(ABC):
     """The waiting and the classes; subclasses say how a start is reserved."""
 
     stats: WaitStats
     margin: float
     starvation: float
 
+    @abstractmethod
     async def _reserve(self, kid: str, spacing: float, *, only_if_idle: bool) -> Grant:
-        raise NotImplementedError
+        """Reserve this key's next start (or, `only_if_idle`, refuse while one is queued)."""
 
     async def acquire(self, customer_key: str, spacing: float) -> float:
         if spacing <= 0:

@@ -142,8 +142,10 @@ async def measure(conversations: int, scale: int) -> dict[str, Any]:
         loader = handler.loaders(sync_every=3600)[PRACTICE_ID]
         assert await loader._hold_lease()
         load_started, requests_before = time.perf_counter(), client.stats.requests
-        while await loader.step():  # the cold load, as the background loader does it before any patient
-            pass
+        steps = 0  # the cold load, as the background loader does it before any patient
+        while await loader.step():
+            steps += 1
+            assert steps < 10_000, "the loader never ran out of work"
         cold = {
             "requests": client.stats.requests - requests_before,
             "seconds": time.perf_counter() - load_started,
