@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from bot.queue.pipeline import Pipeline
     from bot.queue.turns import TurnHandler
     from bot.records.crypto import Sealer
+    from bot.reminders.service import Reminders
     from bot.sandbox.whatsapp import GraphFake
     from bot.settings import Settings
     from od_adapter import RateLimiter
@@ -44,6 +45,8 @@ CLOSING_KEY: web.AppKey[asyncio.Event] = web.AppKey("console_closing")
 """Set when the server shuts down, so the console's alert streams end."""
 CONVERSATION_KEY: web.AppKey[ConversationHandler] = web.AppKey("conversation_handler")
 """The graph-backed turn handler, built once per process for the worker (and closed with it)."""
+REMINDERS_KEY: web.AppKey[Reminders] = web.AppKey("reminders")
+"""The worker's reminder schedulers and opt-outs (absent in a process without a worker)."""
 TURN_HANDLER_KEY: web.AppKey[TurnHandler | None] = web.AppKey("turn_handler")
 """A turn handler given in place of the conversation (tests of the pipeline); None for the real one."""
 METRICS_URL_KEY: web.AppKey[str] = web.AppKey("metrics_url")

@@ -11,9 +11,10 @@ from __future__ import annotations
 import difflib
 import tomllib
 from collections.abc import Iterator, Mapping
+from datetime import date, time
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Any, Self, get_args, get_origin
+from typing import Annotated, Any, Literal, Self, get_args, get_origin
 from zoneinfo import ZoneInfo
 
 from phonenumbers import shortnumberinfo
@@ -69,6 +70,87 @@ class HandoffSettings(Strict):
     """A URL told of each handoff (practice, reason, time, a console link; never a name, number or words)."""
 
 
+class ReminderTemplate(Strict):
+    """An approved WhatsApp template, in each language the practice serves."""
+
+    name: str
+    languages: dict[str, str] = Field(default_factory=lambda: {"en": "en_US"})
+    """Our language code -> the template's language code at Meta ("es": "es_MX"); Hindi in Latin letters uses "hi"."""
+
+
+class ReminderStep(Strict):
+    """One message of the sequence: `days_before` the visit at the local time `at`, or `hours_before` it."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,20}$")]
+    days_before: Annotated[int, Field(ge=0, le=14)] | None = None
+    at: time = time(9, 0)
+    hours_before: Annotated[float, Field(gt=0, le=14 * 24)] | None = None
+    ask_confirm: bool = False
+    """Its buttons are Confirm / Change / Cancel and it is skipped for a visit already confirmed."""
+    template: ReminderTemplate
+    ttl_seconds: Annotated[int, Field(ge=30, le=12 * 3600)] = 12 * 3600
+    """The template's time-to-live, as set at Meta (`message_send_ttl_seconds`): a message not sent by then is dropped."""
+
+    @model_validator(mode="after")
+    def _one_offset(self) -> Self:
+        if (self.days_before is None) == (self.hours_before is None):
+            raise ValueError("give exactly one of days_before or hours_before")
+        return self
+
+
+def _default_steps() -> list[ReminderStep]:
+    return [
+        ReminderStep(
+            id="confirm",
+            days_before=2,
+            at=time(10, 0),
+            ask_confirm=True,
+            template=ReminderTemplate(name="appointment_confirm"),
+        ),
+        ReminderStep(
+            id="day_of", days_before=0, at=time(8, 0), template=ReminderTemplate(name="appointment_today")
+        ),
+    ]
+
+
+class ReminderSettings(Strict):
+    """Reminders the assistant sends before each visit, and how their answers are written to Open Dental."""
+
+    enabled: bool = False
+    steps: list[ReminderStep] = Field(default_factory=_default_steps, min_length=1)
+    window_start: time = time(8, 0)
+    """The send window (local time) when Open Dental's AutomaticCommunicationTimeStart/End do not give one."""
+    window_end: time = time(20, 0)
+    use_office_window: bool = True
+    """Read the window from Open Dental's automated-messaging preferences when it has them."""
+    closed_weekdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(default_factory=lambda: [6])
+    """Days nothing is sent (0 Monday .. 6 Sunday): a step due then goes on the open day before."""
+    closed_dates: list[date] = Field(default_factory=list)
+    recent_booking_hours: Annotated[float, Field(ge=0, le=72)] = 2
+    """A step due within this many hours of the visit being made is skipped while a later step remains."""
+    min_lead_minutes: Annotated[int, Field(ge=0, le=24 * 60)] = 60
+    """A reminder that would go later than this before the visit is dropped."""
+    daily_limit: Annotated[int, Field(ge=1)] = 250
+    """Patients messaged first per day (Meta's messaging limit for the number; new portfolios start at 250)."""
+    sent_status: Literal["Sent"] | Annotated[int, Field(ge=1)] | None = None
+    """Set on a visit when its confirm request goes (confirmVal "Sent" or a DefNum); never over a confirmed one."""
+    txt_msg_unknown: Literal["send", "skip"] = "send"
+    """Patients whose TxtMsgOk is Unknown (No is always skipped)."""
+    stop_sets_txt_msg_ok: bool = False
+    """A patient's STOP also sets TxtMsgOk = No on their chart."""
+    only_created_after_start: bool = False
+    """The demo's: remind only visits made after the scheduler started (and the listed showcase patients)."""
+    showcase_patients: list[int] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _window_is_ordered(self) -> Self:
+        if self.window_start >= self.window_end:
+            raise ValueError("window_start must be before window_end")
+        if len({s.id for s in self.steps}) != len(self.steps):
+            raise ValueError("reminder step ids must be unique")
+        return self
+
+
 # The local habit first where a region answers to several (the US also routes 112, Britain 112 and 999).
 EMERGENCY_NUMBERS = ("911", "000", "999", "112", "123")
 
@@ -94,6 +176,7 @@ class Practice(Strict):
     """The public emergency number the safety message gives; empty picks the region's (911, 000, 999, 112...)."""
     info: dict[str, str] = Field(default_factory=dict)
     """Answers to common questions by topic: hours, address, parking, insurance, bring."""
+    reminders: ReminderSettings = ReminderSettings()
 
     @property
     def od(self) -> OdPractice:

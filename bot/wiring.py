@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
@@ -24,7 +25,7 @@ from bot.console.hashing import PasswordHashing
 from bot.console.service import Console
 from bot.console.sessions import Sessions
 from bot.console.signin import Backoff, DeviceCookies, SignInGuard
-from bot.conversation.handler import build_conversation_handler
+from bot.conversation.handler import ConversationHandler, build_conversation_handler
 from bot.keys import (
     ALERTS_KEY,
     BROKER_KEY,
@@ -36,6 +37,7 @@ from bot.keys import (
     PIPELINE_KEY,
     PRACTICES_KEY,
     REDIS_KEY,
+    REMINDERS_KEY,
     SEALER_KEY,
     SETTINGS_KEY,
     TURN_HANDLER_KEY,
@@ -44,12 +46,20 @@ from bot.keys import (
 from bot.monitoring.listener import metrics_listener_ctx
 from bot.monitoring.metrics import Metrics
 from bot.practices import PracticesFile
+from bot.queue.broker import Broker
 from bot.queue.pipeline import build_pipeline
 from bot.queue.turns import TurnHandler
+from bot.records.crypto import Sealer, conversation_id, keyed_hash
 from bot.records.figures import Figures
 from bot.records.od_writes import OpenDentalWrites
+from bot.reminders.ledger import Ledger
+from bot.reminders.optouts import OptOuts
+from bot.reminders.scheduler import Deliver
+from bot.reminders.service import OptOutDesk, Reminders, scheduler_for
 from bot.settings import Settings
-from od_adapter import MemoryRateLimiter, RedisRateLimiter, in_background
+from bot.whatsapp.events import InboundMessage
+from flows.context import Cue
+from od_adapter import AdapterError, MemoryRateLimiter, RedisRateLimiter, in_background
 
 Context = Callable[[web.Application], AsyncIterator[None]]
 
@@ -187,26 +197,42 @@ async def conversation_ctx(app: web.Application) -> AsyncIterator[None]:
     if app[TURN_HANDLER_KEY] is not None:  # a test of the pipeline brings its own
         yield
         return
-    pipeline = app[PIPELINE_KEY]
+    pipeline, settings = app[PIPELINE_KEY], app[SETTINGS_KEY]
     writes = OpenDentalWrites(pipeline.storage, pipeline.sealer, metrics=app[METRICS_KEY])
+    assert settings.conversation_key is not None, "the CLI and the demo always provide one"
+    key = settings.conversation_key.get_secret_value()
+    optouts = OptOuts(pipeline.storage, pipeline.sealer, lambda wa_id: keyed_hash(key, "phone", wa_id))
     handler = build_conversation_handler(
         app[PRACTICES_KEY],
         app[LIMITER_KEY],
         app[REDIS_KEY],
         pipeline.conversations,
-        app[SETTINGS_KEY],
+        settings,
         app[METRICS_KEY],
         writes,
         app[ALERTS_KEY],
+        outreach=OptOutDesk(optouts, writes, lambda pid, wa_id: conversation_id(key, pid, wa_id)),
     )
     app[CONVERSATION_KEY] = handler
-    settings = app[SETTINGS_KEY]
+    reminders = Reminders({}, optouts, pipeline.conversations, writes, app[ALERTS_KEY])
+    handler.reminders = reminders
+    pipeline.outbox.failure_hooks.append(reminders.on_send_failed)
+    app[REMINDERS_KEY] = reminders
     loaders = handler.loaders(sync_every=settings.book_sync_seconds) if settings.book_loader else {}
     with in_background():  # the tasks inherit the class: their requests yield to patients' requests
         tasks = [asyncio.create_task(writes.run(handler.writers()), name="od-writes")]
         tasks += [
             asyncio.create_task(loader.run(), name=f"book-loader-{pid}") for pid, loader in loaders.items()
         ]
+        if settings.reminders:
+            deliver = reminder_delivery(pipeline.broker, pipeline.sealer)
+            tasks += [
+                asyncio.create_task(
+                    run_reminders(handler, pid, reminders, deliver, writes, settings), name=f"reminders-{pid}"
+                )
+                for pid, runtime in handler.practices.items()
+                if runtime.practice.reminders.enabled
+            ]
     yield
     for task in tasks:
         await stop(task, within=10.0)
@@ -228,6 +254,36 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
         logger.error("the worker did not stop; shutting down without it")
     elif not task.cancelled() and task.exception() is not None:
         logger.error("the worker stopped with %s", type(task.exception()).__name__)
+
+
+def reminder_delivery(broker: Broker, sealer: Sealer) -> Deliver:
+    """A due reminder becomes an event on the inbound queue: its conversation's worker sends it under the lock."""
+
+    async def deliver(practice_id: str, wa_id: str, cue: Cue) -> None:
+        event = InboundMessage(practice_id=practice_id, wamid=f"reminder.{cue.reminder.id}", user_key=wa_id, wa_id=wa_id, timestamp=int(time.time()), type="reminder", cue=cue)  # fmt: skip
+        await broker.enqueue(f"reminder:{practice_id}:{cue.reminder.id}", sealer.seal(event.model_dump_json().encode()))  # fmt: skip
+
+    return deliver
+
+
+async def run_reminders(
+    handler: ConversationHandler, practice_id: str, reminders: Reminders, deliver: Deliver, writes: OpenDentalWrites, settings: Settings
+) -> None:  # fmt: skip
+    """A practice's scheduler: its Open Dental settings read (retried while Open Dental is away), then its loop."""
+    runtime = handler.practices[practice_id]
+    directory = runtime.office.directory
+    assert directory is not None, "the handler builds a directory for each practice"
+    ledger = Ledger(handler.conversations.storage, handler.conversations.sealer, practice_id)
+    while True:
+        try:
+            scheduler = await scheduler_for(runtime.practice, runtime.client, runtime.office.appointments.cache, directory, ledger, reminders.optouts, deliver, writes)  # fmt: skip
+            break
+        except (AdapterError, OSError):
+            await asyncio.sleep(30.0)
+    reminders.schedulers[practice_id] = scheduler
+    await scheduler.run(
+        tick_every=settings.reminder_tick_seconds, sweep_every=settings.reminder_sweep_seconds
+    )
 
 
 async def stop(task: asyncio.Task[None], *, within: float) -> bool:

@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-TapKind = Literal["option", "visit", "kind", "menu", "yes", "no", "other", "unknown"]
+TapKind = Literal["option", "visit", "kind", "menu", "yes", "no", "other", "reminder", "unknown"]
+ReminderAnswer = Literal["confirm", "change", "cancel"]
+REMINDER_ANSWERS: tuple[ReminderAnswer, ...] = ("confirm", "change", "cancel")
 MenuItem = Literal["book", "reschedule", "cancel"]
 MENU: tuple[MenuItem, ...] = ("book", "reschedule", "cancel")
 
@@ -24,6 +26,15 @@ class Tap:
     @property
     def visit(self) -> int | None:
         return int(self.value) if self.kind == "visit" and self.value.isdecimal() else None
+
+    @property
+    def reminder(self) -> tuple[str, ReminderAnswer] | None:
+        """The reminder id and the answer of a reminder's button."""
+        rid, _, answer = self.value.partition(":")
+        for known in REMINDER_ANSWERS:
+            if self.kind == "reminder" and answer == known and rid:
+                return rid, known
+        return None
 
 
 def yes(nonce: str | None) -> str:
@@ -51,7 +62,18 @@ def menu(item: MenuItem) -> str:
     return f"menu:{item}"
 
 
-_PREFIXES: dict[str, TapKind] = {"opt": "option", "apt": "visit", "kind": "kind", "menu": "menu"}
+def reminder(reminder_id: str, answer: ReminderAnswer) -> str:
+    """A reminder's button (a template's quick-reply payload): it names the reminder, hence the visit and time."""
+    return f"rem:{reminder_id}:{answer}"
+
+
+_PREFIXES: dict[str, TapKind] = {
+    "opt": "option",
+    "apt": "visit",
+    "kind": "kind",
+    "menu": "menu",
+    "rem": "reminder",
+}
 _WORDS: dict[str, TapKind] = {YES: "yes", NO: "no", OTHER: "other"}
 
 
@@ -67,4 +89,5 @@ def parse(choice_id: str | None) -> Tap | None:
     tap_kind = _PREFIXES.get(prefix)
     if tap_kind is None or not value or (tap_kind == "menu" and value not in MENU):
         return Tap("unknown", choice_id)
-    return Tap(tap_kind, value)
+    tap = Tap(tap_kind, value)
+    return tap if tap_kind != "reminder" or tap.reminder is not None else Tap("unknown", choice_id)

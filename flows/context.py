@@ -17,10 +17,10 @@ from flows.nlu.understanding import Understanding
 from flows.ports import AppointmentInfo, Office, OptionInfo, PracticeFacts
 from flows.replies import Reply
 from flows.session import HandoffStatus
-from flows.state import ConversationState, HandoffReason
+from flows.state import ConversationState, HandoffReason, Reminded
 
 Understand = Callable[[str, datetime, str, ConversationState], Awaitable[Understanding]]
-Then = Literal["language", "offer", "upcoming", "who", "hand_off"]
+Then = Literal["language", "offer", "upcoming", "who", "hand_off", "reminded", "opt_out"]
 """Where the identify step continues: the step that needed to know who is on the phone."""
 
 
@@ -51,6 +51,14 @@ class ActionTaken(BaseModel):
         )
 
 
+class Cue(BaseModel):
+    """A reminder the scheduler sends to this phone: a turn of its own, under the conversation's lock."""
+
+    reminder: Reminded
+    language: str | None = None
+    """The chart's language (ISO 639-1), for a conversation that has none yet."""
+
+
 class Replace(list[Reply]):
     """Replies that replace those queued so far this turn (an Open Dental failure says only that)."""
 
@@ -79,6 +87,13 @@ class TurnState(TypedDict, total=False):
     """What the patient typed this turn (a burst of messages merged)."""
     tap: Tap | None
     """The button or list row the patient tapped, if any."""
+    cue: Cue
+    """The reminder this turn sends (a scheduler's turn, not the patient's)."""
+    opt_out: bool
+    """The patient wrote STOP (True) or START (False)."""
+    write_key: str
+    """The idempotency key of the write that follows, when the step that chose it names the attempt (a reminder's
+    Confirm is one attempt however often it is tapped)."""
     readable: bool
     """The turn had something to read: text or a tap (not only an image or a sticker)."""
     silent: bool

@@ -16,13 +16,13 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
 from flows import choices
-from flows.context import ActionTaken, Deps, TurnState
+from flows.context import ActionTaken, Cue, Deps, TurnState
 from flows.nlu.understanding import Understanding
 from flows.questions import menu, pending_question
 from flows.replies import Reply, text
 from flows.routing import ROUTES, route_after_understand
 from flows.session import Session
-from flows.steps import change, confirm, entry, handoff, identify, offer, talk
+from flows.steps import change, confirm, entry, handoff, identify, offer, remind, talk
 
 logger = logging.getLogger(__name__)
 
@@ -53,12 +53,14 @@ DECIDING: dict[str, Node] = {
     "read_back": identify.read_back,
     "change": change.change,
     "pick": change.pick,
+    "remind": remind.remind,
 }
 """Steps that decide from the state alone: no Open Dental, no writes."""
 READING: dict[str, Node] = {
     "identify": identify.identify,
     "search": offer.search,
     "upcoming": change.upcoming,
+    "reminded": remind.reminded,
 }
 """Steps that read Open Dental through the office port."""
 WRITING: dict[str, Node] = {
@@ -68,10 +70,11 @@ WRITING: dict[str, Node] = {
     "cancel": confirm.cancel,
     "confirm_visit": change.confirm_visit,
     "hand_off": handoff.hand_off,
+    "opt_out": remind.opt_out,
 }
 """Steps that write to Open Dental, each reached only after the patient's yes (or a handoff)."""
 STEPS: dict[str, Node] = {**DECIDING, **READING, **WRITING}
-ENDS_TURN = ("unsupported", "acknowledge", "greet", "info", "reset", "present", "hand_off")
+ENDS_TURN = ("unsupported", "acknowledge", "greet", "info", "reset", "present", "hand_off", "remind")
 """Steps that return a plain update: the turn ends after them."""
 
 
@@ -111,8 +114,9 @@ async def run_turn(
     *,
     readable: bool = True,
     silent: bool = False,
+    cue: Cue | None = None,
 ) -> TurnRun:
-    """One turn (the session passed in is not modified)."""
+    """One turn (the session passed in is not modified); with `cue`, the scheduler's reminder."""
     conv = session.conversation
     start: TurnState = {
         "conv": conv,
@@ -125,6 +129,8 @@ async def run_turn(
         "readable": readable,
         "silent": silent,
     }
+    if cue is not None:
+        start["cue"] = cue
     path: list[str] = []
     actions: list[ActionTaken] = []
     result: dict[str, Any] = {}

@@ -106,7 +106,19 @@ class Office(Protocol):
 
     async def cancel(self, apt_num: int, allowed: list[int], key: str) -> AppointmentInfo: ...
 
-    async def confirm(self, apt_num: int, allowed: list[int], key: str) -> AppointmentInfo: ...
+    async def confirm(
+        self, apt_num: int, allowed: list[int], key: str, *, checked: bool = False
+    ) -> AppointmentInfo:
+        """Mark the visit confirmed; `checked`: the caller just found it in the book, so it is not read again."""
+        ...
+
+    async def visit(self, apt_num: int) -> AppointmentInfo | None:
+        """A scheduled visit as the synced book holds it (no request); None when it is not scheduled."""
+        ...
+
+    async def set_reminders(self, user_key: str, pat_nums: list[int], *, allowed: bool) -> bool:
+        """STOP (allowed False) or START for this phone, on the family's charts too; False if already so."""
+        ...
 
     async def note_for_staff(self, pat_num: int, note: str) -> int:
         """A commlog on the patient's chart for the front desk (a handoff); its CommlogNum."""

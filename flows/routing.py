@@ -11,10 +11,11 @@ from flows.choices import Tap
 from flows.context import TurnState
 from flows.nlu.understanding import Intent, Understanding
 from flows.state import ConversationState
+from flows.steps.remind import spoken_answer
 
 Route = Literal[
     "emergency", "staff_request", "reset", "greet", "info", "offer", "who", "details", "read_back",
-    "choose_time", "consent", "change", "upcoming", "fallback", "acknowledge",
+    "choose_time", "consent", "change", "upcoming", "fallback", "acknowledge", "reminded", "opt_out",
 ]  # fmt: skip
 ROUTES: tuple[Route, ...] = get_args(Route)
 
@@ -25,6 +26,8 @@ def route_after_understand(state: TurnState) -> Route:
     conv, u, tap = state["conv"], state["understood"], state.get("tap")
     if u.emergency:
         return "emergency"
+    if "opt_out" in state:
+        return "opt_out"
     if u.intent is Intent.HUMAN or u.out_of_scope:
         return "staff_request"
     if u.intent is Intent.NEVER_MIND:
@@ -33,6 +36,12 @@ def route_after_understand(state: TurnState) -> Route:
         return route_tap(conv, tap)
     if waiting := route_answer(conv, u):
         return waiting
+    if (
+        conv.awaiting == "nothing"
+        and conv.live_reminder() is not None
+        and spoken_answer(u, " ".join(state.get("texts", []))) is not None
+    ):
+        return "reminded"  # "yes", "sí", "I'll be there", "can we make it later?" after a reminder
     if u.intent is Intent.BOOK:
         return "offer"
     if u.intent in (Intent.RESCHEDULE, Intent.CANCEL, Intent.CONFIRM):
@@ -49,6 +58,8 @@ def route_after_understand(state: TurnState) -> Route:
 
 
 def route_tap(conv: ConversationState, tap: Tap) -> Route:
+    if tap.kind == "reminder":
+        return "reminded"
     if tap.kind == "option":
         return "choose_time"
     if tap.kind == "visit":

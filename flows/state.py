@@ -7,7 +7,7 @@ language; Open Dental data is re-read through the ports when it is needed.
 from __future__ import annotations
 
 import contextlib
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -60,6 +60,22 @@ class Confirmation(BaseModel):
     target: int | None = None
 
 
+class Reminded(BaseModel):
+    """A reminder this phone was sent: its buttons name it, and a reply while nothing else is asked is read about
+    its visit. Kept until the visit starts."""
+
+    id: str
+    apt_num: int
+    pat_num: int
+    start: datetime
+    """The visit's local start, naive, as the reminder named it: a tap is honoured only while it still holds."""
+    provider: str = ""
+    step: str = ""
+    ask_confirm: bool = False
+    first_name: str = ""
+    answered: bool = False
+
+
 class ConversationState(BaseModel):
     version: int = STATE_VERSION
     language: str | None = None
@@ -94,10 +110,16 @@ class ConversationState(BaseModel):
     details: NewPatient = Field(default_factory=NewPatient)
     failures: int = 0
     """Messages in a row the assistant did not understand; enough of them hand the conversation to staff."""
+    reminders: list[Reminded] = Field(default_factory=list)
+    """The reminders sent to this phone whose visits are still ahead, oldest first."""
+
+    def live_reminder(self) -> Reminded | None:
+        """The newest reminder not answered yet: what a bare "yes" or "can we make it later?" is about."""
+        return next((r for r in reversed(self.reminders) if not r.answered), None)
 
     def finish_flow(self) -> None:
         """Forget the request, keep who the patient is and their language."""
-        keep = {"language", "script", "language_run", "family", "members", "family_checked", "patient", "dentist", "new_patient", "confirmed"}  # fmt: skip
+        keep = {"language", "script", "language_run", "family", "members", "family_checked", "patient", "dentist", "new_patient", "confirmed", "reminders"}  # fmt: skip
         fresh = ConversationState()
         for name in type(self).model_fields:
             if name not in keep:

@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_skeleton, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -103,6 +103,12 @@ def when(value: datetime, language: str, *, short: bool = False, region: str | N
         if locale != babel_locale(language) and twelve_hour(locale):
             pattern = pattern.replace("HH:mm", "h:mm a")
     return format_datetime(value, pattern, locale=locale)
+
+
+def day_and_time(value: datetime, language: str, region: str | None = None) -> tuple[str, str]:
+    """A visit's day and its time apart, as a template's parameters take them ("Tue, Dec 8", "2:00 PM")."""
+    locale = local_form(language, region)
+    return format_skeleton("MMMMEEEEd", value, locale=locale), format_time(value, "short", locale=locale)
 
 
 def day(value: date, language: str, region: str | None = None) -> str:

@@ -42,7 +42,7 @@ from od_adapter.errors import (
 )
 from od_adapter.http import TURN_WAIT, RequestStats, TurnWait
 from od_adapter.journal import Inline, Journal, reference
-from od_adapter.models import Appointment, NewTask, Patient, Provider, Task
+from od_adapter.models import Appointment, AptStatus, NewTask, Patient, Provider, Task, YesNoUnknown
 from od_adapter.options import Option
 from od_adapter.patients import PatientChanges, PatientDirectory, Patients
 from od_adapter.phones import equivalent_numbers, normalise_stored
@@ -62,6 +62,7 @@ __all__ = [
     "Appointment",
     "AppointmentBook",
     "AppointmentTypeRule",
+    "AptStatus",
     "BookCache",
     "BookChange",
     "BookLoader",
@@ -117,6 +118,7 @@ __all__ = [
     "TurnWait",
     "UnknownAppointmentType",
     "WaitStats",
+    "YesNoUnknown",
     "equivalent_numbers",
     "in_background",
     "iso639_1",

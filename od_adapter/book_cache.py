@@ -40,6 +40,7 @@ logger = logging.getLogger(__name__)
 _APPOINTMENT_FIELDS = {
     "apt_num", "pat_num", "apt_status", "pattern", "op", "prov_num", "prov_hyg", "apt_date_time",
     "is_hygiene", "appointment_type_num", "clinic_num", "date_t_stamp", "confirm_def", "priority",
+    "sec_date_t_entry",
 }  # fmt: skip
 UNKNOWN_WATERMARK_LOOKBACK = timedelta(hours=1)
 LOCK_SECONDS = 10.0
@@ -177,6 +178,23 @@ class BookCache:
         await self._flight.run("refresh", lambda: self.refresh(after), not_before=after)
         days = await self._day_books(await self._require_index(), [day])
         return [a for _, _, part in days.values() for a in part.appointments]
+
+    async def held(self, start: date, end: date) -> list[Appointment]:
+        """The appointments of the days held between these dates, as held: no read, no wait (the reminders')."""
+        index = await self.index()
+        if index is None:
+            return []
+        days = await self._day_books(index, _days(start, end))
+        return [a for _, _, part in days.values() for a in part.appointments]
+
+    async def appointment(self, apt_num: int) -> Appointment | None:
+        """One appointment as held (None when the cache does not hold it): no read."""
+        where = _WhereMap(self.store, f"{self._prefix}:apts", self._ttl())
+        day = await where.get(apt_num)
+        if day is None or (index := await self.index()) is None:
+            return None
+        part = (await self._day_books(index, [day])).get(day)
+        return next((a for a in part[2].appointments if a.apt_num == apt_num), None) if part else None
 
     async def record(self, appointment: Appointment) -> None:
         """Put an appointment we just wrote into the cache, so the next search knows it without a read."""

@@ -396,11 +396,21 @@ class AppointmentBook:
 
         return await self._once_simple(idempotency_key, attempt)
 
-    async def confirm(self, apt_num: int, allowed: set[int], idempotency_key: str) -> Changed:
-        """Mark an upcoming appointment confirmed by the patient."""
+    async def held(self, apt_num: int) -> Appointment | None:
+        """The appointment as the synced book holds it (a few seconds old at most with the loader): no request."""
+        return await self.cache.appointment(apt_num)
+
+    async def confirm(
+        self, apt_num: int, allowed: set[int], idempotency_key: str, *, checked: bool = False
+    ) -> Changed:
+        """Mark an upcoming appointment confirmed by the patient; `checked`: the caller just found it in the
+        synced book, so it is taken from there (a confirmation is then two requests: the PUT and the commlog)."""
+        known = await self.cache.appointment(apt_num) if checked else None
 
         async def attempt(record: Attempt) -> Appointment:
-            current = await self._owned(apt_num, allowed)
+            if known is not None and known.pat_num not in allowed:
+                raise NotYours("that appointment is not yours")
+            current = known if known is not None else await self._owned(apt_num, allowed)
             if current.apt_status is not AptStatus.SCHEDULED or not current.apt_date_time:
                 raise NotAllowed("only a scheduled appointment can be confirmed")
             if current.apt_date_time < self._office_now():

@@ -191,6 +191,13 @@ class OpenDentalClient:
 
     # -- practice set-up --------------------------------------------------------------------------------------
 
+    async def set_txt_msg_ok(self, pat_num: int, value: str) -> Patient:
+        """`PUT /patients/{PatNum}` with only `TxtMsgOk` ("Yes", "No", "Unknown"): a STOP on WhatsApp."""
+        if value not in ("Yes", "No", "Unknown"):
+            raise ValueError("TxtMsgOk is Yes, No or Unknown")
+        data = await self._write("PUT", f"patients/{pat_num}", {"TxtMsgOk": value}, idempotent=True)
+        return Patient.model_validate(data)
+
     async def providers(self) -> list[Provider]:
         return await self._list(Provider, "providers")
 

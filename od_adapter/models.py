@@ -183,6 +183,8 @@ class Appointment(ODModel):
     appointment_type_num: int = 0
     priority: str = "Normal"
     pattern_secondary: str = ""
+    sec_date_t_entry: ODDateTime = None
+    """When the appointment was made (reminders leave a visit booked minutes ago alone)."""
     server_date_time: ODDateTime = Field(default=None, alias="serverDateTime", exclude_if=lambda v: v is None)
 
     @property

@@ -169,6 +169,10 @@ class PatientDirectory:
         if complete:
             await self.store.set(f"{self._prefix}:complete", b"1", DIRECTORY_TTL)
 
+    async def chart(self, pat_num: int) -> Patient | None:
+        """One chart as the sync last read it (no request)."""
+        return await self._get(pat_num)
+
     async def family(self, wa_id: str) -> list[Patient]:
         """The same family `Patients.on_phone` finds, from the directory."""
         rules, region = self.practice.identity, self.practice.region

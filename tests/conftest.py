@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -20,6 +21,9 @@ from od_adapter.sandbox import DEVELOPER_KEY, SandboxSettings, create_sandbox_ap
 from tests.redis_server import start_redis
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# The demo practice reminds its showcase patients as soon as it starts: tests of everything else would see those
+# messages among the replies they read. The reminder tests turn reminders on (`REMINDERS=true`) for themselves.
+os.environ.setdefault("REMINDERS", "false")
 FAST_RETRY = RetryPolicy(attempts=4, initial_backoff=0.01, max_backoff=0.05, deadline=10)
 
 

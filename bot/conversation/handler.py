@@ -11,14 +11,14 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot.alerts import WEBHOOK_TIMEOUT, Alert, Alerts, tell_webhook
-from bot.conversation.office import OdOffice
+from bot.conversation.office import OdOffice, Outreach
 from bot.conversation.render import render
 from bot.monitoring.metrics import Metrics
 from bot.practices import Practice, PracticesFile
@@ -28,9 +28,11 @@ from bot.records.crypto import keyed_hash
 from bot.records.figures import Figures, local_day
 from bot.records.od_writes import OpenDentalWrites, PendingWrite, Writer
 from bot.records.storage import SealedStore
+from bot.reminders.messages import reminder_body
+from bot.reminders.service import office_statuses
 from bot.settings import Settings
 from bot.whatsapp import messages
-from flows.context import Deps, Line, Understand
+from flows.context import ActionTaken, Cue, Deps, Line, Understand
 from flows.graph import Graph, TurnRun, build_graph, run_turn
 from flows.handoff import REASONS
 from flows.nlu.language import LanguageDetector
@@ -43,6 +45,7 @@ from flows.state import ConversationState
 from locales.catalog import catalog_language
 from od_adapter import (
     AppointmentBook,
+    AptStatus,
     BookCache,
     BookLoader,
     CacheSettings,
@@ -61,6 +64,14 @@ from od_adapter import (
 )
 
 logger = logging.getLogger(__name__)
+
+
+class ReminderAnswers(Protocol):
+    async def answered(self, practice_id: str, actions: list[ActionTaken]) -> None:
+        """What the turn wrote about visits that were reminded of (their confirmation rate)."""
+        ...
+
+
 OUTCOMES = {"book": "booked", "reschedule": "rescheduled", "cancel": "cancelled", "confirm": "confirmed"}
 """The metric label of each write the graph records."""
 
@@ -72,6 +83,13 @@ class PracticeRuntime:
     office: OdOffice
     client: OpenDentalClient
     patient_changes: PatientChanges
+    _confirmed: frozenset[int] | None = None
+
+    async def confirmed(self) -> frozenset[int]:
+        """The confirmation definitions that mean the patient confirmed (read once)."""
+        if self._confirmed is None:
+            self._confirmed = (await office_statuses(self.client, self.practice)).confirmed
+        return self._confirmed
 
 
 def facts(practice: Practice) -> PracticeFacts:
@@ -109,7 +127,9 @@ class ConversationHandler:
         languages: LanguageDetector | None = None,
         writes: OpenDentalWrites | None = None,
         alerts: Alerts | None = None,
+        reminders: ReminderAnswers | None = None,
     ) -> None:
+        self.reminders = reminders
         self.practices = practices
         self.writes = writes
         self.alerts = alerts
@@ -135,6 +155,11 @@ class ConversationHandler:
             async def write(pending: PendingWrite) -> int:
                 if pending.kind == "task":
                     return await _task(runtime, pending)
+                if pending.kind == "status":
+                    return await _confirmation_status(runtime, pending)
+                if pending.kind == "txt_msg_ok":
+                    await runtime.client.set_txt_msg_ok(pending.pat_num, pending.note)
+                    return pending.pat_num
                 return await book.note_once(
                     pending.pat_num,
                     pending.note,
@@ -169,37 +194,63 @@ class ConversationHandler:
         runtime = self.practices.get(turn.practice_id)
         if runtime is None:
             return TurnResult(session=turn.session, replies=[])
-        readable = [m for m in turn.messages if m.understood]
-        choice = next((m.choice_id for m in reversed(readable) if m.choice_id), None)
-        texts = [m.text for m in readable if m.text and not m.choice_id]
-        run = await run_turn(
-            self.graph,
-            turn.session,
-            texts,
-            choice,
-            self._deps(turn, runtime),
-            readable=bool(readable),
-            silent=all(m.silent for m in turn.messages),
-        )
+        cues = [m.cue for m in turn.messages if m.cue is not None]
+        patient = [m for m in turn.messages if m.cue is None]
+        runs = []
+        session = turn.session
+        for cue in cues:  # the reminders first: a patient's message in the same burst may answer one
+            runs.append(await run_turn(self.graph, session, [], None, self._deps(turn, runtime), cue=cue))
+            session = runs[-1].session
+        if patient or not cues:
+            readable = [m for m in patient if m.understood]
+            choice = next((m.choice_id for m in reversed(readable) if m.choice_id), None)
+            texts = [m.text for m in readable if m.text and not m.choice_id]
+            runs.append(
+                await run_turn(
+                    self.graph,
+                    session,
+                    texts,
+                    choice,
+                    self._deps(turn, runtime),
+                    readable=bool(readable),
+                    silent=all(m.silent for m in patient),
+                )
+            )
+        return await self._result(turn, runtime, runs, cues)
+
+    async def _result(
+        self, turn: Turn, runtime: PracticeRuntime, runs: list[TurnRun], cues: list[Cue]
+    ) -> TurnResult:
+        run = runs[-1]
+        bodies: list[dict[str, Any]] = []
+        for one, cue in zip(runs, [*cues, None], strict=False):
+            language = catalog_language(
+                one.session.conversation.language or runtime.facts.default_language,
+                one.session.conversation.script,
+            )
+            to = messages.recipient(turn.user_key)
+            rendered = render(one.replies, language, to, region=runtime.practice.region)
+            if cue is not None and rendered:
+                rendered[-1] = reminder_body(rendered[-1], cue, runtime.practice, language, to, self.clock())
+            bodies += rendered
+        if self.reminders is not None:
+            await self.reminders.answered(
+                runtime.practice.phone_number_id, [a for r in runs for a in r.actions]
+            )
         self._count(run)
         if "handoff" in run.events:
             await self._handed_off(turn, runtime, run)
         try:
-            await self._figures(turn, runtime, run)
+            if len(runs) > len(cues):  # the patient wrote: a reminder alone starts no conversation of theirs
+                await self._figures(turn, runtime, run)
         except (OSError, RedisError) as exc:  # the figures are a dashboard's, never a reason to fail a turn
             logger.warning("dashboard figures not recorded: %s", type(exc).__name__)
-        conversation = run.session.conversation
-        language = catalog_language(
-            conversation.language or runtime.facts.default_language, conversation.script
-        )
         return TurnResult(
             session=run.session,
-            replies=render(
-                run.replies, language, messages.recipient(turn.user_key), region=runtime.practice.region
-            ),
-            trace=_trace(run),
-            notes=run.notes,
-            events=run.events,
+            replies=bodies,
+            trace=_trace(run) if len(runs) == 1 else {"runs": [_trace(r) for r in runs]},
+            notes=[n for r in runs for n in r.notes],
+            events=[e for r in runs for e in r.events],
         )
 
     async def _handed_off(self, turn: Turn, runtime: PracticeRuntime, run: TurnRun) -> None:
@@ -278,6 +329,20 @@ class ConversationHandler:
             self.metrics.turn_failures.inc()
 
 
+async def _confirmation_status(runtime: PracticeRuntime, pending: PendingWrite) -> int:
+    """A reminder's "Sent" (or a moved visit's reset): never over a status the patient gave since."""
+    held = await runtime.office.appointments.held(pending.apt_num)
+    if held is None or held.apt_status is not AptStatus.SCHEDULED:
+        return 0
+    if pending.note != "None" and held.confirm_def in await runtime.confirmed():
+        return 0  # the patient confirmed in the meantime: "Sent" must not undo it
+    if pending.note.isdecimal():
+        await runtime.client.confirm_appointment(pending.apt_num, def_num=int(pending.note))
+    else:
+        await runtime.client.confirm_appointment(pending.apt_num, confirm_val=pending.note)
+    return pending.apt_num
+
+
 async def _task(runtime: PracticeRuntime, pending: PendingWrite) -> int:
     """A handoff's task on the practice's list; its text as a commlog where the key may not add tasks (or
     Open Dental is older than 22.3.17, or the list is wrong). A retry first looks for the task a lost answer
@@ -334,6 +399,7 @@ def build_conversation_handler(
     metrics: Metrics | None = None,
     writes: OpenDentalWrites | None = None,
     alerts: Alerts | None = None,
+    outreach: Outreach | None = None,
 ) -> ConversationHandler:
     """One Open Dental client, book cache and booking guard per practice, sharing the store and the limiter;
     with `writes`, the guard's commlogs go to that durable queue instead of the reply path."""
@@ -356,7 +422,15 @@ def build_conversation_handler(
         patients = Patients(practice.od, client)
         directory = PatientDirectory(practice.od, store, lambda e164: keyed_hash(phi_key, "phone", e164))
         office = OdOffice(
-            practice, book, patients, storage, sealer, phi_key, family_ttl=family_ttl, directory=directory
+            practice,
+            book,
+            patients,
+            storage,
+            sealer,
+            phi_key,
+            family_ttl=family_ttl,
+            directory=directory,
+            outreach=outreach,
         )
         changes = PatientChanges(practice.od, client, store)
         runtimes[practice.phone_number_id] = PracticeRuntime(

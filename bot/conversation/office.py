@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from typing import Protocol
 
 from pydantic import TypeAdapter
 
@@ -20,6 +21,7 @@ from flows.ports import AppointmentInfo, BookResult, OptionInfo, PatientInfo
 from od_adapter import (
     Appointment,
     AppointmentBook,
+    AptStatus,
     Booked,
     Changed,
     Conflict,
@@ -38,6 +40,16 @@ from od_adapter import (
 )
 
 logger = logging.getLogger(__name__)
+
+
+class Outreach(Protocol):
+    """STOP and START for a phone (the reminders' opt-out store, the chart's commlog and TxtMsgOk)."""
+
+    async def set_reminders(
+        self, practice: Practice, user_key: str, pat_nums: list[int], *, allowed: bool
+    ) -> bool: ...
+
+
 FAMILY_TTL = 24 * 3600.0
 _FAMILY = TypeAdapter(list[PatientInfo])
 
@@ -64,8 +76,10 @@ class OdOffice:
         phi_key: str,
         family_ttl: float = FAMILY_TTL,
         directory: PatientDirectory | None = None,
+        outreach: Outreach | None = None,
     ) -> None:
         self.practice = practice
+        self.outreach = outreach
         self.family_ttl = family_ttl
         self.directory = directory
         self.phi_key = phi_key
@@ -170,8 +184,23 @@ class OdOffice:
     async def cancel(self, apt_num: int, allowed: list[int], key: str) -> AppointmentInfo:
         return await self._changed(await self.appointments.cancel(apt_num, set(allowed), key))
 
-    async def confirm(self, apt_num: int, allowed: list[int], key: str) -> AppointmentInfo:
-        return await self._changed(await self.appointments.confirm(apt_num, set(allowed), key))
+    async def confirm(
+        self, apt_num: int, allowed: list[int], key: str, *, checked: bool = False
+    ) -> AppointmentInfo:
+        return await self._changed(
+            await self.appointments.confirm(apt_num, set(allowed), key, checked=checked)
+        )
+
+    async def visit(self, apt_num: int) -> AppointmentInfo | None:
+        held = await self.appointments.held(apt_num)
+        if held is None or held.apt_status is not AptStatus.SCHEDULED or held.apt_date_time is None:
+            return None
+        return await self._appointment(held)
+
+    async def set_reminders(self, user_key: str, pat_nums: list[int], *, allowed: bool) -> bool:
+        if self.outreach is None:
+            return False
+        return await self.outreach.set_reminders(self.practice, user_key, pat_nums, allowed=allowed)
 
     async def note_for_staff(self, pat_num: int, note: str) -> int:
         """A received text commlog, so the front desk sees the request on the chart in Open Dental."""

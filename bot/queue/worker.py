@@ -34,6 +34,7 @@ from bot.records.outbox import Outbox, OutboxRecord
 from bot.whatsapp import messages
 from bot.whatsapp.events import EVENT, InboundMessage, StatusEvent
 from bot.whatsapp.typing import Indicator, Indicators, TypingPolicy
+from flows.context import Cue
 from flows.replies import text
 from od_adapter import TURN_WAIT, TurnWait
 
@@ -244,7 +245,8 @@ class Worker:
         )
         record.session = result.session
         record.remember([e.wamid for e in fresh])
-        record.last_inbound_at = max(record.last_inbound_at, *(e.timestamp or time.time() for e in fresh))
+        if written := [e.timestamp or time.time() for e in fresh if e.from_patient]:
+            record.last_inbound_at = max(record.last_inbound_at, *written)
         record.turns += 1
         record.owed = OwedTurn(
             turn=turn_id,
@@ -258,9 +260,10 @@ class Worker:
 
     def _show_working(self, record: ConversationRecord, fresh: list[InboundMessage]) -> Indicator | None:
         """Blue ticks on the newest message now, "typing…" once the turn takes a while; beside the turn."""
-        if not fresh or not self.read_receipts:
+        written = [e for e in fresh if e.from_patient]  # a reminder we queued is not a message to mark read
+        if not written or not self.read_receipts:
             return None
-        last = fresh[-1]
+        last = written[-1]
         # While staff have the conversation no reply of ours follows, and the indicator promises one.
         return self.indicators.show(last.practice_id, last.wamid, typing=not record.session.handoff.active)
 
@@ -276,7 +279,9 @@ class Worker:
             self.metrics.turn_failures.inc()
         record = await self.conversations.load(conversation)
         turn_id = hashlib.sha256(",".join(e.id for e in entries).encode()).hexdigest()[:24]
-        if attempts == 1:
+        if attempts == 1 and any(
+            e.from_patient for e in events
+        ):  # a reminder's failure is retried, not apologised for
             await self._apologise(conversation, events[0], record, turn_id)
         if attempts >= self.max_attempts:
             await self.broker.bury(conversation, entries)
@@ -306,12 +311,8 @@ class Worker:
         owed = record.owed
         assert owed is not None
         replies = [
-            OutboxRecord(
-                id=f"{owed.turn}:{n}",
-                conversation=record.conversation,
-                practice_id=record.practice_id,
-                body=body,
-                window_until=record.window_open_until(),
+            OutboxRecord.reply(
+                f"{owed.turn}:{n}", record.conversation, record.practice_id, body, record.window_open_until()
             )
             for n, body in enumerate(owed.replies)
         ]
@@ -345,6 +346,8 @@ class Worker:
                 text=e.text or e.choice_id or "",
                 wamid=e.wamid,
             )
+            if e.cue is None
+            else TranscriptEntry(at=float(e.timestamp), direction="note", text=_reminder_note(e.cue))
             for e in events
         ]
         now = time.time()
@@ -400,6 +403,11 @@ class Worker:
                 await self.outbox.deliver_due()
             except Exception:
                 logger.exception("outbox sweep failed")
+
+
+def _reminder_note(cue: Cue) -> str:
+    reminder = cue.reminder
+    return f"Reminder ({reminder.step}) for the visit of {reminder.start:%a %d %b %H:%M}, AptNum {reminder.apt_num}"
 
 
 async def _stop(task: asyncio.Task[None]) -> None:

@@ -33,13 +33,18 @@ STUCK_AFTER = 5
 """Attempts after which a write counts as stuck (metrics and the log say so; it is still retried)."""
 
 
+WriteKind = Literal["commlog", "task", "status", "txt_msg_ok"]
+
+
 class PendingWrite(BaseModel):
     key: str
     practice_id: str
     pat_num: int
     note: str
-    kind: Literal["commlog", "task"] = "commlog"
-    """A commlog on the chart, or a task on the practice's task list (a commlog where the key may not)."""
+    kind: WriteKind = "commlog"
+    """A commlog on the chart, a task on the practice's task list (a commlog where the key may not), a visit's
+    confirmation status (`note` is the confirmVal or DefNum, on `apt_num`), or the chart's TxtMsgOk (`note`)."""
+    apt_num: int = 0
     sent: bool = False
     """A commlog of what the practice sent (staff's replies), not of what the patient asked."""
     comm_type: str | None = None
@@ -76,10 +81,11 @@ class OpenDentalWrites:
         pat_num: int,
         note: str,
         *,
-        kind: Literal["commlog", "task"] = "commlog",
+        kind: WriteKind = "commlog",
         sent: bool = False,
         comm_type: str | None = None,
         once: str | None = None,
+        apt_num: int = 0,
     ) -> None:
         """Queue one write; the same note (or `once` key) for the same patient is one write however often it
         is queued."""
@@ -91,6 +97,7 @@ class OpenDentalWrites:
             pat_num=pat_num,
             note=note,
             kind=kind,
+            apt_num=apt_num,
             sent=sent,
             comm_type=comm_type,
             created_at=self.clock(),

@@ -15,7 +15,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -40,6 +40,12 @@ DUE = "outbox:due"
 DELIVERY_ORDER = {"sent": 1, "delivered": 2, "read": 3, "played": 3}
 MAX_BACKOFF = 300.0
 CALLBACK_PREFIX = "outbox:"
+FALLBACK_FIELD = "_template_fallback"
+"""In a reply's body from a turn: the template to send instead when the window is closed (or Meta says 131047)."""
+EXPIRES_FIELD = "_expires_at"
+"""In a reply's body from a turn: when it stops being worth sending (a reminder's time-to-live)."""
+WINDOW_CLOSED = 131047
+FailureHook = Callable[["OutboxRecord", int], Awaitable[None]]
 
 
 class OutboxRecord(BaseModel):
@@ -58,6 +64,17 @@ class OutboxRecord(BaseModel):
     """When the last send began; set while it is under way, so a sender that died mid-send is noticed."""
     by: str = ""
     """The operator who wrote it; empty for the assistant."""
+    fallback: dict[str, Any] | None = None
+    """A template to send instead of a free-form body the window no longer allows (a reminder's)."""
+    expires_at: float = 0.0
+    """Not sent after this (0: no limit)."""
+
+    @classmethod
+    def reply(cls, id: str, conversation: str, practice_id: str, body: dict[str, Any], window_until: float) -> OutboxRecord:  # fmt: skip
+        """A turn's reply, with the directives the turn put in its body taken out of it."""
+        body = dict(body)
+        fallback, expires_at = body.pop(FALLBACK_FIELD, None), body.pop(EXPIRES_FIELD, 0.0)
+        return cls(id=id, conversation=conversation, practice_id=practice_id, body=body, window_until=window_until, fallback=fallback, expires_at=float(expires_at))  # fmt: skip
 
 
 class Outbox:
@@ -90,6 +107,8 @@ class Outbox:
         self.sending_claim = sending_claim
         # How long to wait for Meta's status on a send whose sender died, before sending it again.
         self.unconfirmed_grace = unconfirmed_grace
+        self.failure_hooks: list[FailureHook] = []
+        """Told of each message that failed for good, with Meta's error code (reminders: 131026, 132015...)."""
 
     async def record(self, records: list[OutboxRecord]) -> None:
         """Record replies once: a record that exists (perhaps already sent) is left as it is."""
@@ -143,10 +162,16 @@ class Outbox:
         return len(due)
 
     async def _send(self, record: OutboxRecord) -> None:
-        if self.clock() > record.window_until and record.body.get("type") != "template":
-            record.state = "needs_template"
-            await self._finish(record, "outside the 24-hour window: a template is needed")
+        if record.expires_at and self.clock() > record.expires_at:
+            record.state = "failed"
+            await self._finish(record, "not sent: its time-to-live passed (too late to be useful)")
             return
+        if self.clock() > record.window_until and record.body.get("type") != "template":
+            if record.fallback is None:
+                record.state = "needs_template"
+                await self._finish(record, "outside the 24-hour window: a template is needed")
+                return
+            record.body, record.fallback = record.fallback, None
         record.attempts += 1
         record.sending_since = self.clock()
         await self._save(record)
@@ -157,6 +182,11 @@ class Outbox:
             record.error_code, record.sending_since = exc.code, 0.0
             if self.metrics is not None:
                 self.metrics.sends.labels("error", str(exc.code)).inc()
+            if exc.code == WINDOW_CLOSED and record.fallback is not None:
+                record.body, record.fallback = record.fallback, None  # the window closed: the template goes
+                await self._save(record)
+                await self.storage.index_add(DUE, record.id, self.clock())
+                return
             if exc.retryable and record.attempts < self.max_attempts:
                 await self._save(record)
                 await self.storage.index_add(DUE, record.id, self.clock() + self._backoff(record, exc.code))
@@ -164,6 +194,7 @@ class Outbox:
                 return
             record.state = "failed"
             await self._finish(record, f"send failed: WhatsApp error {exc.code}")
+            await self._failed(record, exc.code)
             return
         record.state, record.sending_since = "sent", 0.0
         if self.metrics is not None:
@@ -222,11 +253,18 @@ class Outbox:
         if event.status == "failed":
             record.state, record.delivery = "failed", "failed"
             record.error_code = event.error_codes[0] if event.error_codes else record.error_code
-            await self.conversations.flag(record.practice_id, record.conversation, "failed", self.clock())
+            if record.error_code == WINDOW_CLOSED and record.fallback is not None:
+                await self._send_instead(record)
+            else:
+                await self.conversations.flag(record.practice_id, record.conversation, "failed", self.clock())
+                if record.error_code is not None:
+                    await self._failed(record, record.error_code)
         elif record.delivery != "failed" and DELIVERY_ORDER.get(event.status, 0) > DELIVERY_ORDER.get(
             record.delivery, 0
         ):
             record.delivery = event.status
+            if event.status != "sent":
+                record.fallback = None  # it arrived: no template will be needed
         else:
             return record
         await self._save(record)
@@ -242,6 +280,28 @@ class Outbox:
             ],
         )
         return record
+
+    async def _send_instead(self, record: OutboxRecord) -> None:
+        """Meta refused a free-form message after accepting it (the window had closed): send the template."""
+        assert record.fallback is not None
+        template = OutboxRecord(
+            id=f"{record.id}:template",
+            conversation=record.conversation,
+            practice_id=record.practice_id,
+            body=record.fallback,
+            window_until=record.window_until,
+            expires_at=record.expires_at,
+        )
+        record.fallback = None
+        await self.record([template])
+        await self.deliver(template.id)
+
+    async def _failed(self, record: OutboxRecord, code: int) -> None:
+        for hook in self.failure_hooks:
+            try:
+                await hook(record, code)
+            except Exception:  # a hook's trouble never loses the status
+                logger.exception("a send-failure hook failed")
 
     async def _sent_as(self, event: StatusEvent) -> OutboxRecord | None:
         """The record a status is about: named by the callback data every send carries (Meta echoes it), or

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from bot.whatsapp.payloads import Envelope, Message, Status, Value
+from flows.context import Cue
 
 logger = logging.getLogger(__name__)
 
@@ -42,11 +43,22 @@ class InboundMessage(BaseModel):
     context_id: str | None = None
     """The wamid of our message this one answers, when the patient replied to or tapped one."""
     raw: dict[str, Any] = Field(default_factory=dict)
+    cue: Cue | None = None
+    """A reminder the scheduler queued for this phone (`type` "reminder"): the practice writes, not the patient."""
 
     @property
     def understood(self) -> bool:
         """Text we can read or a tap we can route; everything else gets a polite "text me instead"."""
-        return (self.type in TEXT_TYPES and bool(self.text.strip())) or self.choice_id is not None
+        return (
+            (self.type in TEXT_TYPES and bool(self.text.strip()))
+            or self.choice_id is not None
+            or self.cue is not None
+        )
+
+    @property
+    def from_patient(self) -> bool:
+        """Written by the patient (it opens the 24-hour window and is marked read), not queued by us."""
+        return self.cue is None
 
     @property
     def silent(self) -> bool:

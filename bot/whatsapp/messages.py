@@ -134,12 +134,25 @@ def list_message(
     return _envelope(to, "interactive", content, reply_to)
 
 
-def template(to: str, name: str, language: str, parameters: list[str] | None = None) -> dict[str, Any]:
+def template(
+    to: str, name: str, language: str, parameters: list[str] | None = None, buttons: list[str] | None = None
+) -> dict[str, Any]:
+    """An approved template: its body's parameters in order, and a payload for each quick-reply button."""
     content: dict[str, Any] = {"name": name, "language": {"code": language}}
+    components: list[dict[str, Any]] = []
     if parameters:
-        content["components"] = [
-            {"type": "body", "parameters": [{"type": "text", "text": p} for p in parameters]}
-        ]
+        components.append({"type": "body", "parameters": [{"type": "text", "text": p} for p in parameters]})
+    for index, payload in enumerate(buttons or []):
+        components.append(
+            {
+                "type": "button",
+                "sub_type": "quick_reply",
+                "index": str(index),
+                "parameters": [{"type": "payload", "payload": payload}],
+            }
+        )
+    if components:
+        content["components"] = components
     return _envelope(to, "template", content, None)
 
 

@@ -6,6 +6,8 @@ must reach the front desk whatever else the message says. Practices add their ow
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from enum import StrEnum
 
 HUMAN: dict[str, tuple[str, ...]] = {
@@ -69,3 +71,41 @@ OUT_OF_SCOPE: dict[OutOfScope, dict[str, tuple[str, ...]]] = {
 def words(table: dict[str, tuple[str, ...]], languages: tuple[str, ...] | None = None) -> tuple[str, ...]:
     """The words of every language (or of the given ones): a patient may mix languages."""
     return tuple(w for lang, ws in table.items() if languages is None or lang in languages for w in ws)
+
+
+# A whole message of one of these (as SMS keywords work): reminders stop, or start again. Never part of a sentence:
+# "stop by on Tuesday" is a visit, not an opt-out.
+OPT_OUT: dict[str, tuple[str, ...]] = {
+    "en": ("stop", "unsubscribe", "stop reminders", "stop messages", "no more messages", "opt out", "optout"),
+    "es": ("baja", "darme de baja", "parar", "detener", "no mas mensajes", "no mas recordatorios", "stop"),
+    "pt": ("parar", "sair", "descadastrar", "nao quero mais mensagens", "stop"),
+    "fr": ("arreter", "arret", "stop", "desabonner", "se desabonner", "desinscrire", "plus de messages"),
+    "de": ("stopp", "stop", "abmelden", "keine nachrichten mehr", "keine erinnerungen mehr"),
+    "ar": ("إيقاف", "ايقاف", "توقف", "الغاء الاشتراك", "إلغاء الاشتراك", "stop"),
+    "hi": ("रोकें", "रोको", "बंद करो", "band karo", "band kro", "roko", "stop"),
+}  # fmt: skip
+OPT_IN: dict[str, tuple[str, ...]] = {
+    "en": ("start", "unstop", "resume", "opt in", "optin", "start reminders"),
+    "es": ("alta", "darme de alta", "reanudar", "iniciar", "start"),
+    "pt": ("voltar", "retomar", "reativar", "start"),
+    "fr": ("demarrer", "reprendre", "start"),
+    "de": ("start", "anmelden", "fortsetzen"),
+    "ar": ("ابدأ", "ابدا", "تشغيل", "start"),
+    "hi": ("शुरू", "शुरू करो", "shuru", "shuru karo", "start"),
+}  # fmt: skip
+
+
+def opt_out_word(text: str, fold: Callable[[str], str]) -> bool | None:
+    """True for a whole-message STOP in any language, False for START, else None."""
+
+    def bare(words_: str) -> str:  # punctuation and emphasis dropped ("Stop!", "STOP.")
+        return " ".join(re.sub(r"[^\w\s'\u0900-\u097f]", " ", fold(words_)).split())
+
+    said = bare(text)
+    if not said:
+        return None
+    if said in {bare(w) for w in words(OPT_OUT)}:
+        return True
+    if said in {bare(w) for w in words(OPT_IN)}:
+        return False
+    return None

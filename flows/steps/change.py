@@ -124,9 +124,12 @@ def _names(u: Understanding, visit: AppointmentInfo) -> bool:
 async def confirm_visit(state: TurnState, runtime: Runtime[Deps]) -> Command[Literal["od_failed", "__end__"]]:
     deps, conv, chosen = runtime.context, state["conv"], state["chosen"]
     try:
-        # The request that named the visit is the yes: its key names this attempt, not the visit.
-        key = f"{deps.conversation}:confirm:{chosen.apt_num}:{deps.nonce('confirm')}"
-        confirmed = await deps.office.confirm(chosen.apt_num, conv.family, key)
+        # The request that named the visit is the yes: its key names this attempt, not the visit. A reminder's
+        # Confirm names its own (the reminder's), and its visit was just checked in the book.
+        key = (
+            state.get("write_key") or f"{deps.conversation}:confirm:{chosen.apt_num}:{deps.nonce('confirm')}"
+        )
+        confirmed = await deps.office.confirm(chosen.apt_num, conv.family, key, checked="write_key" in state)
     except OpenDentalTrouble as exc:
         return Command(**after_trouble(state, exc))
     taken = ActionTaken.on("confirm", chosen.model_copy(update={"commlog_num": confirmed.commlog_num}))

@@ -12,6 +12,7 @@ from flows.nlu.language import requested, script_after, settle
 from flows.nlu.lexicon import fold
 from flows.nlu.matching import has
 from flows.nlu.picking import pick
+from flows.nlu.triggers import opt_out_word
 from flows.nlu.understanding import Intent, Understanding
 from flows.replies import text
 from flows.session import HandoffStatus
@@ -28,9 +29,12 @@ def words_of(state: TurnState) -> str:
 
 def gate(
     state: TurnState, runtime: Runtime[Deps]
-) -> Command[Literal["language", "unsupported", "escalate", "__end__"]]:
-    """While staff have the conversation the assistant stays quiet, until released or the quiet period ends."""
+) -> Command[Literal["remind", "language", "unsupported", "escalate", "__end__"]]:
+    """While staff have the conversation the assistant stays quiet, until released or the quiet period ends.
+    A reminder the scheduler sends goes in any case: it is the practice's message, not a reply."""
     deps, status = runtime.context, state["handoff"]
+    if "cue" in state:
+        return Command(goto="remind")
     update: TurnState = {}
     if status.active:
         quiet = deps.practice.resume_after_minutes * 60
@@ -115,4 +119,12 @@ async def understand(state: TurnState, runtime: Runtime[Deps]) -> TurnState:
         and has(fold(words), tuple(deps.practice.emergency_words))
     ):
         u = u.model_copy(update={"emergency": True})
-    return {"understood": u}
+    update: TurnState = {"understood": u}
+    if (stop := opt_out_word(words, fold)) is not None and not state.get("tap"):
+        update["opt_out"] = stop
+    conv = state["conv"]
+    if any(r.start <= deps.now.replace(tzinfo=None) for r in conv.reminders):
+        # A reminder whose visit has begun is about nothing the patient can still answer.
+        conv = conv.model_copy(update={"reminders": [r for r in conv.reminders if r.start > deps.now.replace(tzinfo=None)]})  # fmt: skip
+        update["conv"] = conv
+    return update

@@ -161,6 +161,7 @@ async def create_appointment(request: web.Request) -> web.Response:
         priority=body.choice("Priority", ("Normal", "ASAP")) or "Normal",
         proc_descript=office.appointment_types[type_num].appointment_type_name if type_num else "",
         date_t_stamp=office.now(),
+        sec_date_t_entry=office.now(),
     )
     _refuse_overlap(request, office, appointment)
     office.appointments[apt_num] = appointment

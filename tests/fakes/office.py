@@ -21,6 +21,9 @@ class FakeOffice:
     calls: list[str] = field(default_factory=list)
     notes: list[tuple[int, str]] = field(default_factory=list)
     created: list[PatientInfo] = field(default_factory=list)
+    stopped: set[str] = field(default_factory=set)
+    """Phones that wrote STOP."""
+    confirm_keys: list[str] = field(default_factory=list)
     keys: dict[str, BookResult] = field(default_factory=dict)
     """Outcomes by idempotency key: a second call with a key replays its outcome, like the booking guard."""
 
@@ -109,9 +112,22 @@ class FakeOffice:
         self.keys[key] = BookResult(appointment=visit)
         return visit
 
-    async def confirm(self, apt_num: int, allowed: list[int], key: str) -> AppointmentInfo:
+    async def confirm(
+        self, apt_num: int, allowed: list[int], key: str, *, checked: bool = False
+    ) -> AppointmentInfo:
         self._call("confirm")
+        self.confirm_keys.append(key)
         return next(v for v in self.visits if v.apt_num == apt_num)
+
+    async def visit(self, apt_num: int) -> AppointmentInfo | None:
+        self._call("visit")
+        return next((v for v in self.visits if v.apt_num == apt_num), None)
+
+    async def set_reminders(self, user_key: str, pat_nums: list[int], *, allowed: bool) -> bool:
+        self._call("set_reminders")
+        changed = (user_key in self.stopped) == allowed
+        (self.stopped.discard if allowed else self.stopped.add)(user_key)
+        return changed
 
     async def note_for_staff(self, pat_num: int, note: str) -> int:
         self._call("note_for_staff")

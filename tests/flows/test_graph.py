@@ -129,7 +129,7 @@ def test_writes_are_reached_only_from_the_patients_yes() -> None:
         "reschedule": {"consent"},
         "cancel": {"consent"},
         "create_patient": {"read_back"},
-        "confirm_visit": {"pick"},
+        "confirm_visit": {"pick", "reminded"},  # a reminder's Confirm (tapped or typed) is the patient's yes
     }
 
 
