@@ -334,7 +334,9 @@ async def _confirmation_status(runtime: PracticeRuntime, pending: PendingWrite) 
     held = await runtime.office.appointments.held(pending.apt_num)
     if held is None or held.apt_status is not AptStatus.SCHEDULED:
         return 0
-    if pending.note != "None" and held.confirm_def in await runtime.confirmed():
+    if pending.note != "None" and (
+        held.confirm_def in await runtime.confirmed() or await runtime.office.confirmed_here(pending.apt_num)
+    ):
         return 0  # the patient confirmed in the meantime: "Sent" must not undo it
     if pending.note.isdecimal():
         await runtime.client.confirm_appointment(pending.apt_num, def_num=int(pending.note))

@@ -51,6 +51,7 @@ class Outreach(Protocol):
 
 
 FAMILY_TTL = 24 * 3600.0
+CONFIRMED_MEMORY = 24 * 3600.0
 _FAMILY = TypeAdapter(list[PatientInfo])
 
 
