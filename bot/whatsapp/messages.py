@@ -22,6 +22,9 @@ SECTION_TITLE_MAX = 24
 HEADER_MAX = 60
 FOOTER_MAX = 60
 ID_MAX = 200
+PAYLOAD_MAX = 256
+"""A reply button's id; Meta documents no other limit for a template's quick-reply payload, so it is held to this."""
+TEMPLATE_BUTTONS_MAX = 10
 
 
 def shorten(text: str, limit: int) -> str:
@@ -134,12 +137,37 @@ def list_message(
     return _envelope(to, "interactive", content, reply_to)
 
 
-def template(to: str, name: str, language: str, parameters: list[str] | None = None) -> dict[str, Any]:
+def template(
+    to: str,
+    name: str,
+    language: str,
+    parameters: list[str] | None = None,
+    buttons: list[str] | None = None,
+) -> dict[str, Any]:
+    """An approved template: `parameters` fill the body's {{1}}..{{n}}, `buttons` are the quick-reply buttons'
+    payloads in index order (what a tap on each sends back, as the `button` message's `payload`)."""
+    if buttons and len(buttons) > TEMPLATE_BUTTONS_MAX:
+        raise ValueError(
+            f"a template has at most {TEMPLATE_BUTTONS_MAX} quick-reply buttons, not {len(buttons)}"
+        )
+    # A payload cut short would name another choice, so it is refused rather than shortened.
+    if buttons and any(not 0 < len(p) <= PAYLOAD_MAX for p in buttons):
+        raise ValueError(f"quick-reply payloads are 1 to {PAYLOAD_MAX} characters")
     content: dict[str, Any] = {"name": name, "language": {"code": language}}
+    components: list[dict[str, Any]] = []
     if parameters:
-        content["components"] = [
-            {"type": "body", "parameters": [{"type": "text", "text": p} for p in parameters]}
-        ]
+        components.append({"type": "body", "parameters": [{"type": "text", "text": p} for p in parameters]})
+    for index, payload in enumerate(buttons or []):
+        components.append(
+            {
+                "type": "button",
+                "sub_type": "quick_reply",
+                "index": str(index),
+                "parameters": [{"type": "payload", "payload": payload}],
+            }
+        )
+    if components:
+        content["components"] = components
     return _envelope(to, "template", content, None)
 
 
