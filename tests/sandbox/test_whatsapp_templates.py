@@ -342,3 +342,19 @@ async def test_the_assistant_reads_a_tap_as_the_buttons_payload(od_keys: None) -
         assert sandbox.fake.sent[-1].error_code is None
     finally:
         await server.close()
+
+
+def test_the_terminal_chat_numbers_a_templates_quick_replies(capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.sandbox.chat import show
+
+    view = {"text": "Hi Jane, see you Tuesday?", "buttons": [{"title": "Confirm", "payload": "confirm:42"}]}
+    assert show({"body": reminder(), "template": view}) == [("button_payload", "confirm:42")]
+    assert show({"body": messages.template("+1", "recall", "en_US", ["Jane"])}) == []
+    assert show({"body": messages.text("+1", "lost"), "error_code": 131047}) == []
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == [
+        "bot> Hi Jane, see you Tuesday?",
+        "     #1 Confirm",
+        "bot> [recall] Jane",
+        "bot> (not delivered: WhatsApp error 131047)",
+    ]
