@@ -4,8 +4,6 @@
   Meta-shaped errors for invalid bodies and over-limit interactive messages, and errors injected on request.
   A read receipt (`"status": "read"`, optionally with `"typing_indicator": {"type": "text"}`) is checked for
   Meta's shape and answered `{"success": true}`, like Meta; it is not a message and gets no wamid.
-- `GET /sandbox/whatsapp/outbox?to=` lists what was sent to a number; with `&typing=1` the typing indicators
-  shown to it are listed too, in time order (see `outbox`).
   A template send is checked against the templates registered (see `bot.sandbox.templates`: 132001 unknown
   name or language, 132000 wrong number of body parameters, 131009 a button the template lacks, 132015 paused,
   132016 disabled). With `GraphFake.enforce_window` on (the demo), a free-form message (text, interactive) to a
@@ -31,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine
@@ -52,6 +51,8 @@ from bot.sandbox.templates import (
 from bot.whatsapp import messages as limits
 from bot.whatsapp.typing import META_TYPING_SECONDS
 from bot.whatsapp.webhook import SIGNATURE_HEADER, sign
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_WABA = "sandbox-waba"
 WINDOW_SECONDS = 24 * 3600
@@ -409,7 +410,11 @@ async def _post_webhook(request: web.Request, payload: dict[str, Any]) -> int:
 
 async def _fail_later(fake: GraphFake, target: tuple[str, str], sent: SentMessage) -> None:
     await asyncio.sleep(fake.failure_delay)
-    await _deliver(target, status_payload(sent, "failed", sent.error_code))
+    try:
+        await _deliver(target, status_payload(sent, "failed", sent.error_code))
+    # The app is stopping or our webhook is down: Meta would retry, the sandbox drops it.
+    except httpx.HTTPError as exc:
+        logger.warning("the sandbox could not deliver a failed status: %s", type(exc).__name__)
 
 
 async def inbound(request: web.Request) -> web.Response:
