@@ -75,15 +75,28 @@ def create_demo_app(
     operator: tuple[str, str] | None = DEMO_OPERATOR,
     run_worker: bool = True,
     handler: TurnHandler | None = None,
+    enforce_window: bool = True,
 ) -> web.Application:
     """The product with the WhatsApp sandbox, the phone simulator and the Open Dental sandbox mounted; the
-    sandbox's practice `scale` times over (give `od_sandbox` a scale instead when giving it)."""
+    sandbox's practice `scale` times over (give `od_sandbox` a scale instead when giving it).
+
+    The WhatsApp sandbox holds each practice's re-engagement template as approved and, like Meta, fails
+    free-form messages outside the 24-hour window (`enforce_window`; tests that post webhooks to the product
+    directly, never opening a window through the sandbox, turn it off)."""
     if od_sandbox is not None and scale != 1:
         raise ValueError("give the scale in od_sandbox")
     app = create_app(settings, practices, run_worker=run_worker, handler=handler)
     app[DEMO_OPERATOR_KEY] = operator
     assert settings.whatsapp_app_secret is not None, "the demo settings provide the sandbox's secret"
-    add_whatsapp_sandbox(app, settings.whatsapp_app_secret.get_secret_value())
+    fake = add_whatsapp_sandbox(
+        app, settings.whatsapp_app_secret.get_secret_value(), enforce_window=enforce_window
+    )
+    for practice in practices.practices:
+        if name := practice.handoff.reengagement_template:
+            body = (
+                f"{practice.name} has an answer for you. Reply to this message to continue the conversation."
+            )
+            fake.approve(name, practice.handoff.template_language, body)
     add_phone_simulator(app, practices)
     app.add_subapp(SANDBOX_OD_PREFIX, create_sandbox_app(od_sandbox or SandboxSettings(scale=scale)))
     return app

@@ -3,7 +3,9 @@
 Everything it does goes through the real path: messages and taps are posted to `/sandbox/whatsapp/inbound`
 (a signed webhook to `/webhook/whatsapp`), replies are read from the Graph API fake's record (and reported
 delivered and read back through the status webhook), and the book comes from the Open Dental sandbox's admin
-side, so the page never takes turns in the practice's API throttle.
+side, so the page never takes turns in the practice's API throttle. A template shows its body filled from the
+templates the fake holds (else its name and parameters) and its quick-reply buttons, whose taps post
+`button_payload` and `button_text`; a message Meta reported failed (131047) never reached the phone.
 """
 
 from __future__ import annotations
@@ -92,20 +94,33 @@ function sheet(list) {
   document.querySelector(".phone").appendChild(box);
 }
 function closeSheet() { const s = document.getElementById("sheet"); if (s) s.remove(); }
+function choices(div, buttons, tapped) {
+  const box = document.createElement("div"); box.className = "choices";
+  for (const b of buttons) { const x = document.createElement("button"); x.dir = "auto"; x.textContent = b.title;
+    x.onclick = () => tapped(b); box.appendChild(x); }
+  div.appendChild(box);
+}
+function template(m) {
+  // The Graph API fake fills a registered template's body and names its quick-reply buttons (`m.template`);
+  // an unregistered one shows its name and parameters.
+  const t = m.template, c = m.body.template, parts = c.components || [];
+  const params = (parts.find(x => x.type === "body") || {parameters: []}).parameters.map(p => p.text);
+  const div = bubble("bot template", t ? t.text : "[" + c.name + "] " + params.join(" · "));
+  div.dataset.template = c.name;
+  const buttons = t ? t.buttons : parts.filter(x => x.type === "button").map(x => ({title: x.parameters[0].payload, payload: x.parameters[0].payload}));
+  if (buttons.length) choices(div, buttons, b => send({button_payload: b.payload, button_text: b.title}, b.title));
+}
 function render(m) {
+  if (m.error_code) return;  // Meta accepted it and reported it failed (131047): the phone never got it
   const body = m.body; replyAt = Math.max(replyAt, m.at);
   if (body.type === "text") bubble("bot", body.text.body);
+  else if (body.type === "template") template(m);
   else if (body.type === "interactive") {
     const i = body.interactive, div = bubble("bot", i.body.text);
     if (i.type === "list") {  // like WhatsApp: the rows open in a sheet behind the list's button
       const open = document.createElement("button"); open.className = "open-list"; open.textContent = "☰ " + i.action.button;
       open.onclick = () => sheet(i); div.appendChild(open);
-    } else {
-      const box = document.createElement("div"); box.className = "choices";
-      for (const b of i.action.buttons) { const x = document.createElement("button"); x.dir = "auto"; x.textContent = b.reply.title;
-        x.onclick = () => send({button_id: b.reply.id}, b.reply.title); box.appendChild(x); }
-      div.appendChild(box);
-    }
+    } else choices(div, i.action.buttons.map(b => ({id: b.reply.id, title: b.reply.title})), b => send({button_id: b.id}, b.title));
   } else bubble("bot", "[" + body.type + "]");
   // The patient's phone reports delivery and reading, as WhatsApp does (the console shows the ticks).
   if (!statused.has(m.wamid)) { statused.add(m.wamid); for (const status of ["delivered", "read"])

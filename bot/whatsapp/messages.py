@@ -22,6 +22,9 @@ SECTION_TITLE_MAX = 24
 HEADER_MAX = 60
 FOOTER_MAX = 60
 ID_MAX = 200
+PAYLOAD_MAX = 256
+"""A reply button's id; Meta documents no other limit for a template's quick-reply payload, so it is held to this."""
+TEMPLATE_BUTTONS_MAX = 10
 
 
 def shorten(text: str, limit: int) -> str:
@@ -135,9 +138,21 @@ def list_message(
 
 
 def template(
-    to: str, name: str, language: str, parameters: list[str] | None = None, buttons: list[str] | None = None
+    to: str,
+    name: str,
+    language: str,
+    parameters: list[str] | None = None,
+    buttons: list[str] | None = None,
 ) -> dict[str, Any]:
-    """An approved template: its body's parameters in order, and a payload for each quick-reply button."""
+    """An approved template: `parameters` fill the body's {{1}}..{{n}}, `buttons` are the quick-reply buttons'
+    payloads in index order (what a tap on each sends back, as the `button` message's `payload`)."""
+    if buttons and len(buttons) > TEMPLATE_BUTTONS_MAX:
+        raise ValueError(
+            f"a template has at most {TEMPLATE_BUTTONS_MAX} quick-reply buttons, not {len(buttons)}"
+        )
+    # A payload cut short would name another choice, so it is refused rather than shortened.
+    if buttons and any(not 0 < len(p) <= PAYLOAD_MAX for p in buttons):
+        raise ValueError(f"quick-reply payloads are 1 to {PAYLOAD_MAX} characters")
     content: dict[str, Any] = {"name": name, "language": {"code": language}}
     components: list[dict[str, Any]] = []
     if parameters:

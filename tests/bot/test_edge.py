@@ -120,7 +120,10 @@ async def start_edge(
     }
     config = Settings(_env_file=None, REDIS_URL=redis_url, **values).with_demo_defaults(base)
     handler = RecordingHandler()
-    app = create_demo_app(config, PRACTICES, operator=None, run_worker=run_worker, handler=handler)
+    # Deliveries here are posted to the webhook directly: no window opens in the WhatsApp sandbox.
+    app = create_demo_app(
+        config, PRACTICES, operator=None, run_worker=run_worker, handler=handler, enforce_window=False
+    )
     server = TestServer(app, host="127.0.0.1", port=port)
     await server.start_server()
     return server, Edge(server, base, handler, config)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import httpx
 import pytest
 from playwright.async_api import async_playwright
 
+from bot.whatsapp import messages
 from tests.flows.test_conversations import open_clinic
 
 SCREENSHOTS = Path(__file__).parents[2] / "build" / "screenshots"
@@ -103,3 +105,65 @@ async def test_the_phone_keeps_its_shape_its_messages_and_the_patients_script(
             log = (await client.get(f"{clinic.base}/sandbox/od/_admin/requests")).json()
         # The page used to read `GET /appointments?date=` with the practice's key; the assistant never does.
         assert not [r for r in log if "date" in r["query"]], "the page spent the practice's throttle"
+
+
+async def test_a_reminder_template_shows_filled_with_quick_replies_that_tap(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A template the practice sent shows its registered body with the parameters filled in and its quick-reply
+    buttons; a tap posts the button's payload and text, as WhatsApp sends a template button tap."""
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.fail("chromium is not installed: run .ci/run, or apt-get install chromium")
+    monkeypatch.setenv("DEMO_OD_DEVELOPER_KEY", "sandbox-dev")
+    monkeypatch.setenv("DEMO_OD_CUSTOMER_KEY", "sandbox-customer")
+    async with open_clinic() as clinic, async_playwright() as playwright:
+        clinic.fake.approve(
+            "appointment_reminder", "en_US", "Hi {{1}}, your visit is {{2}} at {{3}}. Can you make it?",
+            ["Confirm", "Change", "Cancel"],
+        )  # fmt: skip
+        reminder = messages.template(
+            "+15035551234", "appointment_reminder", "en_US", ["Jane", "Tuesday", "2:00 PM"],
+            ["confirm:42", "change:42", "cancel:42"],
+        )  # fmt: skip
+        unregistered = messages.template("+15035551234", "recall_notice", "en_US", ["Jane"])
+        clinic.fake.approve("recall_notice", "en_US", "Time for a check-up, {{1}}!", category="marketing")
+        clinic.fake.enforce_window = True  # Jane has not written: a free-form message fails (131047)
+        lost = messages.text("+15035551234", "This never reaches the phone")
+        async with httpx.AsyncClient() as client:
+            for body in (reminder, unregistered, lost):
+                sent = await client.post(
+                    f"{clinic.base}/sandbox/graph/v25.0/100000000000001/messages",
+                    json=body,
+                    headers={"Authorization": "Bearer sandbox"},
+                )
+                assert sent.status_code == 200, sent.text
+        del clinic.fake.templates[
+            ("recall_notice", "en_US")
+        ]  # the page falls back to its name and parameters
+        browser = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        page = await browser.new_page(viewport={"width": 1100, "height": 800})
+        await page.goto(f"{clinic.base}/sandbox/phone")
+        shown = page.locator(".msg.bot.template").first
+        await shown.wait_for(timeout=10_000)
+        assert (await shown.inner_text()).startswith(
+            "Hi Jane, your visit is Tuesday at 2:00 PM. Can you make it?"
+        )
+        assert await shown.locator(".choices button").all_inner_texts() == ["Confirm", "Change", "Cancel"]
+        assert await page.locator(".msg.bot.template").nth(1).inner_text() == "[recall_notice] Jane"
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(SCREENSHOTS / "phone-simulator-template.png"))
+        async with page.expect_request("**/sandbox/whatsapp/inbound") as posted:
+            await shown.locator(".choices button", has_text="Confirm").click()
+        assert json.loads((await posted.value).post_data or "{}") == {
+            "from": "15035551234", "phone_number_id": "100000000000001",
+            "button_payload": "confirm:42", "button_text": "Confirm",
+        }  # fmt: skip
+        await page.locator(".msg.me", has_text="Confirm").wait_for(timeout=10_000)
+        await page.locator(".msg.bot:not(.template)").first.wait_for(timeout=20_000)  # the assistant answered
+        await page.screenshot(path=str(SCREENSHOTS / "phone-simulator-template-tapped.png"))
+        assert await page.get_by_text("This never reaches the phone").count() == 0
+        await browser.close()
+    sent = [m for m in clinic.fake.sent if m.to == "15035551234"]
+    # The two templates, the lost text, and the assistant's answer to the tap (the tap opened the window).
+    assert [m.error_code for m in sent] == [None, None, 131047, None]

@@ -165,7 +165,10 @@ async def open_clinic(
     )
     settings = {"METRICS_ADDRESS": "127.0.0.1:0", **settings}  # any free port: tests run side by side
     config = Settings(_env_file=None, INBOUND_DEBOUNCE_SECONDS=0.15, **settings).with_demo_defaults(base)
-    app = create_demo_app(config, practices, od_sandbox=SandboxSettings(throttle_seconds=0), operator=None)
+    # Some tests post webhooks to the product directly, opening no window in the WhatsApp sandbox.
+    app = create_demo_app(
+        config, practices, od_sandbox=SandboxSettings(throttle_seconds=0), operator=None, enforce_window=False
+    )
     server = TestServer(app, host="127.0.0.1", port=port)
     await server.start_server(access_log=None)  # as `python -m bot` runs it: URLs carry phone digits
     try:

@@ -216,7 +216,13 @@ async def scaled_clinic(scale: int) -> AsyncIterator[Clinic]:
         _env_file=None, INBOUND_DEBOUNCE_SECONDS=0.15, METRICS_ADDRESS="127.0.0.1:0"
     ).with_demo_defaults(base)
     od_sandbox = SandboxSettings(throttle_seconds=0, scale=scale)
-    app = create_demo_app(config, PracticesFile(practices=unthrottled), od_sandbox=od_sandbox, operator=None)
+    app = create_demo_app(
+        config,
+        PracticesFile(practices=unthrottled),
+        od_sandbox=od_sandbox,
+        operator=None,
+        enforce_window=False,
+    )
     server = TestServer(app, host="127.0.0.1", port=port)
     await server.start_server(access_log=None)
     try:
