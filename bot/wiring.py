@@ -27,6 +27,7 @@ from bot.console.signin import Backoff, DeviceCookies, SignInGuard
 from bot.conversation.handler import build_conversation_handler
 from bot.keys import (
     ALERTS_KEY,
+    BOOK_STORE_KEY,
     BROKER_KEY,
     CONSOLE_KEY,
     CONVERSATION_KEY,
@@ -43,13 +44,15 @@ from bot.keys import (
 )
 from bot.monitoring.listener import metrics_listener_ctx
 from bot.monitoring.metrics import Metrics
+from bot.od_events import od_events_ctx
 from bot.practices import PracticesFile
 from bot.queue.pipeline import build_pipeline
 from bot.queue.turns import TurnHandler
 from bot.records.figures import Figures
 from bot.records.od_writes import OpenDentalWrites
+from bot.records.storage import SealedStore
 from bot.settings import Settings
-from od_adapter import MemoryRateLimiter, RedisRateLimiter, in_background
+from od_adapter import MemoryRateLimiter, MemoryStore, RedisRateLimiter, RedisStore, in_background
 
 Context = Callable[[web.Application], AsyncIterator[None]]
 
@@ -94,11 +97,11 @@ def configure(
 
 def contexts(*, web_process: bool, worker: bool) -> list[Context]:
     """The contexts a process enters: a web process needs the console, a worker the conversation."""
-    chosen: list[Context] = [redis_ctx, limiter_ctx, pipeline_ctx, alerts_ctx]
+    chosen: list[Context] = [redis_ctx, limiter_ctx, pipeline_ctx, alerts_ctx, book_store_ctx]
     if worker:
         chosen.append(conversation_ctx)
     if web_process:
-        chosen.append(console_ctx)
+        chosen += [console_ctx, od_events_ctx]
     if worker:
         chosen.append(worker_ctx)
     chosen.append(metrics_listener_ctx)
@@ -142,6 +145,14 @@ async def pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
             await pipeline.broker.setup()
     yield
     await pipeline.aclose()
+
+
+async def book_store_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The book cache's store, sealed (it holds PHI): one per process, in Redis when there is one."""
+    redis = app[REDIS_KEY]
+    plain = RedisStore(redis) if redis is not None else MemoryStore()
+    app[BOOK_STORE_KEY] = SealedStore(plain, app[PIPELINE_KEY].sealer)
+    yield
 
 
 async def alerts_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -198,6 +209,7 @@ async def conversation_ctx(app: web.Application) -> AsyncIterator[None]:
         app[METRICS_KEY],
         writes,
         app[ALERTS_KEY],
+        store=app[BOOK_STORE_KEY],
     )
     app[CONVERSATION_KEY] = handler
     settings = app[SETTINGS_KEY]
