@@ -228,7 +228,9 @@ async def test_histappointments_keep_each_change_with_its_action(
     assert [r["HistApptNum"] for r in rows] == sorted(r["HistApptNum"] for r in rows)
     deleted = (await api.get("histappointments", params={"HistApptAction": "Deleted"})).json()
     assert [r["AptNum"] for r in deleted] == [num]
-    today = (await api.get("histappointments", params={"date": rows[0]["HistDateTStamp"][:10], "PatNum": 1})).json()
+    today = (
+        await api.get("histappointments", params={"date": rows[0]["HistDateTStamp"][:10], "PatNum": 1})
+    ).json()
     assert len(today) >= 4
     assert (await api.get("histappointments", params={"dateEnd": "2000-01-01"})).json() == []
     assert (await api.get("histappointments", params={"HistApptAction": "Moved"})).status_code == 400
@@ -441,3 +443,14 @@ async def test_events_are_sent_on_the_subscriptions_polling_timer(
         await api.put(f"appointments/{appointment['AptNum']}", json={"Note": "after the stop"})
         await asyncio.sleep(1.5)
         assert len(receiver.received) == count, "an expired subscription fires nothing"
+
+
+def test_the_event_flags_of_the_sandbox_command() -> None:
+    from od_adapter.sandbox.__main__ import parse_args, settings_from
+
+    chosen = settings_from(
+        parse_args(["--workstations", "A, B", "--no-events", "--events-tick-seconds", "0.5"])
+    )
+    assert (chosen.workstations, chosen.events, chosen.events_tick_seconds) == (["A", "B"], False, 0.5)
+    default = settings_from(parse_args([]))
+    assert (default.workstations, default.events) == (["ODSERVER", "FRONTDESK"], True)
