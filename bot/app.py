@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from bot import od_events
 from bot.console.views import create_console
 from bot.keys import PRACTICES_KEY, REDIS_KEY, SETTINGS_KEY
 from bot.practices import PracticesFile
@@ -27,7 +28,8 @@ def create_app(
     run_worker: bool = True,
     handler: TurnHandler | None = None,
 ) -> web.Application:
-    """The web process: the webhook, health checks, the console, and (unless told not to) a worker."""
+    """The web process: the webhook, Open Dental's API Events, health checks, the console, and (unless told
+    not to) a worker."""
     app = web.Application(client_max_size=MAX_WEBHOOK_BYTES)
     configure(app, settings, practices, handler=handler)
     app.cleanup_ctx.extend(contexts(web_process=True, worker=run_worker))
@@ -35,6 +37,7 @@ def create_app(
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/webhook/whatsapp", webhook.verify)
     app.router.add_post("/webhook/whatsapp", webhook.receive)
+    od_events.add_routes(app)
     app.add_subapp("/console", create_console(settings))
     return app
 

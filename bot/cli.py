@@ -23,6 +23,7 @@ from bot.errors import ConfigError
 from bot.keys import LIMITER_KEY, WORKER_TASK_KEY
 from bot.monitoring.checks import check_practice, ping_practice
 from bot.monitoring.logs import configure_logging
+from bot.od_subscribe import sync_subscriptions
 from bot.practices import PracticesFile, load_practices
 from bot.records.crypto import Sealer
 from bot.records.durability import durability
@@ -66,6 +67,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     commands.add_parser("worker", help="consume the inbound queue (needs REDIS_URL)")
     commands.add_parser("check-config", help="validate the practices file and test every connection")
+    subscribe = commands.add_parser(
+        "od-subscribe",
+        help="subscribe each practice's Open Dental to Appointment and AppointmentDeleted API Events "
+        "(idempotent; needs OD_EVENTS_BASE_URL and OD_EVENTS_SECRET)",
+    )
+    subscribe.add_argument("--remove", action="store_true", help="delete every subscription of ours instead")
     operators = commands.add_parser("operators", help="manage operator console accounts (needs REDIS_URL)")
     actions = operators.add_subparsers(dest="action", required=True)
     add = actions.add_parser(
@@ -105,6 +112,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             asyncio.run(run_chat(settings, args.phone, args.port))
         elif args.command == "check-config":
             raise SystemExit(asyncio.run(check_config(settings)))
+        elif args.command == "od-subscribe":
+            raise SystemExit(asyncio.run(od_subscribe(settings, remove=args.remove)))
         elif args.command == "operators":
             raise SystemExit(asyncio.run(manage_operators(settings, args)))
         elif args.command == "serve":
@@ -341,3 +350,9 @@ async def check_config(settings: Settings) -> int:
                 failures += 1
                 print(f"FAIL Redis: {type(exc).__name__}")
     return 1 if failures else 0
+
+
+async def od_subscribe(settings: Settings, *, remove: bool) -> int:
+    """Make each practice's API Events subscriptions match this deployment (see `bot.od_subscribe`)."""
+    practices = load_checked(settings)
+    return await sync_subscriptions(settings, practices, MemoryRateLimiter(), remove=remove)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from bot.console.sessions import ConsoleSession
     from bot.conversation.handler import ConversationHandler
     from bot.monitoring.metrics import Metrics
+    from bot.od_events import OdEvents
     from bot.practices import PracticesFile
     from bot.queue.broker import Broker
     from bot.queue.pipeline import Pipeline
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from bot.reminders.service import Reminders
     from bot.sandbox.whatsapp import GraphFake
     from bot.settings import Settings
-    from od_adapter import RateLimiter
+    from od_adapter import KeyValueStore, RateLimiter
 
 SETTINGS_KEY: web.AppKey[Settings] = web.AppKey("settings")
 PRACTICES_KEY: web.AppKey[PracticesFile] = web.AppKey("practices")
@@ -43,6 +44,10 @@ ALERTS_KEY: web.AppKey[Alerts] = web.AppKey("handoff_alerts")
 """Handoff alerts: published by the worker, streamed to the console (Redis pub/sub, or memory embedded)."""
 CLOSING_KEY: web.AppKey[asyncio.Event] = web.AppKey("console_closing")
 """Set when the server shuts down, so the console's alert streams end."""
+BOOK_STORE_KEY: web.AppKey[KeyValueStore] = web.AppKey("book_store")
+"""The sealed store of the book cache and booking records: shared by the conversation (its loaders) and the
+Open Dental events endpoint (its nudges), Redis or one process's memory."""
+OD_EVENTS_KEY: web.AppKey[OdEvents] = web.AppKey("od_events")
 CONVERSATION_KEY: web.AppKey[ConversationHandler] = web.AppKey("conversation_handler")
 """The graph-backed turn handler, built once per process for the worker (and closed with it)."""
 REMINDERS_KEY: web.AppKey[Reminders] = web.AppKey("reminders")

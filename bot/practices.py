@@ -151,6 +151,16 @@ class ReminderSettings(Strict):
         return self
 
 
+class OdEventsSettings(Strict):
+    """How `python -m bot od-subscribe` subscribes the practice to Open Dental's API Events."""
+
+    workstation: str = ""
+    """The machine running the office's API Service (or OpenDental.exe) that sends the events; blank lets
+    every running copy send each one (duplicates, which the endpoint drops, but each costs a delivery)."""
+    polling_seconds: Annotated[int, Field(ge=1, le=3600)] = 5
+    """How often that machine looks for changed appointments."""
+
+
 # The local habit first where a region answers to several (the US also routes 112, Britain 112 and 999).
 EMERGENCY_NUMBERS = ("911", "000", "999", "112", "123")
 
@@ -171,6 +181,7 @@ class Practice(Strict):
     commlog: CommlogSettings = CommlogSettings()
     identity: IdentityRules = IdentityRules()
     handoff: HandoffSettings = HandoffSettings()
+    od_events: OdEventsSettings = OdEventsSettings()
     emergency_phone: str = ""
     emergency_number: str = ""
     """The public emergency number the safety message gives; empty picks the region's (911, 000, 999, 112...)."""

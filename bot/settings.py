@@ -20,6 +20,7 @@ DEMO_APP_SECRET = "sandbox-secret"
 DEMO_VERIFY_TOKEN = "sandbox-verify"
 DEMO_WHATSAPP_TOKEN = "sandbox-token"
 DEMO_CONSOLE_SECRET = "demo-console-secret"
+DEMO_OD_EVENTS_SECRET = "demo-od-events-secret"
 DEMO_OD_KEYS = {"DEMO_OD_DEVELOPER_KEY": DEVELOPER_KEY, "DEMO_OD_CUSTOMER_KEY": "sandbox-customer"}
 """The demo practice's Open Dental keys (the sandbox's), used where the environment sets none."""
 
@@ -119,6 +120,16 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = Field(default=None, validation_alias=env("METRICS_TOKEN"))
     """When set, /metrics needs `Authorization: Bearer <token>`."""
 
+    od_events_secret: SecretStr | None = Field(default=None, validation_alias=env("OD_EVENTS_SECRET"))
+    """Derives each practice's secret path token for Open Dental's API Events (`/od/events/<token>`); unset,
+    the endpoint answers 404 to everything."""
+    od_events_base_url: str | None = Field(default=None, validation_alias=env("OD_EVENTS_BASE_URL"))
+    """This deployment's public base URL, as Open Dental reaches it: `od-subscribe` subscribes `<it>/od/events/...`."""
+    od_events_dedupe_seconds: float = Field(
+        default=86400.0, gt=0, validation_alias=env("OD_EVENTS_DEDUPE_SECONDS")
+    )
+    """An API Event identical to one received this recently (its table and body) is a duplicate: a no-op."""
+
     _key_defaults: dict[str, str] = PrivateAttr(default_factory=dict)
 
     def open_dental_keys(self, connection: OpenDentalConnection) -> tuple[SecretStr, SecretStr]:
@@ -170,6 +181,7 @@ class Settings(BaseSettings):
             "conversation_key": SecretStr(DEMO_CONVERSATION_KEY),
             "choice_id_secret": SecretStr(DEMO_CHOICE_ID_SECRET),
             "console_secret": SecretStr(DEMO_CONSOLE_SECRET),
+            "od_events_secret": SecretStr(DEMO_OD_EVENTS_SECRET),
         }
         update: dict[str, object] = {
             name: value for name, value in defaults.items() if getattr(self, name) is None
@@ -177,6 +189,8 @@ class Settings(BaseSettings):
         if "console_secure_cookies" not in self.model_fields_set:
             update["console_secure_cookies"] = False  # the demo serves plain HTTP on the loopback
         update["graph_api_base_url"] = f"{base_url}/sandbox/graph"
+        if self.od_events_base_url is None:
+            update["od_events_base_url"] = base_url
         demo = self.model_copy(update=update)
         demo._key_defaults = dict(DEMO_OD_KEYS)
         return demo

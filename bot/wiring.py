@@ -28,6 +28,7 @@ from bot.console.signin import Backoff, DeviceCookies, SignInGuard
 from bot.conversation.handler import ConversationHandler, build_conversation_handler
 from bot.keys import (
     ALERTS_KEY,
+    BOOK_STORE_KEY,
     BROKER_KEY,
     CONSOLE_KEY,
     CONVERSATION_KEY,
@@ -45,6 +46,7 @@ from bot.keys import (
 )
 from bot.monitoring.listener import metrics_listener_ctx
 from bot.monitoring.metrics import Metrics
+from bot.od_events import od_events_ctx
 from bot.practices import PracticesFile
 from bot.queue.broker import Broker
 from bot.queue.pipeline import build_pipeline
@@ -52,6 +54,7 @@ from bot.queue.turns import TurnHandler
 from bot.records.crypto import Sealer, conversation_id, keyed_hash
 from bot.records.figures import Figures
 from bot.records.od_writes import OpenDentalWrites
+from bot.records.storage import SealedStore
 from bot.reminders.ledger import Ledger
 from bot.reminders.optouts import OptOuts
 from bot.reminders.scheduler import Deliver
@@ -59,7 +62,14 @@ from bot.reminders.service import OptOutDesk, Reminders, scheduler_for
 from bot.settings import Settings
 from bot.whatsapp.events import InboundMessage
 from flows.context import Cue
-from od_adapter import AdapterError, MemoryRateLimiter, RedisRateLimiter, in_background
+from od_adapter import (
+    AdapterError,
+    MemoryRateLimiter,
+    MemoryStore,
+    RedisRateLimiter,
+    RedisStore,
+    in_background,
+)
 
 Context = Callable[[web.Application], AsyncIterator[None]]
 
@@ -104,11 +114,11 @@ def configure(
 
 def contexts(*, web_process: bool, worker: bool) -> list[Context]:
     """The contexts a process enters: a web process needs the console, a worker the conversation."""
-    chosen: list[Context] = [redis_ctx, limiter_ctx, pipeline_ctx, alerts_ctx]
+    chosen: list[Context] = [redis_ctx, limiter_ctx, pipeline_ctx, alerts_ctx, book_store_ctx]
     if worker:
         chosen.append(conversation_ctx)
     if web_process:
-        chosen.append(console_ctx)
+        chosen += [console_ctx, od_events_ctx]
     if worker:
         chosen.append(worker_ctx)
     chosen.append(metrics_listener_ctx)
@@ -152,6 +162,14 @@ async def pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
             await pipeline.broker.setup()
     yield
     await pipeline.aclose()
+
+
+async def book_store_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The book cache's store, sealed (it holds PHI): one per process, in Redis when there is one."""
+    redis = app[REDIS_KEY]
+    plain = RedisStore(redis) if redis is not None else MemoryStore()
+    app[BOOK_STORE_KEY] = SealedStore(plain, app[PIPELINE_KEY].sealer)
+    yield
 
 
 async def alerts_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -211,6 +229,7 @@ async def conversation_ctx(app: web.Application) -> AsyncIterator[None]:
         app[METRICS_KEY],
         writes,
         app[ALERTS_KEY],
+        store=app[BOOK_STORE_KEY],
         outreach=OptOutDesk(optouts, writes, lambda pid, wa_id: conversation_id(key, pid, wa_id)),
     )
     app[CONVERSATION_KEY] = handler

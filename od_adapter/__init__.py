@@ -7,6 +7,7 @@ modules behind it are the adapter's business and may move. The errors' tree is d
 from od_adapter.availability import PartOfDay, Preferences
 from od_adapter.book_cache import BookCache, BookChange, CacheSettings
 from od_adapter.book_loader import BookLoader
+from od_adapter.book_nudge import BookNudge, Nudge
 from od_adapter.booking import AppointmentBook, Booked, Changed, Conflict, Lapsed, PatientRef
 from od_adapter.client import OpenDentalClient, iso639_1
 from od_adapter.config import (
@@ -40,9 +41,24 @@ from od_adapter.errors import (
     StillRunning,
     UnknownAppointmentType,
 )
+from od_adapter.events import APPOINTMENT_TABLES, ApiEvent, MalformedEvent, parse_event
 from od_adapter.http import TURN_WAIT, RequestStats, TurnWait
 from od_adapter.journal import Inline, Journal, reference
-from od_adapter.models import Appointment, AptStatus, NewTask, Patient, Provider, Task, YesNoUnknown
+from od_adapter.models import (
+    Appointment,
+    AptStatus,
+    HistAppointment,
+    HistApptAction,
+    NewSubscription,
+    NewTask,
+    Patient,
+    Provider,
+    Recall,
+    RecallListItem,
+    Subscription,
+    Task,
+    YesNoUnknown,
+)
 from od_adapter.options import Option
 from od_adapter.patients import PatientChanges, PatientDirectory, Patients
 from od_adapter.phones import equivalent_numbers, normalise_stored
@@ -56,8 +72,10 @@ from od_adapter.ratelimit import (
 from od_adapter.store import KeyValueStore, MemoryStore, RedisStore
 
 __all__ = [
+    "APPOINTMENT_TABLES",
     "TURN_WAIT",
     "AdapterError",
+    "ApiEvent",
     "ApiMode",
     "Appointment",
     "AppointmentBook",
@@ -66,6 +84,7 @@ __all__ = [
     "BookCache",
     "BookChange",
     "BookLoader",
+    "BookNudge",
     "Booked",
     "BookingRules",
     "CacheSettings",
@@ -73,17 +92,22 @@ __all__ = [
     "CommlogSettings",
     "ConfigError",
     "Conflict",
+    "HistAppointment",
+    "HistApptAction",
     "IdentityRules",
     "Inline",
     "InvalidOption",
     "Journal",
     "KeyValueStore",
     "Lapsed",
+    "MalformedEvent",
     "MemoryRateLimiter",
     "MemoryStore",
+    "NewSubscription",
     "NewTask",
     "NotAllowed",
     "NotYours",
+    "Nudge",
     "OdBadRequest",
     "OdGone",
     "OdNotFound",
@@ -108,11 +132,14 @@ __all__ = [
     "Preferences",
     "Provider",
     "RateLimiter",
+    "Recall",
+    "RecallListItem",
     "RedisRateLimiter",
     "RedisStore",
     "Region",
     "RequestStats",
     "StillRunning",
+    "Subscription",
     "Task",
     "TimeZoneName",
     "TurnWait",
@@ -123,5 +150,6 @@ __all__ = [
     "in_background",
     "iso639_1",
     "normalise_stored",
+    "parse_event",
     "reference",
 ]

@@ -28,6 +28,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from od_adapter.availability import Book, DayBook
+from od_adapter.book_nudge import BookNudge
 from od_adapter.client import OpenDentalClient
 from od_adapter.config import OdPractice
 from od_adapter.errors import OdUnavailable
@@ -143,6 +144,7 @@ class BookCache:
         self._reference: tuple[bytes, ReferenceData] | None = None
         self._local_lock = asyncio.Lock()  # one coroutine per process waits on the store's lock
         self.loader_key = f"{self._prefix}:loader"
+        self.nudges = BookNudge(store, practice.id)
 
     # -- reading ----------------------------------------------------------------------------------------------
 
@@ -207,6 +209,11 @@ class BookCache:
 
     async def has_reference(self) -> bool:
         return await self.store.get(f"{self._prefix}:reference") is not None
+
+    async def nudge(self, days: Iterable[date] = ()) -> None:
+        """Tell the loader (in whichever process) the book changed: it syncs at its next step, reading these
+        days whole. A hint only: the loader reads Open Dental for what changed (`book_nudge`)."""
+        await self.nudges.nudge(days)
 
     async def loader_running(self) -> bool:
         return await self.store.get(self.loader_key) is not None

@@ -1,7 +1,8 @@
 """The background loader that keeps one practice's book cache full and fresh, off every patient's turn.
 
 One loader per practice works at a time across all processes (a lease in the store; the others stand by). Each
-step does the most useful thing first: the days a waiting patient asked for, then days of the horizon not yet
+step does the most useful thing first: a nudge (`book_nudge`: an API Event or our own change said the book
+changed; its days are read whole and what changed is read at once), the days a waiting patient asked for, then days of the horizon not yet
 held (a week per step, the first week first, the charts read right after it), then an incremental `DateTStamp` read when the book is older than
 `sync_every`, then (every minute) the charts changed in Open Dental (all of them the first time), for the patient
 directory and caches, then the
@@ -59,6 +60,9 @@ class BookLoader:
         self.on_patients = on_patients
         self.patients_every = patients_every
         self._patients_at = 0.0
+        self.nudged = 0
+        """Nudges taken: each one cost an incremental read (and its days' reads) right away."""
+        self._woken = asyncio.Event()
 
     async def run(self) -> None:
         """Work while holding the lease, stand by while another process does; until cancelled."""
@@ -76,13 +80,30 @@ class BookLoader:
                 except Exception:  # a bug must not stop the practice's sync for good
                     logger.exception("the book loader failed; retrying")
                     pause = self.error_pause
-                await asyncio.sleep(pause)
+                await self._rest(pause)
+
+    def wake(self) -> None:
+        """End the current pause now (a nudge given in this process need not wait for the next step)."""
+        self._woken.set()
+
+    async def _rest(self, pause: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(pause):
+                await self._woken.wait()
+        self._woken.clear()
 
     async def step(self) -> bool:
         """One unit of work; False when there was nothing to do."""
         self.steps += 1
         if not await self.cache.has_reference():
             await self.cache.load_reference()
+            return True
+        if (nudge := await self.cache.nudges.take()) is not None:
+            self.nudged += 1
+            within = set(self._horizon())
+            if days := [d for d in nudge.days if d in within]:
+                await self.cache.want(days)  # read whole next: a deletion shows no other way
+            await self.cache.refresh(nudge.at)
             return True
         if wanted := await self.cache.take_wanted():
             await self.cache.load_days(sorted(wanted)[:CHUNK_DAYS])

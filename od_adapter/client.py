@@ -26,18 +26,24 @@ from od_adapter.models import (
     Clinic,
     Commlog,
     Definition,
+    HistAppointment,
+    HistApptAction,
     NewAppointment,
     NewCommlog,
     NewPatient,
+    NewSubscription,
     NewTask,
     Operatory,
     Patient,
     PatientSummary,
     Preference,
     Provider,
+    Recall,
+    RecallListItem,
     SchedType,
     Schedule,
     Slot,
+    Subscription,
     Task,
     YesNoUnknown,
 )
@@ -47,6 +53,7 @@ from od_adapter.wire import format_date, format_datetime
 M = TypeVar("M", bound=BaseModel)
 
 CONFIRM_VALUES = ("None", "Sent", "Confirmed", "Not Accepted", "Failed")
+RECALL_COMMLOG_MODES = ("None", "Email", "Mail", "Phone", "InPerson", "Text", "EmailAndText", "PhoneAndText")
 BREAK_TYPES = ("Missed", "Cancelled")
 
 
@@ -359,3 +366,96 @@ class OpenDentalClient:
             "DateTStamp": format_datetime(changed_since) if changed_since else None,
         }
         return await self._list(Commlog, "commlogs", params)
+
+    # -- the ASAP list, recalls and history -------------------------------------------------------------------
+
+    async def asap_appointments(
+        self, *, clinic_num: int | None = None, prov_num: int | None = None
+    ) -> list[Appointment]:
+        """`GET /appointments/ASAP`: appointments whose Priority is ASAP (ClinicNum is required with clinics)."""
+        params = {"ClinicNum": clinic_num, "ProvNum": prov_num}
+        return await self._list(Appointment, "appointments/ASAP", params)
+
+    async def recalls(self, pat_num: int | None = None) -> list[Recall]:
+        """`GET /recalls` (22.4.40+): a patient's recalls, or every recall; `date_scheduled` says if booked."""
+        return await self._list(Recall, "recalls", {"PatNum": pat_num})
+
+    async def recall_list(
+        self,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        prov_num: int | None = None,
+        clinic_num: int | None = None,
+        recall_type: str | None = None,
+        include_reminded: bool = False,
+    ) -> list[RecallListItem]:
+        """`GET /recalls/List`: Open Dental's Recall List (due, unscheduled); dates default to the office's prefs."""
+        params = {
+            "DateStart": format_date(start) if start else None,
+            "DateEnd": format_date(end) if end else None,
+            "ProvNum": prov_num,
+            "ClinicNum": clinic_num,
+            "RecallType": recall_type,
+            "IncludeReminded": "true" if include_reminded else None,
+        }
+        return await self._list(RecallListItem, "recalls/List", params)
+
+    async def set_recall_status(
+        self,
+        pat_num: int,
+        recall_type: str,
+        *,
+        status_def_num: int | None = None,
+        commlog_mode: str | None = None,
+        commlog_note: str | None = None,
+    ) -> None:
+        """`PUT /recalls/Status`: the recall reminder's status (category 13, 0 for none); Open Dental also writes
+        a Recall commlog, so a replay would log twice: no blind retry."""
+        if commlog_mode is not None and commlog_mode not in RECALL_COMMLOG_MODES:
+            raise ValueError(f"commlogMode must be one of {RECALL_COMMLOG_MODES}")
+        body: dict[str, Any] = {"PatNum": pat_num, "recallType": recall_type}
+        for name, value in (
+            ("RecallStatus", status_def_num),
+            ("commlogMode", commlog_mode),
+            ("commlogNote", commlog_note),
+        ):
+            if value is not None:
+                body[name] = value
+        await self._write("PUT", "recalls/Status", body, idempotent=False)
+
+    async def hist_appointments(
+        self,
+        *,
+        since: datetime,
+        action: HistApptAction | None = None,
+        apt_num: int | None = None,
+        pat_num: int | None = None,
+    ) -> list[HistAppointment]:
+        """`GET /histappointments` (23.1.30+): appointment changes at or after `since` (office-local), oldest
+        first; e.g. `action=HistApptAction.DELETED` for deletions, which no DateTStamp read shows."""
+        params = {
+            "dateStart": format_date(since.date()),
+            "HistApptAction": action.value if action else None,
+            "AptNum": apt_num,
+            "PatNum": pat_num,
+        }
+        rows = await self._list(HistAppointment, "histappointments", params)
+        return [h for h in rows if h.hist_date_t_stamp is not None and h.hist_date_t_stamp >= since]
+
+    # -- API Events subscriptions -----------------------------------------------------------------------------
+
+    async def subscriptions(self) -> list[Subscription]:
+        """`GET /subscriptions`: this CustomerKey's subscriptions."""
+        return await self._list(Subscription, "subscriptions")
+
+    async def create_subscription(self, subscription: NewSubscription) -> Subscription:
+        """`POST /subscriptions`. A replay would subscribe twice, so no blind retry: list first."""
+        data = await self._write(
+            "POST", "subscriptions", subscription.to_wire(exclude_none=True), idempotent=False
+        )
+        return Subscription.model_validate(data)
+
+    async def delete_subscription(self, subscription_num: int) -> None:
+        """`DELETE /subscriptions/{SubscriptionNum}`; a replay after a lost answer gets OdNotFound."""
+        await self._http.request("DELETE", f"subscriptions/{subscription_num}", idempotent=True)

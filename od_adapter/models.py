@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_pascal
 
-from od_adapter.wire import IntList, ODBool, ODDate, ODDateTime, ODTime, StrInt
+from od_adapter.wire import BlankInt, IntList, ODBool, ODDate, ODDateTime, ODTime, ShortDate, StrInt
 
 MINUTES_PER_PATTERN_CHAR = 5
 
@@ -231,6 +231,25 @@ class AppointmentUpdate(ODModel):
     priority: str | None = None
 
 
+class HistApptAction(StrEnum):
+    CREATED = "Created"
+    CHANGED = "Changed"
+    MISSED = "Missed"
+    CANCELLED = "Cancelled"
+    DELETED = "Deleted"
+
+
+class HistAppointment(Appointment):
+    """A row of `GET /histappointments` (23.1.30+): a copy of the appointment as one change left it."""
+
+    hist_appt_num: int
+    hist_user_num: int = 0
+    hist_date_t_stamp: ODDateTime = None
+    hist_appt_action: HistApptAction = HistApptAction.CHANGED
+    appt_source: str = "None"
+    """Where the change came from: "None" (Open Dental itself), "EConnector" (the API), ..."""
+
+
 class AppointmentType(ODModel):
     appointment_type_num: int
     appointment_type_name: str = ""
@@ -381,6 +400,90 @@ class NewCommlog(ODModel):
     comm_type_name: str | None = Field(default=None, alias="commType")
     mode: CommMode | None = Field(default=None, alias="Mode_")
     sent_or_received: SentOrReceived | None = None
+
+
+# -- recalls -----------------------------------------------------------------------------------------------
+
+
+class RecallType(ODModel):
+    recall_type_num: int
+    description: str = ""
+    default_interval: str = ""
+    time_pattern: str = ""
+    procedures: str = ""
+    append_to_special: ODBool = False
+
+
+class Recall(ODModel):
+    """A row of `GET /recalls` (22.4.40+): one patient's continuing care of one recall type."""
+
+    recall_num: int
+    pat_num: int
+    date_due: ODDate = None
+    date_previous: ODDate = None
+    recall_interval: str = ""
+    recall_status: int = 0
+    """A definition in category 13 (RecallUnschedStatus); 0 is none."""
+    recall_status_name: str = Field(default="", alias="recallStatus")
+    note: str = ""
+    is_disabled: ODBool = False
+    date_t_stamp: ODDateTime = None
+    recall_type_num: int = 0
+    disable_until_balance: float = 0.0
+    disable_until_date: ODDate = None
+    date_scheduled: ODDate = None
+    """Set once a visit for this recall is scheduled; a due recall with none is the one to offer."""
+    priority: str = "Normal"
+    time_pattern_override: str = ""
+
+
+class RecallListItem(ODModel):
+    """A row of `GET /recalls/List` (22.1+), Open Dental's Recall List: dates as `M/d/yyyy`, counts as strings."""
+
+    due_date: ShortDate = None
+    pat_num: int
+    patient: str = ""
+    """"Last, First" (a preferred name in quotes before the first)."""
+    age: BlankInt = 0
+    recall_type: str = Field(default="", alias="Type")
+    interval: str = ""
+    num_remind: BlankInt = 0
+    last_remind: ShortDate = None
+    contact: str = ""
+    status: str = ""
+    clinic_num: int = 0
+    note: str = ""
+
+
+# -- API Events ---------------------------------------------------------------------------------------------
+
+
+class Subscription(ODModel):
+    """An API Events subscription (`/subscriptions`, 22.1+), owned by the CustomerKey that created it."""
+
+    subscription_num: int
+    end_point_url: str = ""
+    workstation: str = ""
+    customer_key: str = Field(default="", repr=False)
+    watch_table: str = ""
+    polling_seconds: int = 0
+    ui_event_type: str = ""
+    date_time_start: ODDateTime = None
+    date_time_stop: ODDateTime = None
+    note: str = ""
+
+
+class NewSubscription(ODModel):
+    """Body of `POST /subscriptions`: EndPointUrl, and WatchTable with PollingSeconds for a database event."""
+
+    end_point_url: str
+    watch_table: str | None = None
+    polling_seconds: int | None = None
+    workstation: str | None = None
+    ui_event_type: str | None = None
+    date_time_start: ODDateTime = None
+    date_time_stop: ODDateTime = None
+    note: str | None = None
 
 
 class Task(ODModel):

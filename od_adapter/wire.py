@@ -72,6 +72,20 @@ def parse_int_list(value: Any) -> list[int]:
     return [int(part) for part in text.split(",") if part.strip()]
 
 
+def parse_short_date(value: Any) -> date | None:
+    """The Recall List's `M/d/yyyy` dates ("3/16/2022"); blank is no date."""
+    if value is None or isinstance(value, date):
+        return value
+    text = str(value).strip()
+    if not text:
+        return None
+    return datetime.strptime(text, "%m/%d/%Y").date()
+
+
+def format_short_date(value: date | None) -> str:
+    return f"{value.month}/{value.day}/{value.year}" if value else ""
+
+
 def format_date(value: date | None) -> str:
     return value.strftime(DATE_FORMAT) if value else EMPTY_DATE
 
@@ -85,6 +99,11 @@ ODDate = Annotated[date | None, BeforeValidator(parse_date), PlainSerializer(for
 ODDateTime = Annotated[datetime | None, BeforeValidator(parse_datetime), PlainSerializer(format_datetime)]
 ODTime = Annotated[time, BeforeValidator(parse_time), PlainSerializer(lambda v: v.strftime(TIME_FORMAT))]
 StrInt = Annotated[int, BeforeValidator(lambda v: int(str(v).strip() or 0)), PlainSerializer(str)]
+ShortDate = Annotated[date | None, BeforeValidator(parse_short_date), PlainSerializer(format_short_date)]
+BlankInt = Annotated[
+    int, BeforeValidator(lambda v: int(str(v).strip() or 0)), PlainSerializer(lambda v: str(v) if v else "")
+]
+"""A count the Recall List sends as a string, blank for none ("", "1")."""
 IntList = Annotated[
     list[int], BeforeValidator(parse_int_list), PlainSerializer(lambda v: ",".join(str(i) for i in v))
 ]

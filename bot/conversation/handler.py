@@ -401,15 +401,19 @@ def build_conversation_handler(
     metrics: Metrics | None = None,
     writes: OpenDentalWrites | None = None,
     alerts: Alerts | None = None,
+    *,
+    store: KeyValueStore | None = None,
     outreach: Outreach | None = None,
 ) -> ConversationHandler:
     """One Open Dental client, book cache and booking guard per practice, sharing the store and the limiter;
-    with `writes`, the guard's commlogs go to that durable queue instead of the reply path."""
+    with `writes`, the guard's commlogs go to that durable queue instead of the reply path. `store` is the
+    process's sealed book store (the events endpoint nudges the loaders through it); else one is made."""
     storage, sealer = conversations.storage, conversations.sealer
     assert settings.conversation_key is not None, "the CLI and the demo always provide one"
     phi_key = settings.conversation_key.get_secret_value()
-    plain: KeyValueStore = RedisStore(redis) if redis is not None else MemoryStore()
-    store = SealedStore(plain, sealer)  # the book cache and booking records hold PHI too
+    if store is None:
+        plain: KeyValueStore = RedisStore(redis) if redis is not None else MemoryStore()
+        store = SealedStore(plain, sealer)  # the book cache and booking records hold PHI too
     runtimes = {}
     tls = httpx.create_ssl_context()  # one CA bundle for all: per client it was 0.8 MB and 20 ms per practice
     for practice in practices.practices:

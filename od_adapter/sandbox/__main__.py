@@ -46,6 +46,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--error-body", choices=["json", "text", "object"], help="style of error bodies")
     parser.add_argument("--max-limit", type=int, help="largest page (100 Remote, 1000 Local/Service)")
     parser.add_argument("--fault-seed", type=int)
+    parser.add_argument(
+        "--workstations",
+        type=lambda text: [name.strip() for name in text.split(",") if name.strip()],
+        help="the machines that send API Events (default ODSERVER,FRONTDESK)",
+    )
+    parser.add_argument(
+        "--no-events", dest="events", action="store_false", default=None,
+        help="send API Events only on POST /_admin/events/deliver",
+    )  # fmt: skip
+    parser.add_argument("--events-tick-seconds", type=float, help="how often the machines poll (default 1)")
     return parser.parse_args(argv)
 
 

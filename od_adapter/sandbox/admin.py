@@ -1,7 +1,8 @@
 """`/_admin/...`: the sandbox's own controls, outside the Open Dental API.
 
 Tests and benchmarks read the request log and per-endpoint counters here, change throttle and fault settings
-while the sandbox runs, inspect what Break added, and reset everything to the seed.
+while the sandbox runs, inspect what Break added, delete an appointment as staff would in the program, send
+the API Events that are due at once, and reset everything to the seed.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import ValidationError
 
+from od_adapter.models import HistApptAction
+from od_adapter.sandbox.events import EVENTS_KEY
 from od_adapter.sandbox.keys import SANDBOX_KEY
 from od_adapter.sandbox.office import Office
 
@@ -119,3 +122,30 @@ async def records(request: web.Request) -> web.Response:
             "commlogs": [c.model_dump(mode="json", by_alias=True) for c in office.commlogs.values()],
         }
     )
+
+
+@routes.delete(r"/_admin/offices/{office}/appointments/{apt_num:\d+}")
+async def delete_appointment(request: web.Request) -> web.Response:
+    """Staff delete an appointment in Open Dental (the API has no DELETE): it leaves a Deleted
+    HistAppointment, which `AppointmentDeleted` subscriptions are sent."""
+    office = _office_or_404(request)
+    if isinstance(office, web.Response):
+        return office
+    appointment = office.appointments.pop(int(request.match_info["apt_num"]), None)
+    if appointment is None:
+        return web.json_response({"error": "no such appointment"}, status=404)
+    office.record(appointment, HistApptAction.DELETED, source="None")
+    return web.json_response({"deleted": appointment.apt_num})
+
+
+@routes.post("/_admin/events/deliver")
+async def deliver_events(request: web.Request) -> web.Response:
+    """Poll every subscription now, whatever its PollingSeconds: what a test waits on instead of the timer."""
+    sent = await request.app[EVENTS_KEY].poll(force=True)
+    return web.json_response([d.as_json() for d in sent])
+
+
+@routes.get("/_admin/events")
+async def event_log(request: web.Request) -> web.Response:
+    """The API Events the sandbox sent (each POST's endpoint, workstation, table, rows and answer)."""
+    return web.json_response([d.as_json() for d in request.app[EVENTS_KEY].log])

@@ -1,4 +1,5 @@
-"""`/appointments`: list with every documented filter, get, POST, PUT, and the Break, Confirm and Note actions."""
+"""`/appointments`: list with every documented filter, the ASAP list, get, POST, PUT, and the Break, Confirm and
+Note actions. Every write keeps a HistAppointment (`/histappointments`), which API Events also read."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import datetime, timedelta
 
 from aiohttp import web
 
-from od_adapter.models import Appointment, AptStatus, PatStatus
+from od_adapter.models import Appointment, AptStatus, HistApptAction, PatStatus
 from od_adapter.sandbox.http import (
     Body,
     Query,
@@ -87,6 +88,28 @@ async def list_appointments(request: web.Request) -> web.Response:
     return respond(with_server_time(page(request, rows, max_limit), now))
 
 
+@routes.get("/api/v1/appointments/ASAP")
+@requires("read")
+async def asap_list(request: web.Request) -> web.Response:
+    """The ASAP list: appointments whose Priority is ASAP, of any status, in the list's order."""
+    office = request[OFFICE_KEY]
+    query = Query(request)
+    clinic, prov = query.int("ClinicNum"), query.int("ProvNum")
+    if clinic is None and office.clinics:
+        raise bad_request("ClinicNum is required when clinics are enabled")
+    rows = [
+        a
+        for a in office.appointments.values()
+        if a.priority == "ASAP"
+        and (clinic is None or a.clinic_num == clinic)
+        # The provider may be the visit's dentist or its hygienist, as the Slots search counts them.
+        and (prov is None or prov in (a.prov_num, a.prov_hyg))
+    ]
+    rows.sort(key=lambda a: (a.apt_date_time or datetime.min, a.apt_num))
+    max_limit = request.app[SANDBOX_KEY].settings.max_limit
+    return respond(with_server_time(page(request, rows, max_limit), office.now()))
+
+
 def _field(param: str) -> str:
     return {
         "PatNum": "pat_num",
@@ -165,6 +188,7 @@ async def create_appointment(request: web.Request) -> web.Response:
     )
     _refuse_overlap(request, office, appointment)
     office.appointments[apt_num] = appointment
+    office.record(appointment, HistApptAction.CREATED)
     if appointment.is_new_patient and not _has_completed_visit(office, pat_num):
         patient.date_first_visit = when.date() if when else None
         patient.date_t_stamp = office.now()
@@ -257,6 +281,7 @@ async def update_appointment(request: web.Request) -> web.Response:
     _refuse_overlap(request, office, updated)
     updated.date_t_stamp = office.now()
     office.appointments[updated.apt_num] = updated
+    office.record(updated, HistApptAction.CHANGED)
     return respond(updated)
 
 
@@ -279,6 +304,7 @@ async def break_appointment(request: web.Request) -> web.Response:
         office.broken_procedures.append(
             BrokenProcedure(appointment.apt_num, appointment.pat_num, BREAK_CODES[break_type], office.now())
         )
+    office.record(appointment, HistApptAction(break_type) if break_type else HistApptAction.CHANGED)
     return web.Response(status=200)
 
 
@@ -301,6 +327,7 @@ async def confirm_appointment(request: web.Request) -> web.Response:
     appointment.confirm_def = def_num
     appointment.confirmed_label = office.definitions[def_num].item_name
     appointment.date_t_stamp = office.now()
+    office.record(appointment, HistApptAction.CHANGED)
     return web.Response(status=200)
 
 
@@ -314,4 +341,5 @@ async def append_note(request: web.Request) -> web.Response:
         raise bad_request("Note is invalid")
     appointment.note = f"{appointment.note}\r\n{note}" if appointment.note else note
     appointment.date_t_stamp = office.now()
+    office.record(appointment, HistApptAction.CHANGED)
     return web.Response(status=200)

@@ -156,14 +156,14 @@ class Body:
         return value
 
 
-def _clean(value: Any) -> Any:
+def clean(value: Any) -> Any:
     """Open Dental's serializer turns line breaks in strings into spaces."""
     if isinstance(value, str):
         return _LINE_BREAKS.sub(" ", value)
     if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
+        return {k: clean(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_clean(v) for v in value]
+        return [clean(v) for v in value]
     return value
 
 
@@ -172,7 +172,7 @@ def respond(data: Any, *, status: int = 200, headers: dict[str, str] | None = No
         data = data.to_wire()
     elif isinstance(data, list):
         data = [item.to_wire() if isinstance(item, ODModel) else item for item in data]
-    return web.json_response(_clean(data), status=status, headers=headers)
+    return web.json_response(clean(data), status=status, headers=headers)
 
 
 def page(request: web.Request, rows: list[T], max_limit: int) -> list[T]:

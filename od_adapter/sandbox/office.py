@@ -18,11 +18,16 @@ from od_adapter.models import (
     Clinic,
     Commlog,
     Definition,
+    HistAppointment,
+    HistApptAction,
     Operatory,
     Patient,
     Preference,
     Provider,
+    Recall,
+    RecallType,
     Schedule,
+    Subscription,
 )
 
 Clock = Callable[[], datetime]
@@ -58,6 +63,10 @@ class Office:
     definitions: dict[int, Definition] = field(default_factory=dict)
     preferences: dict[str, Preference] = field(default_factory=dict)
     broken_procedures: list[BrokenProcedure] = field(default_factory=list)
+    recall_types: dict[int, RecallType] = field(default_factory=dict)
+    recalls: dict[int, Recall] = field(default_factory=dict)
+    hist_appointments: dict[int, HistAppointment] = field(default_factory=dict)
+    subscriptions: dict[int, Subscription] = field(default_factory=dict)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -79,6 +88,19 @@ class Office:
 
     def pref_bool(self, name: str) -> bool:
         return self.pref(name).strip().lower() in ("1", "true")
+
+    def record(self, appointment: Appointment, action: HistApptAction, source: str = "EConnector") -> None:
+        """Keep a HistAppointment of what a change (or a deletion) left; API writes come through the eConnector."""
+        num = self.next_num(self.hist_appointments)
+        self.hist_appointments[num] = HistAppointment.model_validate(
+            {
+                **appointment.model_dump(exclude={"server_date_time"}),
+                "hist_appt_num": num,
+                "hist_date_t_stamp": self.now(),
+                "hist_appt_action": action,
+                "appt_source": source,
+            }
+        )
 
     def definitions_in(self, category: int) -> list[Definition]:
         return [d for d in self.definitions.values() if d.category_num == category]

@@ -26,6 +26,8 @@ from od_adapter.models import (
     Patient,
     Preference,
     Provider,
+    Recall,
+    RecallType,
     SchedType,
     Schedule,
     pattern_minutes,
@@ -85,6 +87,15 @@ def build_office(
         _lay_out_schedules(office, seed, start, end, stamp)
     if info.get("booked_share"):
         _fill_book(office, random.Random(int(info.get("random_seed", 0))), float(info["booked_share"]), stamp)
+    office.recall_types = {
+        t.recall_type_num: t for t in map(RecallType.model_validate, seed.get("recall_types", []))
+    }
+    office.recalls = {r.recall_num: r for r in map(Recall.model_validate, seed.get("recalls", []))}
+    if info.get("recall_share") and office.recall_types:
+        _lay_out_recalls(
+            office, random.Random(int(info.get("random_seed", 0))), float(info["recall_share"]), stamp
+        )
+    _mark_asap(office, int(info.get("asap_appointments", 0)), stamp)
     if scale > 1:
         scale_office(office, scale)
     return office
@@ -244,3 +255,70 @@ def _label_confirmations(office: Office) -> None:
     labels = {d.def_num: d.item_name for d in office.definitions_in(2)}
     for appointment in office.appointments.values():
         appointment.confirmed_label = labels.get(appointment.confirm_def, "")
+
+
+# -- the ASAP list and the recall list ----------------------------------------------------------------------
+
+ASAP_FROM_DAYS = 14
+PROPHY = 1
+RECALL_MONTHS = 6
+
+
+def _mark_asap(office: Office, count: int, stamp: datetime) -> None:
+    """Put `count` visits two weeks out or later on the ASAP list: patients who would come sooner."""
+    if count <= 0:
+        return
+    first = datetime.combine(office.today() + timedelta(days=ASAP_FROM_DAYS), time(0))
+    later = sorted(
+        (
+            a
+            for a in office.appointments.values()
+            if a.apt_status is AptStatus.SCHEDULED and a.apt_date_time and a.apt_date_time >= first
+        ),
+        key=lambda a: (a.apt_date_time or first, a.apt_num),
+    )
+    seen: set[int] = set()
+    step = max(1, len(later) // (count * 2))
+    for appointment in later[::step]:
+        if len(seen) == count:
+            break
+        if appointment.pat_num in seen:
+            continue
+        seen.add(appointment.pat_num)
+        appointment.priority = "ASAP"
+        appointment.date_t_stamp = stamp
+
+
+def _lay_out_recalls(office: Office, rng: random.Random, share: float, stamp: datetime) -> None:
+    """A Prophy recall for about `share` of the patients, due from a year ago to two months ahead, scheduled
+    when the patient has a cleaning booked; a few hygiene patients are on Perio instead."""
+    today = office.today()
+    cleanings = {
+        a.pat_num: a.apt_date_time.date()
+        for a in sorted(
+            office.appointments.values(), key=lambda a: (a.apt_date_time or datetime.min, a.apt_num)
+        )
+        if a.is_hygiene and a.apt_status is AptStatus.SCHEDULED and a.apt_date_time
+    }
+    statuses = [d.def_num for d in office.definitions_in(13)]
+    for patient in sorted(office.patients.values(), key=lambda p: p.pat_num):
+        if rng.random() >= share:
+            continue
+        kind = (
+            PROPHY if rng.random() < 0.9 or len(office.recall_types) < 2 else sorted(office.recall_types)[1]
+        )
+        due = today + timedelta(days=rng.randint(-365, 60))
+        status = rng.choice(statuses) if statuses and due < today and rng.random() < 0.3 else 0
+        num = office.next_num(office.recalls)
+        office.recalls[num] = Recall(
+            recall_num=num,
+            pat_num=patient.pat_num,
+            date_due=due,
+            date_previous=due - timedelta(days=RECALL_MONTHS * 30 + 3),
+            recall_interval=office.recall_types[kind].default_interval,
+            recall_status=status,
+            recall_status_name=office.definitions[status].item_name if status else "",
+            date_t_stamp=stamp,
+            recall_type_num=kind,
+            date_scheduled=cleanings.get(patient.pat_num),
+        )

@@ -55,6 +55,12 @@ class SandboxSettings(BaseModel):
     scale: int = Field(default=1, ge=1, le=MAX_SCALE)
     """K copies of each office's providers, operatories, patients, schedules and appointments (a large practice)."""
     fault_seed: int = 0
+    workstations: list[str] = Field(default_factory=lambda: ["ODSERVER", "FRONTDESK"])
+    """The office's machines running Open Dental: each sends the API Events of its subscriptions, and of
+    every subscription with a blank Workstation (so those arrive once per machine, as Open Dental warns)."""
+    events: bool = True
+    """Send API Events on a timer (every `events_tick_seconds`); off, only `POST /_admin/events/deliver` does."""
+    events_tick_seconds: float = Field(default=1.0, gt=0)
 
 
 @dataclass(frozen=True)
