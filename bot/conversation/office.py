@@ -188,9 +188,17 @@ class OdOffice:
     async def confirm(
         self, apt_num: int, allowed: list[int], key: str, *, checked: bool = False
     ) -> AppointmentInfo:
-        return await self._changed(
-            await self.appointments.confirm(apt_num, set(allowed), key, checked=checked)
-        )
+        changed = await self.appointments.confirm(apt_num, set(allowed), key, checked=checked)
+        # Until the sync reads the new status back, a reminder's queued "Sent" must know not to overwrite it.
+        await self.storage.set(self._confirmed_key(apt_num), b"1", CONFIRMED_MEMORY)
+        return await self._changed(changed)
+
+    async def confirmed_here(self, apt_num: int) -> bool:
+        """The patient confirmed this visit with us in the last day."""
+        return await self.storage.get(self._confirmed_key(apt_num)) is not None
+
+    def _confirmed_key(self, apt_num: int) -> str:
+        return f"confirmed:{self.practice.phone_number_id}:{apt_num}"
 
     async def visit(self, apt_num: int) -> AppointmentInfo | None:
         held = await self.appointments.held(apt_num)
