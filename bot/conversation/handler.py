@@ -18,7 +18,9 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot.alerts import WEBHOOK_TIMEOUT, Alert, Alerts, tell_webhook
+from bot.conversation.confirmations import office_statuses
 from bot.conversation.office import OdOffice, Outreach
+from bot.conversation.reminder_messages import reminder_body
 from bot.conversation.render import render
 from bot.monitoring.metrics import Metrics
 from bot.practices import Practice, PracticesFile
@@ -28,8 +30,6 @@ from bot.records.crypto import keyed_hash
 from bot.records.figures import Figures, local_day
 from bot.records.od_writes import OpenDentalWrites, PendingWrite, Writer
 from bot.records.storage import SealedStore
-from bot.reminders.messages import reminder_body
-from bot.reminders.service import office_statuses
 from bot.settings import Settings
 from bot.whatsapp import messages
 from flows.context import ActionTaken, Cue, Deps, Line, Understand

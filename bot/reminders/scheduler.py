@@ -14,11 +14,11 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import phonenumbers
 
+from bot.conversation.confirmations import Statuses
 from bot.conversation.office import provider_name
 from bot.practices import Practice, ReminderStep
 from bot.records.od_writes import OpenDentalWrites
@@ -45,16 +45,6 @@ logger = logging.getLogger(__name__)
 Deliver = Callable[[str, str, Cue], Awaitable[None]]
 """Queue a reminder's turn: (practice id, the patient's WhatsApp number, the cue)."""
 DEFER_SECONDS = 60.0
-
-
-@dataclass(frozen=True)
-class Statuses:
-    """The practice's confirmation definitions the reminders read and write."""
-
-    confirmed: frozenset[int]
-    """DefNums that mean the patient confirmed (a confirm request is skipped, "Sent" never overwrites them)."""
-    unconfirmed: int | None = None
-    """The default definition a moved visit goes back to (Open Dental's first ApptConfirmed one)."""
 
 
 class ReminderScheduler:

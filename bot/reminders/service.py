@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.alerts import Alert, Alerts
+from bot.conversation.confirmations import office_statuses
 from bot.practices import Practice
 from bot.records.conversations import Conversations
 from bot.records.od_writes import OpenDentalWrites
@@ -18,7 +19,7 @@ from bot.records.outbox import OutboxRecord
 from bot.reminders.ledger import Ledger
 from bot.reminders.optouts import OptOuts
 from bot.reminders.plan import Window
-from bot.reminders.scheduler import Deliver, ReminderScheduler, Statuses
+from bot.reminders.scheduler import Deliver, ReminderScheduler
 from flows.context import ActionTaken
 from od_adapter import AdapterError, BookCache, OpenDentalClient, PatientDirectory
 
@@ -107,16 +108,6 @@ class Reminders:
     @property
     def tasks(self) -> list[asyncio.Task[None]]:
         return self._tasks
-
-
-async def office_statuses(client: OpenDentalClient, practice: Practice) -> Statuses:
-    """The confirmed definitions (the practice's, or eConfirmations' Accepted) and the default (the first)."""
-    confirmed = {practice.booking.confirm_def_num} if practice.booking.confirm_def_num else set()
-    for pref in await client.preferences("ApptEConfirmStatusAccepted"):
-        if pref.value_string.isdecimal():
-            confirmed.add(int(pref.value_string))
-    definitions = await client.definitions(category=2)
-    return Statuses(frozenset(confirmed), definitions[0].def_num if definitions else None)
 
 
 async def office_window(client: OpenDentalClient, practice: Practice) -> Window:

@@ -7,16 +7,18 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.keys import DEMO_OPERATOR_KEY
-from bot.practices import PracticesFile
+from bot.practices import Practice, PracticesFile
 from bot.queue.turns import TurnHandler
 from bot.sandbox.phone import add_phone_simulator
-from bot.sandbox.whatsapp import add_whatsapp_sandbox
+from bot.sandbox.whatsapp import GraphFake, add_whatsapp_sandbox
 from bot.settings import Settings
+from locales.catalog import message
 from od_adapter.sandbox import SandboxSettings, create_sandbox_app
 from od_adapter.sandbox.scale import MAX_SCALE, scaled_nums, seed_steps
 from od_adapter.sandbox.seed import load_seed
 
 SANDBOX_OD_PREFIX = "/sandbox/od"
+REMINDER_BUTTONS = ("button.confirm_visit", "button.change_visit", "button.cancel_visit")
 DEMO_SANDBOX_URL = "http://127.0.0.1:8080/sandbox/od/api/v1"
 DEMO_OPERATOR = ("demo", "bright-smile-demo")
 __all__ = [
@@ -66,6 +68,21 @@ def scale_demo_practices(practices: PracticesFile, scale: int) -> PracticesFile:
     return PracticesFile(practices=entries)
 
 
+def approve_reminder_templates(fake: GraphFake, practice: Practice) -> None:
+    """The practice's reminder templates as Meta would hold them once approved: the catalog's wording in each
+    language, with Meta's numbered parameters (first name, day, time, provider, practice)."""
+    numbered = {"name": "{{1}}", "when": "{{2}}, {{3}}", "provider": "{{4}}", "practice": "{{5}}"}
+    for step in practice.reminders.steps:
+        key = (
+            "reminder.ask"
+            if step.ask_confirm
+            else ("reminder.today" if step.id == "day_of" else "reminder.plain")
+        )
+        for language, code in step.template.languages.items():
+            buttons = [message(b, language) for b in REMINDER_BUTTONS] if step.ask_confirm else []
+            fake.approve(step.template.name, code, message(key, language).format(**numbered), buttons)
+
+
 def create_demo_app(
     settings: Settings,
     practices: PracticesFile,
@@ -97,6 +114,7 @@ def create_demo_app(
                 f"{practice.name} has an answer for you. Reply to this message to continue the conversation."
             )
             fake.approve(name, practice.handoff.template_language, body)
+        approve_reminder_templates(fake, practice)
     add_phone_simulator(app, practices)
     app.add_subapp(SANDBOX_OD_PREFIX, create_sandbox_app(od_sandbox or SandboxSettings(scale=scale)))
     return app

@@ -154,4 +154,6 @@ async def opt_out(state: TurnState, runtime: Runtime[Deps]) -> Command[Literal["
     except OpenDentalTrouble as exc:
         return Command(**after_trouble(state, exc))
     key = ("optout.stopped" if changed else "optout.already_stopped") if stop else ("optout.started" if changed else "optout.already_started")  # fmt: skip
-    return Command(goto=END, update={"replies": [text(key, practice=deps.practice.name)], "events": ["opted_out" if stop else "opted_in"]})  # fmt: skip
+    # The word ends what was under way too: a question left open would take a later "yes" as its answer.
+    update: TurnState = {"conv": conv.finished(), "replies": [text(key, practice=deps.practice.name)], "events": ["opted_out" if stop else "opted_in"]}  # fmt: skip
+    return Command(goto=END, update=update)
