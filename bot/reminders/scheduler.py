@@ -129,7 +129,7 @@ class ReminderScheduler:
         """Plan every held visit from today to the furthest step ahead: catches what the reports cannot (the first
         load reports nothing) and re-times steps as the clock moves."""
         today = self.now().date()
-        furthest = max((s.days_before or 0) + int((s.hours_before or 0) // 24) + 1 for s in self.rules.steps)
+        furthest = max((s.days_before or 0) + int((s.hours_before or 0) // 24) + 2 for s in self.rules.steps)
         planned = 0
         for appointment in await self.cache.held(today, today + timedelta(days=furthest)):
             if appointment.apt_date_time is not None and appointment.apt_date_time > self.now().replace(
