@@ -207,6 +207,7 @@ async def conversation_ctx(app: web.Application) -> AsyncIterator[None]:
         tasks += [
             asyncio.create_task(loader.run(), name=f"book-loader-{pid}") for pid, loader in loaders.items()
         ]
+    tasks.append(asyncio.create_task(handler.alert_webhooks.run(), name="alert-webhooks"))
     yield
     for task in tasks:
         await stop(task, within=10.0)

@@ -258,14 +258,21 @@ async def test_alerts_cross_processes_through_redis_and_survive_it_going_away(re
         await listener.aclose()
 
 
-async def test_a_practice_webhook_hears_of_a_handoff_without_phi(redis_server: str) -> None:
+async def test_a_practice_webhook_hears_of_a_handoff_without_phi_and_never_holds_the_reply(
+    redis_server: str,
+) -> None:
+    """The webhook answers only once the test has seen the patient's reply: a turn that waited for it would
+    reply only after the webhook's 3 s timeout, and the webhook would then never have been heard."""
     from aiohttp import web
     from aiohttp.test_utils import TestServer
 
     bodies: list[dict[str, Any]] = []
+    release = asyncio.Event()
 
     async def hook(request: web.Request) -> web.Response:
-        bodies.append(await request.json())
+        body = await request.json()
+        await release.wait()
+        bodies.append(body)
         return web.json_response({})
 
     app = web.Application()
@@ -273,12 +280,61 @@ async def test_a_practice_webhook_hears_of_a_handoff_without_phi(redis_server: s
     async with TestServer(app, host="127.0.0.1") as server:
         url = str(server.make_url("/hook"))
         async with open_clinic(handoff(alert_webhook=url), REDIS_URL=redis_server) as clinic:
-            await clinic.patient(JANE).say("can I talk to a real person please, my name is Jane Smith")
+            started = time.monotonic()
+            reply = await clinic.patient(JANE).say(
+                "can I talk to a real person please, my name is Jane Smith"
+            )
+            replied_in = time.monotonic() - started
+            release.set()
+            for _ in range(100):
+                if bodies:
+                    break
+                await asyncio.sleep(0.05)
+    assert reply, "the patient heard nothing"
+    assert replied_in < 2.5, f"the reply waited for the webhook ({replied_in:.1f} s)"
     [body] = bodies
     assert (
         body["event"] == "handoff" and body["reason"] == "asked" and body["practice"] == "Bright Smile Dental"
     )
     assert not any(phi in str(body) for phi in ("Jane", "Smith", "5551234", "person please"))
+
+
+async def test_a_failing_webhook_is_retried_and_a_full_queue_drops_calls() -> None:
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+
+    from bot.alerts import Alert, AlertWebhooks
+
+    answers = [503, 429, 200]
+    heard: list[int] = []
+
+    async def hook(request: web.Request) -> web.Response:
+        heard.append(answers[len(heard)] if len(heard) < len(answers) else 400)
+        return web.json_response(
+            {}, status=heard[-1], headers={"Retry-After": "0"} if heard[-1] == 429 else {}
+        )
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    alert = Alert(practice_id=PRACTICE_ID, conversation="c" * 32, reason="asked", at=time.time())
+    webhooks = AlertWebhooks(backoff=0.01, queue_size=2, senders=1)
+    async with TestServer(app, host="127.0.0.1") as server:
+        url = str(server.make_url("/hook"))
+        assert webhooks.tell(url, alert, "Bright Smile Dental") and webhooks.tell(
+            url, alert, "Bright Smile Dental"
+        )
+        assert not webhooks.tell(url, alert, "Bright Smile Dental"), "a third call waits beyond the bound"
+        task = asyncio.create_task(webhooks.run())
+        try:
+            await asyncio.wait_for(webhooks.queue.join(), 10)
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await webhooks.aclose()
+    # The first call is refused twice and heard the third time; the second is refused for good (400).
+    assert heard == [503, 429, 200, 400]
+    assert (webhooks.delivered, webhooks.failed, webhooks.dropped) == (1, 1, 1)
 
 
 async def test_the_dashboard_counts_billable_messages_by_category(clinic: Clinic) -> None:
