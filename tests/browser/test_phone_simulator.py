@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -103,3 +104,21 @@ async def test_the_phone_keeps_its_shape_its_messages_and_the_patients_script(
             log = (await client.get(f"{clinic.base}/sandbox/od/_admin/requests")).json()
         # The page used to read `GET /appointments?date=` with the practice's key; the assistant never does.
         assert not [r for r in log if "date" in r["query"]], "the page spent the practice's throttle"
+
+
+async def test_the_book_opens_on_the_practices_tomorrow(monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 03:00 UTC on 9 December it is still the 8th in Portland: the book opens on the practice's
+    tomorrow (the 9th), not UTC's or the browser's (Tokyo's) tomorrow (the 10th)."""
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.fail("chromium is not installed: run .ci/run, or apt-get install chromium")
+    monkeypatch.setenv("DEMO_OD_DEVELOPER_KEY", "sandbox-dev")
+    monkeypatch.setenv("DEMO_OD_CUSTOMER_KEY", "sandbox-customer")
+    async with open_clinic() as clinic, async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        context = await browser.new_context(timezone_id="Asia/Tokyo")
+        page = await context.new_page()
+        await page.clock.set_fixed_time(datetime(2026, 12, 9, 3, 0, tzinfo=UTC))
+        await page.goto(f"{clinic.base}/sandbox/phone")
+        assert await page.input_value("#day") == "2026-12-09"
+        await browser.close()
