@@ -29,6 +29,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from bot.errors import ConfigError
+from bot.whatsapp.pricing import WhatsAppPricing
 from flows.hours import BusinessHours
 from locales.catalog import LANGUAGES
 from od_adapter import (
@@ -94,6 +95,8 @@ class Practice(Strict):
     """The public emergency number the safety message gives; empty picks the region's (911, 000, 999, 112...)."""
     info: dict[str, str] = Field(default_factory=dict)
     """Answers to common questions by topic: hours, address, parking, insurance, bring."""
+    whatsapp: WhatsAppPricing = WhatsAppPricing()
+    """What Meta charges the practice per WhatsApp message, for the dashboard's cost."""
 
     @property
     def od(self) -> OdPractice:

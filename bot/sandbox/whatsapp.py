@@ -290,7 +290,8 @@ def status_payload(sent: SentMessage, status: str = "sent", error_code: int | No
     # Like Meta's per-message pricing: replies inside the service window are free, templates are billed.
     if status != "failed":
         template = sent.body.get("type") == "template"
-        item["pricing"] = {"billable": template, "pricing_model": "PMP", "category": "utility" if template else "service"}  # fmt: skip
+        kind = "regular" if template else "free_customer_service"
+        item["pricing"] = {"billable": template, "pricing_model": "PMP", "type": kind, "category": "utility" if template else "service"}  # fmt: skip
     if error_code:
         item["errors"] = [{"code": int(error_code), "title": "sandbox", "message": "sandbox", "error_data": {"details": "sandbox"}}]  # fmt: skip
     value = {"messaging_product": "whatsapp", "metadata": {"display_phone_number": sent.phone_number_id, "phone_number_id": sent.phone_number_id}, "statuses": [item]}  # fmt: skip

@@ -337,18 +337,73 @@ async def test_a_failing_webhook_is_retried_and_a_full_queue_drops_calls() -> No
     assert (webhooks.delivered, webhooks.failed, webhooks.dropped) == (1, 1, 1)
 
 
-async def test_the_dashboard_counts_billable_messages_by_category(clinic: Clinic) -> None:
+async def test_the_dashboard_prices_charged_messages_at_the_practices_rates(clinic: Clinic) -> None:
+    """The demo practice's rates are in USD with utility at $0.004 and marketing at $0.025, and no rate for
+    service: Meta's statuses say which messages it charged, and the dashboard shows what they cost."""
     from bot.keys import PIPELINE_KEY
     from bot.whatsapp.events import StatusEvent
 
-    await clinic.patient(JANE).say("hello")
-    sent = clinic.fake.sent[-1]
+    for text in ("hello", "what are your hours?", "where are you?"):
+        await clinic.patient(JANE).say(text)
+    utility, marketing, service = (m.wamid for m in clinic.fake.sent[-3:])
     outbox = clinic.app[PIPELINE_KEY].outbox
-    status = {"practice_id": PRACTICE_ID, "wamid": sent.wamid, "status": "delivered", "timestamp": int(time.time())}  # fmt: skip
-    for _ in range(2):  # Meta repeats pricing on each status: the message is counted once
-        await outbox.apply_status(StatusEvent(**status, billable=True, category="utility"))
-    await outbox.apply_status(StatusEvent(**{**status, "status": "read"}, billable=False, category="service"))
+    at = int(time.time())
+
+    async def status(wamid: str, category: str, *, billable: bool, status: str = "delivered") -> None:
+        event = StatusEvent(practice_id=PRACTICE_ID, wamid=wamid, status=status, timestamp=at, billable=billable, category=category)  # fmt: skip
+        await outbox.apply_status(event)
+
+    for _ in range(2):  # Meta repeats pricing on each status: the message is counted and priced once
+        await status(utility, "utility", billable=True)
+    await status(utility, "utility", billable=True, status="read")
+    await status(marketing, "marketing", billable=True)
+    await status(service, "service", billable=True)  # charged, but the practice set no rate for it
     async with browser(clinic) as client:
         await sign_in(client, "maria")
         page = (await client.get("/dashboard")).text
-    assert "<td>utility</td><td>1</td>" in page and "<td>service</td>" not in page
+        csv = (await client.get("/dashboard.csv")).text
+    assert "<td>utility</td><td>1</td><td>$0.004</td>" in page, page
+    assert "<td>marketing</td><td>1</td><td>$0.025</td>" in page
+    assert '<td>service</td><td>1</td><td><span class="muted">1 without a rate' in page
+    assert (
+        '<strong id="f-whatsapp-cost">$0.029</strong> WhatsApp cost (and 1 charged message without a rate)'
+        in page
+    )
+    header, *days = csv.splitlines()[1:]
+    columns = header.split(",")
+    today = dict(zip(columns, days[-1].split(","), strict=True))
+    assert (today["whatsapp_billable"], today["whatsapp_cost"], today["whatsapp_currency"]) == (
+        "3",
+        "0.029",
+        "USD",
+    )
+    assert today["whatsapp_unpriced"] == "1"
+
+
+@pytest.mark.parametrize(
+    ("pricing", "charged"),
+    [
+        ({"billable": True, "category": "utility"}, True),  # before Meta's `type`: billable says it
+        ({"billable": False, "category": "service"}, False),
+        ({"billable": True, "type": "regular", "category": "service"}, True),
+        ({"billable": False, "type": "regular", "category": "marketing"}, True),  # `type` wins
+        ({"billable": True, "type": "free_customer_service", "category": "utility"}, False),
+        ({"billable": True, "type": "free_entry_point", "category": "referral_conversion"}, False),
+    ],
+)
+def test_meta_charges_what_its_pricing_type_says(pricing: dict[str, Any], charged: bool) -> None:
+    from bot.whatsapp.payloads import Pricing
+
+    assert Pricing.model_validate({"pricing_model": "PMP", **pricing}).charged is charged
+
+
+def test_a_practices_rates_name_metas_categories() -> None:
+    from pydantic import ValidationError
+
+    from bot.whatsapp.pricing import WhatsAppPricing
+
+    assert WhatsAppPricing(rates={"utility": 0.0034}).micros("utility") == 3400
+    assert WhatsAppPricing().micros("marketing") is None
+    for bad in ({"rates": {"utilty": 0.004}}, {"currency": "usd"}, {"rates": {"marketing": -1}}):
+        with pytest.raises(ValidationError):
+            WhatsAppPricing.model_validate(bad)
