@@ -32,7 +32,8 @@ WEBHOOK_QUEUE = 200
 WEBHOOK_SENDERS = 4
 WEBHOOK_ATTEMPTS = 3
 WEBHOOK_BACKOFF_SECONDS = 1.0
-"""Before the second try; four times that before the third (jittered). A call gives up within about 15 s."""
+"""Before the second try; four times that before the third (jittered): a call that gets no answer gives up
+within about 17 s (a `Retry-After` may stretch each pause to RETRY_AFTER_CAP_SECONDS)."""
 RETRY_AFTER_CAP_SECONDS = 30.0
 
 
@@ -145,12 +146,16 @@ class AlertWebhooks:
         while True:
             url, body = await self.queue.get()
             try:
-                if await self.deliver(url, body):
-                    self.delivered += 1
-                else:
-                    self.failed += 1
+                delivered = await self.deliver(url, body)
+            except Exception:  # a bug (or a URL httpx will not take) must not stop the other calls
+                logger.exception("practice alert webhook: the call failed")
+                delivered = False
             finally:
                 self.queue.task_done()
+            if delivered:
+                self.delivered += 1
+            else:
+                self.failed += 1
 
     async def deliver(self, url: str, body: dict[str, Any]) -> bool:
         """One call with its retries; True once the webhook answered 2xx or 3xx. Failures are logged only."""

@@ -69,6 +69,13 @@ class HandoffSettings(Strict):
     alert_webhook: str | None = None
     """A URL told of each handoff (practice, reason, time, a console link; never a name, number or words)."""
 
+    @field_validator("alert_webhook")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("alert_webhook must be an http:// or https:// URL")
+        return value
+
 
 # The local habit first where a region answers to several (the US also routes 112, Britain 112 and 999).
 EMERGENCY_NUMBERS = ("911", "000", "999", "112", "123")

@@ -380,6 +380,40 @@ async def test_the_dashboard_prices_charged_messages_at_the_practices_rates(clin
     assert today["whatsapp_unpriced"] == "1"
 
 
+async def test_a_webhook_url_httpx_refuses_does_not_stop_the_senders() -> None:
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+    from pydantic import ValidationError
+
+    from bot.alerts import Alert, AlertWebhooks
+    from bot.practices import HandoffSettings
+
+    with pytest.raises(ValidationError):
+        HandoffSettings(alert_webhook="ftp://example.com/hook")
+    heard: list[str] = []
+
+    async def hook(request: web.Request) -> web.Response:
+        heard.append(request.path)
+        return web.json_response({})
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    alert = Alert(practice_id=PRACTICE_ID, conversation="c" * 32, reason="asked", at=time.time())
+    webhooks = AlertWebhooks(backoff=0.01, senders=1)
+    async with TestServer(app, host="127.0.0.1") as server:
+        webhooks.tell("http://[::1/hook", alert, "Bright Smile Dental")  # httpx: InvalidURL, not an HTTPError
+        webhooks.tell(str(server.make_url("/hook")), alert, "Bright Smile Dental")
+        task = asyncio.create_task(webhooks.run())
+        try:
+            await asyncio.wait_for(webhooks.queue.join(), 10)
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await webhooks.aclose()
+    assert heard == ["/hook"] and (webhooks.delivered, webhooks.failed) == (1, 1)
+
+
 @pytest.mark.parametrize(
     ("pricing", "charged"),
     [
