@@ -125,10 +125,12 @@ def whatsapp_cost(period: Period, practice: Practice) -> WhatsAppCost:
     for category, count in period.by_prefix("whatsapp").items():
         priced = costs.get(category, {})
         cost = _money(priced, locale) if priced else None
-        lines.append(WhatsAppLine(category, int(count), cost, int(unpriced.get(category, 0.0))))
+        # None priced: all of them unpriced (including any counted before the dashboard priced messages).
+        missing = int(count) if cost is None else int(unpriced.get(category, 0.0))
+        lines.append(WhatsAppLine(category, int(count), cost, missing))
         for currency, micros in priced.items():
             totals[currency] = totals.get(currency, 0.0) + micros
-    return WhatsAppCost(lines, _money(totals, locale), int(sum(unpriced.values())))
+    return WhatsAppCost(lines, _money(totals, locale), sum(line.unpriced for line in lines))
 
 
 def _money(micros: dict[str, float], locale: str) -> str:
