@@ -30,6 +30,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from bot.errors import ConfigError
+from bot.whatsapp.pricing import WhatsAppPricing
 from flows.hours import BusinessHours
 from locales.catalog import LANGUAGES
 from od_adapter import (
@@ -68,6 +69,13 @@ class HandoffSettings(Strict):
     """The Open Dental user (UserNum) the assistant's tasks are from; 0 leaves it unset."""
     alert_webhook: str | None = None
     """A URL told of each handoff (practice, reason, time, a console link; never a name, number or words)."""
+
+    @field_validator("alert_webhook")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("alert_webhook must be an http:// or https:// URL")
+        return value
 
 
 class ReminderTemplate(Strict):
@@ -188,6 +196,8 @@ class Practice(Strict):
     info: dict[str, str] = Field(default_factory=dict)
     """Answers to common questions by topic: hours, address, parking, insurance, bring."""
     reminders: ReminderSettings = ReminderSettings()
+    whatsapp: WhatsAppPricing = WhatsAppPricing()
+    """What Meta charges the practice per WhatsApp message, for the dashboard's cost."""
 
     @property
     def od(self) -> OdPractice:

@@ -151,8 +151,10 @@ async def limiter_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
-    zones = {p.phone_number_id: p.zone for p in app[PRACTICES_KEY].practices}
-    pipeline = build_pipeline(app[SETTINGS_KEY], app[REDIS_KEY], app[METRICS_KEY], zones)
+    practices = app[PRACTICES_KEY].practices
+    zones = {p.phone_number_id: p.zone for p in practices}
+    pricing = {p.phone_number_id: p.whatsapp for p in practices}
+    pipeline = build_pipeline(app[SETTINGS_KEY], app[REDIS_KEY], app[METRICS_KEY], zones, pricing)
     app[PIPELINE_KEY] = pipeline
     app[BROKER_KEY] = pipeline.broker
     app[SEALER_KEY] = pipeline.sealer
@@ -252,6 +254,7 @@ async def conversation_ctx(app: web.Application) -> AsyncIterator[None]:
                 for pid, runtime in handler.practices.items()
                 if runtime.practice.reminders.enabled
             ]
+    tasks.append(asyncio.create_task(handler.alert_webhooks.run(), name="alert-webhooks"))
     yield
     for task in tasks:
         await stop(task, within=10.0)

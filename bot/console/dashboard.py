@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 
 import aiohttp_jinja2
 from aiohttp import web
+from babel.numbers import format_currency
 
 from bot.console import plots
 from bot.console.accounts import Operator
@@ -21,12 +22,34 @@ from bot.console.service import Console
 from bot.keys import CONSOLE_KEY, OPERATOR_KEY
 from bot.practices import Practice
 from bot.records.figures import MAX_DAYS, OUTCOMES, Period
+from bot.whatsapp.pricing import MICROS
 from flows.handoff import REASONS
+from locales.catalog import regional
 
 DEFAULT_DAYS = 30
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 """What a spreadsheet reads as a formula (OWASP's CSV injection list)."""
-COLUMNS = ["date", "conversations", *OUTCOMES, "handed_off", "handled_without_staff", "median_first_reply_seconds", "median_to_booking_seconds", "open_dental_requests", "whatsapp_billable"]  # fmt: skip
+COLUMNS = ["date", "conversations", *OUTCOMES, "handed_off", "handled_without_staff", "median_first_reply_seconds", "median_to_booking_seconds", "open_dental_requests", "whatsapp_billable", "whatsapp_cost", "whatsapp_currency", "whatsapp_unpriced"]  # fmt: skip
+
+
+@dataclass
+class WhatsAppLine:
+    """One pricing category's charged messages over the period and what they cost."""
+
+    category: str
+    messages: int
+    cost: str | None
+    """None when none of them had a rate."""
+    unpriced: int
+    """Those charged while the practice had no rate for the category: counted, not priced."""
+
+
+@dataclass
+class WhatsAppCost:
+    lines: list[WhatsAppLine]
+    total: str
+    """The period's cost in the practice's currency (several, joined, if the practice changed it)."""
+    unpriced: int
 
 
 @dataclass
@@ -64,7 +87,7 @@ async def dashboard(request: web.Request) -> web.Response:
         "outcomes": {o: period.total(o) for o in OUTCOMES},
         "handoffs": {REASONS.get(r, r): v for r, v in period.by_prefix("handoff").items()},
         "languages": period.by_prefix("language"),
-        "whatsapp": period.by_prefix("whatsapp"),
+        "whatsapp": whatsapp_cost(period, choice.practice),
         "plots": _plots(period),
     }
     return aiohttp_jinja2.render_template("dashboard.html", request, context)
@@ -81,12 +104,40 @@ async def dashboard_csv(request: web.Request) -> web.Response:
     writer.writerow(["practice", safe_cell(choice.practice.name), "from", choice.first, "to", choice.last])
     writer.writerow(COLUMNS)
     for day in period.days:
-        writer.writerow([safe_cell(v) for v in _day_row(period, day)])
+        writer.writerow([safe_cell(v) for v in _day_row(period, day, choice.practice.whatsapp.currency)])
     name = f"dashboard-{choice.practice.phone_number_id}-{choice.first}-{choice.last}.csv"
     return web.Response(
         text=out.getvalue(),
         content_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def whatsapp_cost(period: Period, practice: Practice) -> WhatsAppCost:
+    """The charged messages per category with their cost, as the statuses priced them when they came."""
+    locale = regional("en", practice.region)
+    costs: dict[str, dict[str, float]] = {}
+    for name, micros in period.by_prefix("whatsapp_cost").items():
+        currency, _, category = name.partition(":")
+        costs.setdefault(category, {})[currency] = micros
+    unpriced = period.by_prefix("whatsapp_unpriced")
+    lines, totals = [], {practice.whatsapp.currency: 0.0}
+    for category, count in period.by_prefix("whatsapp").items():
+        priced = costs.get(category, {})
+        cost = _money(priced, locale) if priced else None
+        # None priced: all of them unpriced (including any counted before the dashboard priced messages).
+        missing = int(count) if cost is None else int(unpriced.get(category, 0.0))
+        lines.append(WhatsAppLine(category, int(count), cost, missing))
+        for currency, micros in priced.items():
+            totals[currency] = totals.get(currency, 0.0) + micros
+    return WhatsAppCost(lines, _money(totals, locale), sum(line.unpriced for line in lines))
+
+
+def _money(micros: dict[str, float], locale: str) -> str:
+    """Amounts in millionths of their currencies, as the practice's region writes money ("$0.012")."""
+    shown = {c: m for c, m in micros.items() if m} or dict(list(micros.items())[:1])
+    return " + ".join(
+        format_currency(m / MICROS, c, locale=locale, decimal_quantization=False) for c, m in shown.items()
     )
 
 
@@ -96,12 +147,17 @@ def safe_cell(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def _day_row(period: Period, day: date) -> list[object]:
+def _day_row(period: Period, day: date, currency: str) -> list[object]:
     figures = period.daily.get(day, {})
     conversations = figures.get("conversations", 0.0)
     handed = figures.get("handed_off", 0.0)
     alone = f"{max(0.0, 1 - handed / conversations):.2f}" if conversations else ""
     billable = sum(v for k, v in figures.items() if k.startswith("whatsapp:"))
+    costs: dict[str, float] = {}
+    for name, micros in figures.items():
+        if name.startswith("whatsapp_cost:"):
+            costs[name.split(":")[1]] = costs.get(name.split(":")[1], 0.0) + micros
+    unpriced = sum(v for k, v in figures.items() if k.startswith("whatsapp_unpriced:"))
     medians = [period.daily_medians[n].get(day) for n in ("first_reply", "to_booking")]
     return [
         day.isoformat(),
@@ -112,6 +168,9 @@ def _day_row(period: Period, day: date) -> list[object]:
         *("" if m is None else f"{m:.1f}" for m in medians),
         int(figures.get("od_requests", 0.0)),
         int(billable),
+        "; ".join(f"{m / MICROS:.6f}".rstrip("0").rstrip(".") for m in costs.values()) or "0",
+        "; ".join(costs) or currency,
+        int(unpriced),
     ]
 
 

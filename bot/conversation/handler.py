@@ -17,7 +17,7 @@ import httpx
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot.alerts import WEBHOOK_TIMEOUT, Alert, Alerts, tell_webhook
+from bot.alerts import Alert, Alerts, AlertWebhooks
 from bot.conversation.confirmations import office_statuses
 from bot.conversation.office import OdOffice, Outreach
 from bot.conversation.reminder_messages import reminder_body
@@ -136,7 +136,8 @@ class ConversationHandler:
         self.figures = Figures(conversations.storage)
         self._od_requests: dict[str, int] = {}
         """Each practice's client's request count when the figures last took it."""
-        self.webhooks = httpx.AsyncClient(timeout=WEBHOOK_TIMEOUT, follow_redirects=False)
+        self.alert_webhooks = AlertWebhooks()
+        """The practices' handoff webhooks, called in the background (`conversation_ctx` runs it)."""
         self.languages = languages or LanguageDetector()
         self.conversations = conversations
         self.understand = understand
@@ -188,7 +189,7 @@ class ConversationHandler:
     async def aclose(self) -> None:
         for runtime in self.practices.values():
             await runtime.client.aclose()
-        await self.webhooks.aclose()
+        await self.alert_webhooks.aclose()
 
     async def __call__(self, turn: Turn) -> TurnResult:
         runtime = self.practices.get(turn.practice_id)
@@ -254,7 +255,8 @@ class ConversationHandler:
         )
 
     async def _handed_off(self, turn: Turn, runtime: PracticeRuntime, run: TurnRun) -> None:
-        """Beyond the graph's commlog: a task for the front desk (queued), the consoles' alert, the webhook."""
+        """Beyond the graph's commlog: a task for the front desk (queued), the consoles' alert, the webhook
+        (queued too: a slow webhook must not hold the patient's reply)."""
         practice, status = runtime.practice, run.session.handoff
         conversation = run.session.conversation
         pat_num = conversation.patient or next(iter(conversation.family), 0)
@@ -268,7 +270,7 @@ class ConversationHandler:
         if self.alerts is not None:
             await self.alerts.publish(alert)
         if practice.handoff.alert_webhook:
-            await tell_webhook(self.webhooks, practice.handoff.alert_webhook, alert, practice.name)
+            self.alert_webhooks.tell(practice.handoff.alert_webhook, alert, practice.name)
 
     async def _figures(self, turn: Turn, runtime: PracticeRuntime, run: TurnRun) -> None:
         """The dashboard's daily figures; a replayed turn (same id) is not counted twice."""

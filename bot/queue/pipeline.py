@@ -20,6 +20,7 @@ from bot.records.outbox import Outbox
 from bot.records.storage import MemoryStorage, RedisStorage, Storage
 from bot.settings import Settings
 from bot.whatsapp.cloud_api import CloudApiClient
+from bot.whatsapp.pricing import WhatsAppPricing
 from bot.whatsapp.typing import TypingPolicy
 
 
@@ -69,6 +70,7 @@ def build_pipeline(
     redis: Redis | None,
     metrics: Metrics | None = None,
     zones: Mapping[str, ZoneInfo] | None = None,
+    pricing: Mapping[str, WhatsAppPricing] | None = None,
 ) -> Pipeline:
     sealer = Sealer(settings.encryption_keys)
     storage: Storage = RedisStorage(redis) if redis is not None else MemoryStorage()
@@ -90,5 +92,6 @@ def build_pipeline(
         metrics=metrics,
         sending_claim=settings.lock_ttl_seconds,
         zones=zones,
+        pricing=pricing,
     )
     return Pipeline(broker, storage, sealer, conversations, cloud_api, outbox, metrics)

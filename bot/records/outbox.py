@@ -16,6 +16,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import date
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -29,6 +30,7 @@ from bot.records.figures import Figures, local_day
 from bot.records.storage import Storage
 from bot.whatsapp.cloud_api import CloudApiClient, CloudApiError
 from bot.whatsapp.events import StatusEvent
+from bot.whatsapp.pricing import WhatsAppPricing
 
 logger = logging.getLogger(__name__)
 
@@ -92,9 +94,12 @@ class Outbox:
         sending_claim: float = 30.0,
         unconfirmed_grace: float = 15.0,
         zones: Mapping[str, ZoneInfo] | None = None,
+        pricing: Mapping[str, WhatsAppPricing] | None = None,
     ) -> None:
         self.zones = dict(zones or {})
         """Each practice's time zone, so a message's cost lands on the practice's day in its dashboard."""
+        self.pricing = dict(pricing or {})
+        """Each practice's WhatsApp rates, which price its charged messages as their statuses arrive."""
         self.storage = storage
         self.sealer = sealer
         self.cloud_api = cloud_api
@@ -241,6 +246,17 @@ class Outbox:
         if record.state != "sent":
             await self.conversations.flag(record.practice_id, record.conversation, "failed", self.clock())
 
+    async def _bill(self, practice_id: str, day: date, category: str) -> None:
+        """Count a charged message, and add its price at the practice's rate today (none set: counted only)."""
+        figures = Figures(self.storage)
+        await figures.add(practice_id, day, f"whatsapp:{category}")
+        pricing = self.pricing.get(practice_id)
+        micros = pricing.micros(category) if pricing is not None else None
+        if pricing is not None and micros is not None:
+            await figures.add(practice_id, day, f"whatsapp_cost:{pricing.currency}:{category}", micros)
+        else:
+            await figures.add(practice_id, day, f"whatsapp_unpriced:{category}")
+
     async def apply_status(self, event: StatusEvent) -> OutboxRecord | None:
         """Record a delivery status on the message it is about; a later `failed` (131047 ...) is kept too."""
         record = await self._sent_as(event)
@@ -249,7 +265,7 @@ class Outbox:
         if event.billable and await self.storage.claim(f"figures-billed:{event.wamid}", b"1", RECORD_TTL):
             zone = self.zones.get(record.practice_id, ZoneInfo("UTC"))
             day = local_day(event.timestamp or self.clock(), zone)
-            await Figures(self.storage).add(record.practice_id, day, f"whatsapp:{event.category or 'other'}")
+            await self._bill(record.practice_id, day, event.category or "other")
         if event.status == "failed":
             record.state, record.delivery = "failed", "failed"
             record.error_code = event.error_codes[0] if event.error_codes else record.error_code

@@ -1,4 +1,5 @@
-"""`/sandbox/phone`: a phone simulator page for the demo, beside the practice's Open Dental book for the day.
+"""`/sandbox/phone`: a phone simulator page for the demo, beside the practice's Open Dental book for a day
+(at first the practice's tomorrow, in its own time zone).
 
 Everything it does goes through the real path: messages and taps are posted to `/sandbox/whatsapp/inbound`
 (a signed webhook to `/webhook/whatsapp`), replies are read from the Graph API fake's record (and reported
@@ -58,7 +59,7 @@ PAGE = """<!doctype html>
  <form id="send"><input id="text" autocomplete="off" placeholder="Message"><button>Send</button></form></div>
 <div class="book"><h3>__PRACTICE__ · Open Dental book <input type="date" id="day"></h3><table id="apts"></table></div>
 <script>
-const PNID = "__PNID__", TWELVE = __TWELVE__;
+const PNID = "__PNID__", TWELVE = __TWELVE__, ZONE = "__ZONE__";
 let shown = 0, lastBooked, highlight = null, replyAt = 0, readAt = 0;
 const statused = new Set();
 const who = () => (document.getElementById("custom").value || document.getElementById("who").value).replace(/[^0-9]/g, "");
@@ -179,7 +180,12 @@ async function book() {
 document.getElementById("who").onchange = reset; document.getElementById("custom").onchange = reset;
 document.getElementById("send").onsubmit = e => { e.preventDefault(); const t = document.getElementById("text");
   if (t.value.trim()) send({text: t.value}, t.value); t.value = ""; };
-const tomorrow = new Date(Date.now() + 86400000); document.getElementById("day").value = tomorrow.toISOString().slice(0, 10);
+function practiceDay(ahead) {  // the practice's calendar: neither UTC's nor the browser's
+  const parts = new Intl.DateTimeFormat("en-CA", {timeZone: ZONE, year: "numeric", month: "2-digit", day: "2-digit"}).formatToParts(new Date());
+  const part = type => Number(parts.find(p => p.type === type).value);
+  return new Date(Date.UTC(part("year"), part("month") - 1, part("day") + ahead)).toISOString().slice(0, 10);
+}
+document.getElementById("day").value = practiceDay(1);  // tomorrow, at the practice
 document.getElementById("day").onchange = () => { highlight = null; book(); };
 reset().then(() => setInterval(poll, 700)); setInterval(book, 3000); book();
 </script></body></html>"""
@@ -197,6 +203,7 @@ async def phone_page(request: web.Request) -> web.Response:
         PAGE.replace("__PRACTICE__", practice.name)
         .replace("__PNID__", json.dumps(practice.phone_number_id)[1:-1])
         .replace("__OPTIONS__", options)
+        .replace("__ZONE__", json.dumps(practice.timezone)[1:-1])
         .replace("__TWELVE__", "true" if twelve_hour(regional("en", practice.region)) else "false")
     )
     return web.Response(text=html, content_type="text/html")

@@ -444,7 +444,13 @@ def status_payload(sent: SentMessage, status: str = "sent", error_code: int | No
     # their category (since October 2026 a utility template is billed inside the window too).
     if status != "failed":
         billable = sent.category != "service"
-        item["pricing"] = {"billable": billable, "pricing_model": "PMP", "category": sent.category}
+        kind = "regular" if billable else "free_customer_service"
+        item["pricing"] = {
+            "billable": billable,
+            "pricing_model": "PMP",
+            "type": kind,
+            "category": sent.category,
+        }
     if error_code:
         title, details = ERROR_TITLES.get(int(error_code), ("sandbox", "sandbox"))
         item["errors"] = [{"code": int(error_code), "title": title, "message": title, "error_data": {"details": details}}]  # fmt: skip

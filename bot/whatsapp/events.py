@@ -79,6 +79,7 @@ class StatusEvent(BaseModel):
     callback: str = ""
     """What we put in `biz_opaque_callback_data` when sending: the outbox record the status is about."""
     billable: bool = False
+    """Whether Meta charged the message (its pricing `type`, or `billable` where no type is given)."""
     category: str = ""
     """Meta's pricing category for a billable message (the dashboard's WhatsApp cost)."""
 
@@ -166,6 +167,6 @@ def _status_event(practice_id: str, status: Status) -> StatusEvent:
         timestamp=_seconds(status.timestamp),
         error_codes=[e.code for e in status.errors],
         callback=status.biz_opaque_callback_data or "",
-        billable=bool(status.pricing and status.pricing.billable),
+        billable=status.pricing is not None and status.pricing.charged,
         category=status.pricing.category if status.pricing else "",
     )

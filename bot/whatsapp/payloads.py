@@ -157,11 +157,23 @@ class Message(Model):
     unsupported: dict[str, Any] | None = None
 
 
+FREE_PRICING_TYPES = ("free_customer_service", "free_entry_point")
+
+
 class Pricing(Model):
     billable: bool = False
     pricing_model: str = ""
     category: str = ""
     """marketing, utility, authentication, service, referral_conversion..."""
+    type: str = ""
+    """regular (charged), free_customer_service or free_entry_point; Meta is deprecating `billable` for it."""
+
+    @property
+    def charged(self) -> bool:
+        """Whether Meta charged the message: its `type` says so where given, else `billable`."""
+        if self.type in FREE_PRICING_TYPES:
+            return False
+        return self.type == "regular" or self.billable
 
 
 class Status(Model):

@@ -258,14 +258,21 @@ async def test_alerts_cross_processes_through_redis_and_survive_it_going_away(re
         await listener.aclose()
 
 
-async def test_a_practice_webhook_hears_of_a_handoff_without_phi(redis_server: str) -> None:
+async def test_a_practice_webhook_hears_of_a_handoff_without_phi_and_never_holds_the_reply(
+    redis_server: str,
+) -> None:
+    """The webhook answers only once the test has seen the patient's reply: a turn that waited for it would
+    reply only after the webhook's 3 s timeout, and the webhook would then never have been heard."""
     from aiohttp import web
     from aiohttp.test_utils import TestServer
 
     bodies: list[dict[str, Any]] = []
+    release = asyncio.Event()
 
     async def hook(request: web.Request) -> web.Response:
-        bodies.append(await request.json())
+        body = await request.json()
+        await release.wait()
+        bodies.append(body)
         return web.json_response({})
 
     app = web.Application()
@@ -273,7 +280,18 @@ async def test_a_practice_webhook_hears_of_a_handoff_without_phi(redis_server: s
     async with TestServer(app, host="127.0.0.1") as server:
         url = str(server.make_url("/hook"))
         async with open_clinic(handoff(alert_webhook=url), REDIS_URL=redis_server) as clinic:
-            await clinic.patient(JANE).say("can I talk to a real person please, my name is Jane Smith")
+            started = time.monotonic()
+            reply = await clinic.patient(JANE).say(
+                "can I talk to a real person please, my name is Jane Smith"
+            )
+            replied_in = time.monotonic() - started
+            release.set()
+            for _ in range(100):
+                if bodies:
+                    break
+                await asyncio.sleep(0.05)
+    assert reply, "the patient heard nothing"
+    assert replied_in < 2.5, f"the reply waited for the webhook ({replied_in:.1f} s)"
     [body] = bodies
     assert (
         body["event"] == "handoff" and body["reason"] == "asked" and body["practice"] == "Bright Smile Dental"
@@ -281,18 +299,145 @@ async def test_a_practice_webhook_hears_of_a_handoff_without_phi(redis_server: s
     assert not any(phi in str(body) for phi in ("Jane", "Smith", "5551234", "person please"))
 
 
-async def test_the_dashboard_counts_billable_messages_by_category(clinic: Clinic) -> None:
+async def test_a_failing_webhook_is_retried_and_a_full_queue_drops_calls() -> None:
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+
+    from bot.alerts import Alert, AlertWebhooks
+
+    answers = [503, 429, 200]
+    heard: list[int] = []
+
+    async def hook(request: web.Request) -> web.Response:
+        heard.append(answers[len(heard)] if len(heard) < len(answers) else 400)
+        return web.json_response(
+            {}, status=heard[-1], headers={"Retry-After": "0"} if heard[-1] == 429 else {}
+        )
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    alert = Alert(practice_id=PRACTICE_ID, conversation="c" * 32, reason="asked", at=time.time())
+    webhooks = AlertWebhooks(backoff=0.01, queue_size=2, senders=1)
+    async with TestServer(app, host="127.0.0.1") as server:
+        url = str(server.make_url("/hook"))
+        assert webhooks.tell(url, alert, "Bright Smile Dental") and webhooks.tell(
+            url, alert, "Bright Smile Dental"
+        )
+        assert not webhooks.tell(url, alert, "Bright Smile Dental"), "a third call waits beyond the bound"
+        task = asyncio.create_task(webhooks.run())
+        try:
+            await asyncio.wait_for(webhooks.queue.join(), 10)
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await webhooks.aclose()
+    # The first call is refused twice and heard the third time; the second is refused for good (400).
+    assert heard == [503, 429, 200, 400]
+    assert (webhooks.delivered, webhooks.failed, webhooks.dropped) == (1, 1, 1)
+
+
+async def test_the_dashboard_prices_charged_messages_at_the_practices_rates(clinic: Clinic) -> None:
+    """The demo practice's rates are in USD with utility at $0.004 and marketing at $0.025, and no rate for
+    service: Meta's statuses say which messages it charged, and the dashboard shows what they cost."""
     from bot.keys import PIPELINE_KEY
     from bot.whatsapp.events import StatusEvent
 
-    await clinic.patient(JANE).say("hello")
-    sent = clinic.fake.sent[-1]
+    for text in ("hello", "what are your hours?", "where are you?"):
+        await clinic.patient(JANE).say(text)
+    utility, marketing, service = (m.wamid for m in clinic.fake.sent[-3:])
     outbox = clinic.app[PIPELINE_KEY].outbox
-    status = {"practice_id": PRACTICE_ID, "wamid": sent.wamid, "status": "delivered", "timestamp": int(time.time())}  # fmt: skip
-    for _ in range(2):  # Meta repeats pricing on each status: the message is counted once
-        await outbox.apply_status(StatusEvent(**status, billable=True, category="utility"))
-    await outbox.apply_status(StatusEvent(**{**status, "status": "read"}, billable=False, category="service"))
+    at = int(time.time())
+
+    async def status(wamid: str, category: str, *, billable: bool, status: str = "delivered") -> None:
+        event = StatusEvent(practice_id=PRACTICE_ID, wamid=wamid, status=status, timestamp=at, billable=billable, category=category)  # fmt: skip
+        await outbox.apply_status(event)
+
+    for _ in range(2):  # Meta repeats pricing on each status: the message is counted and priced once
+        await status(utility, "utility", billable=True)
+    await status(utility, "utility", billable=True, status="read")
+    await status(marketing, "marketing", billable=True)
+    await status(service, "service", billable=True)  # charged, but the practice set no rate for it
     async with browser(clinic) as client:
         await sign_in(client, "maria")
         page = (await client.get("/dashboard")).text
-    assert "<td>utility</td><td>1</td>" in page and "<td>service</td>" not in page
+        csv = (await client.get("/dashboard.csv")).text
+    assert "<td>utility</td><td>1</td><td>$0.004</td>" in page, page
+    assert "<td>marketing</td><td>1</td><td>$0.025</td>" in page
+    assert '<td>service</td><td>1</td><td><span class="muted">1 without a rate' in page
+    assert (
+        '<strong id="f-whatsapp-cost">$0.029</strong> WhatsApp cost (and 1 charged message without a rate)'
+        in page
+    )
+    header, *days = csv.splitlines()[1:]
+    columns = header.split(",")
+    today = dict(zip(columns, days[-1].split(","), strict=True))
+    assert (today["whatsapp_billable"], today["whatsapp_cost"], today["whatsapp_currency"]) == (
+        "3",
+        "0.029",
+        "USD",
+    )
+    assert today["whatsapp_unpriced"] == "1"
+
+
+async def test_a_webhook_url_httpx_refuses_does_not_stop_the_senders() -> None:
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+    from pydantic import ValidationError
+
+    from bot.alerts import Alert, AlertWebhooks
+    from bot.practices import HandoffSettings
+
+    with pytest.raises(ValidationError):
+        HandoffSettings(alert_webhook="ftp://example.com/hook")
+    heard: list[str] = []
+
+    async def hook(request: web.Request) -> web.Response:
+        heard.append(request.path)
+        return web.json_response({})
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    alert = Alert(practice_id=PRACTICE_ID, conversation="c" * 32, reason="asked", at=time.time())
+    webhooks = AlertWebhooks(backoff=0.01, senders=1)
+    async with TestServer(app, host="127.0.0.1") as server:
+        webhooks.tell("http://[::1/hook", alert, "Bright Smile Dental")  # httpx: InvalidURL, not an HTTPError
+        webhooks.tell(str(server.make_url("/hook")), alert, "Bright Smile Dental")
+        task = asyncio.create_task(webhooks.run())
+        try:
+            await asyncio.wait_for(webhooks.queue.join(), 10)
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await webhooks.aclose()
+    assert heard == ["/hook"] and (webhooks.delivered, webhooks.failed) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("pricing", "charged"),
+    [
+        ({"billable": True, "category": "utility"}, True),  # before Meta's `type`: billable says it
+        ({"billable": False, "category": "service"}, False),
+        ({"billable": True, "type": "regular", "category": "service"}, True),
+        ({"billable": False, "type": "regular", "category": "marketing"}, True),  # `type` wins
+        ({"billable": True, "type": "free_customer_service", "category": "utility"}, False),
+        ({"billable": True, "type": "free_entry_point", "category": "referral_conversion"}, False),
+    ],
+)
+def test_meta_charges_what_its_pricing_type_says(pricing: dict[str, Any], charged: bool) -> None:
+    from bot.whatsapp.payloads import Pricing
+
+    assert Pricing.model_validate({"pricing_model": "PMP", **pricing}).charged is charged
+
+
+def test_a_practices_rates_name_metas_categories() -> None:
+    from pydantic import ValidationError
+
+    from bot.whatsapp.pricing import WhatsAppPricing
+
+    assert WhatsAppPricing(rates={"utility": 0.0034}).micros("utility") == 3400
+    assert WhatsAppPricing().micros("marketing") is None
+    for bad in ({"rates": {"utilty": 0.004}}, {"currency": "usd"}, {"rates": {"marketing": -1}}):
+        with pytest.raises(ValidationError):
+            WhatsAppPricing.model_validate(bad)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -167,3 +168,21 @@ async def test_a_reminder_template_shows_filled_with_quick_replies_that_tap(
     sent = [m for m in clinic.fake.sent if m.to == "15035551234"]
     # The two templates, the lost text, and the assistant's answer to the tap (the tap opened the window).
     assert [m.error_code for m in sent] == [None, None, 131047, None]
+
+
+async def test_the_book_opens_on_the_practices_tomorrow(monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 03:00 UTC on 9 December it is still the 8th in Portland: the book opens on the practice's
+    tomorrow (the 9th), not UTC's or the browser's (Tokyo's) tomorrow (the 10th)."""
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.fail("chromium is not installed: run .ci/run, or apt-get install chromium")
+    monkeypatch.setenv("DEMO_OD_DEVELOPER_KEY", "sandbox-dev")
+    monkeypatch.setenv("DEMO_OD_CUSTOMER_KEY", "sandbox-customer")
+    async with open_clinic() as clinic, async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        context = await browser.new_context(timezone_id="Asia/Tokyo")
+        page = await context.new_page()
+        await page.clock.set_fixed_time(datetime(2026, 12, 9, 3, 0, tzinfo=UTC))
+        await page.goto(f"{clinic.base}/sandbox/phone")
+        assert await page.input_value("#day") == "2026-12-09"
+        await browser.close()

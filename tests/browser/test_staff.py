@@ -5,13 +5,15 @@ as an alert while Open Dental gets a task. Saves screenshots under build/screens
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import AsyncIterator
 
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
 from bot.console.accounts import Role
-from bot.keys import CONSOLE_KEY
+from bot.keys import CONSOLE_KEY, PIPELINE_KEY
+from bot.whatsapp.events import StatusEvent
 from tests.bot.test_console_staff import GARCIA, book_a_cleaning, commlogs_with, tasks_for
 from tests.browser.test_phone_simulator import CHROMIUM_FLAGS, SCREENSHOTS
 from tests.flows.test_conversations import PRACTICE_ID, Clinic, open_clinic
@@ -110,6 +112,10 @@ async def test_the_dashboard_and_its_csv(browser: Browser, monkeypatch: pytest.M
         await clinic.app[CONSOLE_KEY].accounts.add("maria", PASSWORD, Role.OPERATOR, [PRACTICE_ID])
         await book_a_cleaning(clinic, JANE)
         await clinic.patient(GARCIA).say("Hola, quiero hablar con una persona por favor")
+        # Meta's statuses: two replies charged as utility ($0.004 each in the demo), one as service (no rate).
+        outbox, at = clinic.app[PIPELINE_KEY].outbox, int(time.time())
+        for sent, category in zip(clinic.fake.sent[:3], ("utility", "utility", "service"), strict=True):
+            await outbox.apply_status(StatusEvent(practice_id=PRACTICE_ID, wamid=sent.wamid, status="delivered", timestamp=at, billable=True, category=category))  # fmt: skip
         page = await browser.new_page(viewport={"width": 1000, "height": 900})
         await signed_in(clinic, page)
         await page.click("a[href='/console/dashboard']")
@@ -120,6 +126,12 @@ async def test_the_dashboard_and_its_csv(browser: Browser, monkeypatch: pytest.M
         }
         assert figures == {"conversations": "2", "booked": "1", "cancelled": "0", "alone": "50%"}
         assert await page.locator("svg.plot").count() == 3
+        cost = await page.locator("#f-whatsapp-cost").inner_text()
+        assert cost == "$0.008", f"the WhatsApp cost is money in the practice's currency, not {cost!r}"
+        assert await page.locator("#whatsapp tbody tr").all_inner_texts() == [
+            "utility\t2\t$0.008",
+            "service\t1\t1 without a rate (whatsapp.rates.service)",
+        ]
         await shot(page, "console-dashboard.png")
         async with page.expect_download() as download:
             await page.click("#csv")
@@ -128,4 +140,5 @@ async def test_the_dashboard_and_its_csv(browser: Browser, monkeypatch: pytest.M
         rows = saved.read_text().splitlines()
         assert rows[0].startswith("practice,Bright Smile Dental") and rows[1].startswith("date,conversations")
         assert rows[-1].split(",")[1:3] == ["2", "1"]
+        assert rows[-1].split(",")[-4:] == ["3", "0.008", "USD", "1"]
         await page.close()
