@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Literal
 
 from langgraph.runtime import Runtime
@@ -20,6 +21,7 @@ from flows.state import ConversationState
 from flows.steps import END
 
 ERRORS_BEFORE_HANDOFF = 2
+REMINDER_AFTERLIFE = timedelta(hours=12)
 """Turns in a row that failed inside the graph before the next one goes to staff."""
 
 
@@ -122,9 +124,8 @@ async def understand(state: TurnState, runtime: Runtime[Deps]) -> TurnState:
     update: TurnState = {"understood": u}
     if (stop := opt_out_word(words, fold)) is not None and not state.get("tap"):
         update["opt_out"] = stop
-    conv = state["conv"]
-    if any(r.start <= deps.now.replace(tzinfo=None) for r in conv.reminders):
-        # A reminder whose visit has begun is about nothing the patient can still answer.
-        conv = conv.model_copy(update={"reminders": [r for r in conv.reminders if r.start > deps.now.replace(tzinfo=None)]})  # fmt: skip
-        update["conv"] = conv
+    conv, forget_before = state["conv"], deps.now.replace(tzinfo=None) - REMINDER_AFTERLIFE
+    if any(r.start <= forget_before for r in conv.reminders):
+        # Long after its visit a reminder is about nothing; until then an answer to it hears the visit began.
+        update["conv"] = conv.model_copy(update={"reminders": [r for r in conv.reminders if r.start > forget_before]})  # fmt: skip
     return update
