@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     )
     book_loader: bool = Field(default=True, validation_alias=env("BOOK_LOADER"))
     patient_cache_hours: float = Field(default=24.0, ge=0, validation_alias=env("PATIENT_CACHE_HOURS"))
+    patient_sync_seconds: float = Field(default=60.0, gt=0, validation_alias=env("PATIENT_SYNC_SECONDS"))
+    """How often the loader reads the charts changed in Open Dental (the directory reminders read)."""
     reminders: bool = Field(default=True, validation_alias=env("REMINDERS"))
     """Run the reminder schedulers of the practices that enable reminders, in each worker process."""
     reminder_tick_seconds: float = Field(default=5.0, gt=0, validation_alias=env("REMINDER_TICK_SECONDS"))

@@ -239,7 +239,11 @@ async def conversation_ctx(app: web.Application) -> AsyncIterator[None]:
     handler.reminders = reminders
     pipeline.outbox.failure_hooks.append(reminders.on_send_failed)
     app[REMINDERS_KEY] = reminders
-    loaders = handler.loaders(sync_every=settings.book_sync_seconds) if settings.book_loader else {}
+    loaders = (
+        handler.loaders(sync_every=settings.book_sync_seconds, patients_every=settings.patient_sync_seconds)
+        if settings.book_loader
+        else {}
+    )
     with in_background():  # the tasks inherit the class: their requests yield to patients' requests
         tasks = [asyncio.create_task(writes.run(handler.writers()), name="od-writes")]
         tasks += [

@@ -173,7 +173,7 @@ class ConversationHandler:
 
         return {pid: writer(runtime) for pid, runtime in self.practices.items()}
 
-    def loaders(self, *, sync_every: float) -> dict[str, BookLoader]:
+    def loaders(self, *, sync_every: float, patients_every: float = 60.0) -> dict[str, BookLoader]:
         """One background loader per practice's book (each works only while it holds the practice's lease)."""
         return {
             pid: BookLoader(
@@ -182,6 +182,7 @@ class ConversationHandler:
                 sync_every=sync_every,
                 patients=runtime.patient_changes,
                 on_patients=runtime.office.patients_changed,
+                patients_every=patients_every,
             )
             for pid, runtime in self.practices.items()
         }

@@ -44,7 +44,7 @@ logger = logging.getLogger(__name__)
 
 Deliver = Callable[[str, str, Cue], Awaitable[None]]
 """Queue a reminder's turn: (practice id, the patient's WhatsApp number, the cue)."""
-DEFER_SECONDS = 60.0
+DEFER_SECONDS = 15.0
 
 
 class ReminderScheduler:
@@ -210,10 +210,8 @@ class ReminderScheduler:
             )
         patient = await self.directory.chart(entry.pat_num)
         if patient is None:
-            if await self.directory.ready():
-                await self.ledger.save(entry.model_copy(update={"state": "skipped", "reason": "no chart"}))
-                return 0
-            return await self._defer(entry, self.now() + timedelta(seconds=DEFER_SECONDS), "the patient directory is loading")  # fmt: skip
+            # A chart made moments ago reaches the directory with the next patient sync (PATIENT_SYNC_SECONDS).
+            return await self._defer(entry, self.now() + timedelta(seconds=DEFER_SECONDS), "waiting for the chart")
         wa_id, why = await self._reachable(patient)
         if wa_id is None:
             await self.ledger.save(entry.model_copy(update={"state": "skipped", "reason": why}))
