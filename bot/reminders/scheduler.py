@@ -75,6 +75,8 @@ class ReminderScheduler:
         self.clock = clock
         self.started_at = clock()
         self.sent = 0
+        self._planned: dict[int, tuple[object, ...]] = {}
+        """Each visit as this process last planned it: a sweep plans again only what changed."""
 
     @property
     def practice_id(self) -> str:
@@ -89,6 +91,15 @@ class ReminderScheduler:
         """(Re)plan one visit's reminders; those of an old time or a visit no longer scheduled are cancelled."""
         if appointment.apt_date_time is None or not self._wanted(appointment):
             return
+        seen = (
+            appointment.apt_date_time,
+            appointment.apt_status,
+            appointment.confirm_def,
+            appointment.date_t_stamp,
+        )
+        if self._planned.get(appointment.apt_num) == seen:
+            return  # planned as it is by this process: the ledger has it, and the ticks re-check it when due
+        self._planned[appointment.apt_num] = seen
         visit = self._visit(appointment)
         if not visit.scheduled:
             await self.ledger.cancel_visit(
@@ -211,7 +222,9 @@ class ReminderScheduler:
         patient = await self.directory.chart(entry.pat_num)
         if patient is None:
             # A chart made moments ago reaches the directory with the next patient sync (PATIENT_SYNC_SECONDS).
-            return await self._defer(entry, self.now() + timedelta(seconds=DEFER_SECONDS), "waiting for the chart")
+            return await self._defer(
+                entry, self.now() + timedelta(seconds=DEFER_SECONDS), "waiting for the chart"
+            )
         wa_id, why = await self._reachable(patient)
         if wa_id is None:
             await self.ledger.save(entry.model_copy(update={"state": "skipped", "reason": why}))
