@@ -138,17 +138,15 @@ class ReminderScheduler:
 
     async def sweep(self) -> int:
         """Plan every held visit from today to the furthest step ahead: catches what the reports cannot (the first
-        load reports nothing) and re-times steps as the clock moves."""
+        load reports nothing, a restart knows nothing); only visits new to this process or changed are planned."""
         today = self.now().date()
         furthest = max((s.days_before or 0) + int((s.hours_before or 0) // 24) + 2 for s in self.rules.steps)
-        planned = 0
-        for appointment in await self.cache.held(today, today + timedelta(days=furthest)):
-            if appointment.apt_date_time is not None and appointment.apt_date_time > self.now().replace(
-                tzinfo=None
-            ):
-                await self.plan(appointment)
-                planned += 1
-        return planned
+        now = self.now().replace(tzinfo=None)
+        ahead = [a for a in await self.cache.held(today, today + timedelta(days=furthest)) if a.apt_date_time and a.apt_date_time > now]  # fmt: skip
+        self._planned = {a.apt_num: self._planned[a.apt_num] for a in ahead if a.apt_num in self._planned}
+        for appointment in ahead:
+            await self.plan(appointment)
+        return len(ahead)
 
     def _wanted(self, appointment: Appointment) -> bool:
         if not self.rules.only_created_after_start or appointment.pat_num in self.rules.showcase_patients:
