@@ -208,7 +208,10 @@ class BookCache:
         return None if index is None else time.time() - index.read_started_at
 
     async def has_reference(self) -> bool:
-        return await self.store.get(f"{self._prefix}:reference") is not None
+        try:
+            return await self.store.get(f"{self._prefix}:reference") is not None
+        except ValueError:  # unreadable (a key no longer configured): read again
+            return False
 
     async def nudge(self, days: Iterable[date] = ()) -> None:
         """Tell the loader (in whichever process) the book changed: it syncs at its next step, reading these
@@ -438,12 +441,10 @@ class BookCache:
         return _StoreLock(self.store, f"{self._prefix}:lock", self._local_lock)
 
     async def index(self) -> BookIndex | None:
-        raw = await self.store.get(f"{self._prefix}:index")
-        if raw is None:
-            return None
         try:
-            return BookIndex.model_validate_json(raw)
-        except ValidationError:
+            raw = await self.store.get(f"{self._prefix}:index")
+            return BookIndex.model_validate_json(raw) if raw is not None else None
+        except (ValidationError, ValueError):  # damaged, or sealed with a key no longer configured
             logger.warning("the book's index could not be read; the book is loaded again")
             return None
 

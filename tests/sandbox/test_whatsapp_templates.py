@@ -213,9 +213,14 @@ async def test_a_template_status_webhook_is_billed_in_its_category(sandbox: Sand
     for wamid in (reminded, recalled_id, text):
         assert (await sandbox.post("/sandbox/whatsapp/status", {"wamid": wamid})).status_code == 200
     pricing = {s["id"]: s["pricing"] for s in sandbox.statuses()}
-    assert pricing[reminded] == {"billable": True, "pricing_model": "PMP", "category": "utility"}
-    assert pricing[recalled_id] == {"billable": True, "pricing_model": "PMP", "category": "marketing"}
-    assert pricing[text] == {"billable": False, "pricing_model": "PMP", "category": "service"}
+    assert pricing[reminded] == {
+        "billable": True,
+        "pricing_model": "PMP",
+        "type": "regular",
+        "category": "utility",
+    }
+    assert pricing[recalled_id] == {"billable": True, "pricing_model": "PMP", "type": "regular", "category": "marketing"}  # fmt: skip
+    assert pricing[text] == {"billable": False, "pricing_model": "PMP", "type": "free_customer_service", "category": "service"}  # fmt: skip
 
 
 # -- the 24-hour window -----------------------------------------------------------------------------------------
