@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     reminders: bool = Field(default=True, validation_alias=env("REMINDERS"))
     """Run the reminder schedulers of the practices that enable reminders, in each worker process."""
     reminder_tick_seconds: float = Field(default=5.0, gt=0, validation_alias=env("REMINDER_TICK_SECONDS"))
-    reminder_sweep_seconds: float = Field(default=300.0, gt=0, validation_alias=env("REMINDER_SWEEP_SECONDS"))
+    reminder_sweep_seconds: float = Field(default=30.0, gt=0, validation_alias=env("REMINDER_SWEEP_SECONDS"))
     typing_after_seconds: float = Field(default=1.0, ge=0, validation_alias=env("TYPING_AFTER_SECONDS"))
     """A turn that has not replied after this long shows the patient "typing…" (it is marked read at once)."""
     typing_every_seconds: float = Field(

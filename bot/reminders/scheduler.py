@@ -318,7 +318,7 @@ class ReminderScheduler:
 
     # -- the loop ---------------------------------------------------------------------------------------------
 
-    async def run(self, *, tick_every: float = 5.0, sweep_every: float = 300.0) -> None:
+    async def run(self, *, tick_every: float = 5.0, sweep_every: float = 30.0) -> None:
         """Sweep, then send what is due every `tick_every` seconds, until cancelled."""
         swept_at = 0.0
         while True:
