@@ -205,11 +205,21 @@ async def console_ctx(app: web.Application) -> AsyncIterator[None]:
         device_seconds=settings.console_device_days * 24 * 3600,
         od_writes=OpenDentalWrites(pipeline.storage, pipeline.sealer),
         figures=Figures(pipeline.storage),
+        optouts=opt_outs(app),
+        book_store=app[BOOK_STORE_KEY],
     )
     try:
         yield
     finally:
         hashing.close()
+
+
+def opt_outs(app: web.Application) -> OptOuts:
+    """The opt-out store, its phones keyed as every process keys them (the worker's STOP, the console's list)."""
+    pipeline, settings = app[PIPELINE_KEY], app[SETTINGS_KEY]
+    assert settings.conversation_key is not None, "the CLI and the demo always provide one"
+    key = settings.conversation_key.get_secret_value()
+    return OptOuts(pipeline.storage, pipeline.sealer, lambda wa_id: keyed_hash(key, "phone", wa_id))
 
 
 async def conversation_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -221,7 +231,7 @@ async def conversation_ctx(app: web.Application) -> AsyncIterator[None]:
     writes = OpenDentalWrites(pipeline.storage, pipeline.sealer, metrics=app[METRICS_KEY])
     assert settings.conversation_key is not None, "the CLI and the demo always provide one"
     key = settings.conversation_key.get_secret_value()
-    optouts = OptOuts(pipeline.storage, pipeline.sealer, lambda wa_id: keyed_hash(key, "phone", wa_id))
+    optouts = opt_outs(app)
     handler = build_conversation_handler(
         app[PRACTICES_KEY],
         app[LIMITER_KEY],
@@ -235,7 +245,9 @@ async def conversation_ctx(app: web.Application) -> AsyncIterator[None]:
         outreach=OptOutDesk(optouts, writes, lambda pid, wa_id: conversation_id(key, pid, wa_id)),
     )
     app[CONVERSATION_KEY] = handler
-    reminders = Reminders({}, optouts, pipeline.conversations, writes, app[ALERTS_KEY])
+    reminders = Reminders(
+        {}, optouts, pipeline.conversations, writes, app[ALERTS_KEY], figures=Figures(pipeline.storage)
+    )
     handler.reminders = reminders
     pipeline.outbox.failure_hooks.append(reminders.on_send_failed)
     app[REMINDERS_KEY] = reminders
@@ -302,7 +314,7 @@ async def run_reminders(
     ledger = Ledger(handler.conversations.storage, handler.conversations.sealer, practice_id)
     while True:
         try:
-            scheduler = await scheduler_for(runtime.practice, runtime.client, runtime.office.appointments.cache, directory, ledger, reminders.optouts, deliver, writes)  # fmt: skip
+            scheduler = await scheduler_for(runtime.practice, runtime.client, runtime.office.appointments.cache, directory, ledger, reminders.optouts, deliver, writes, figures=reminders.figures)  # fmt: skip
             break
         except (AdapterError, OSError):
             await asyncio.sleep(30.0)

@@ -29,7 +29,11 @@ from locales.catalog import regional
 DEFAULT_DAYS = 30
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 """What a spreadsheet reads as a formula (OWASP's CSV injection list)."""
-COLUMNS = ["date", "conversations", *OUTCOMES, "handed_off", "handled_without_staff", "median_first_reply_seconds", "median_to_booking_seconds", "open_dental_requests", "whatsapp_billable", "whatsapp_cost", "whatsapp_currency", "whatsapp_unpriced"]  # fmt: skip
+REMINDERS = ("reminders_sent", "reminder_confirm_requests", "reminders_confirmed")
+"""Counted by the schedulers when a reminder goes, and by the reminders' answer hook once a visit is confirmed
+from one (`bot.reminders`)."""
+REMINDER_COLUMNS = [*REMINDERS, "reminder_confirmation_rate"]
+COLUMNS = ["date", "conversations", *OUTCOMES, "handed_off", "handled_without_staff", "median_first_reply_seconds", "median_to_booking_seconds", *REMINDER_COLUMNS, "open_dental_requests", "whatsapp_billable", "whatsapp_cost", "whatsapp_currency", "whatsapp_unpriced"]  # fmt: skip
 
 
 @dataclass
@@ -53,6 +57,31 @@ class WhatsAppCost:
 
 
 @dataclass
+class ReminderDay:
+    day: date
+    sent: int
+    requests: int
+    confirmed: int
+    rate: float | None
+    """Visits confirmed through WhatsApp over the confirm requests sent; None with no request."""
+
+
+def confirmation_rate(confirmed: float, requests: float) -> float | None:
+    return confirmed / requests if requests else None
+
+
+def reminder_days(period: Period) -> list[ReminderDay]:
+    """The days with reminder figures, oldest first."""
+    found = []
+    for day in period.days:
+        sent, requests, confirmed = (period.daily.get(day, {}).get(n, 0.0) for n in REMINDERS)
+        if sent or requests or confirmed:
+            rate = confirmation_rate(confirmed, requests)
+            found.append(ReminderDay(day, int(sent), int(requests), int(confirmed), rate))
+    return found
+
+
+@dataclass
 class Choice:
     practice: Practice
     first: date
@@ -67,8 +96,8 @@ def chosen(console: Console, operator: Operator, query: dict[str, str]) -> Choic
     if practice is None:
         return None
     today = datetime.now(practice.zone).date()
-    last = _date(query.get("to", "")) or today
-    first = _date(query.get("from", "")) or last - timedelta(days=DEFAULT_DAYS - 1)
+    last = parse_date(query.get("to", "")) or today
+    first = parse_date(query.get("from", "")) or last - timedelta(days=DEFAULT_DAYS - 1)
     first, last = min(first, last), max(first, last)
     first = max(first, last - timedelta(days=MAX_DAYS - 1))
     return Choice(practice, first, last)
@@ -89,6 +118,11 @@ async def dashboard(request: web.Request) -> web.Response:
         "languages": period.by_prefix("language"),
         "whatsapp": whatsapp_cost(period, choice.practice),
         "plots": _plots(period),
+        "reminders": {n: int(period.total(n)) for n in REMINDERS},
+        "reminder_rate": confirmation_rate(
+            period.total("reminders_confirmed"), period.total("reminder_confirm_requests")
+        ),
+        "reminder_days": reminder_days(period),
     }
     return aiohttp_jinja2.render_template("dashboard.html", request, context)
 
@@ -159,6 +193,9 @@ def _day_row(period: Period, day: date, currency: str) -> list[object]:
             costs[name.split(":")[1]] = costs.get(name.split(":")[1], 0.0) + micros
     unpriced = sum(v for k, v in figures.items() if k.startswith("whatsapp_unpriced:"))
     medians = [period.daily_medians[n].get(day) for n in ("first_reply", "to_booking")]
+    rate = confirmation_rate(
+        figures.get("reminders_confirmed", 0.0), figures.get("reminder_confirm_requests", 0.0)
+    )
     return [
         day.isoformat(),
         int(conversations),
@@ -166,6 +203,8 @@ def _day_row(period: Period, day: date, currency: str) -> list[object]:
         int(handed),
         alone,
         *("" if m is None else f"{m:.1f}" for m in medians),
+        *(int(figures.get(n, 0.0)) for n in REMINDERS),
+        "" if rate is None else f"{rate:.2f}",
         int(figures.get("od_requests", 0.0)),
         int(billable),
         "; ".join(f"{m / MICROS:.6f}".rstrip("0").rstrip(".") for m in costs.values()) or "0",
@@ -187,7 +226,7 @@ def _plots(period: Period) -> dict[str, object]:
     }
 
 
-def _date(text: str) -> date | None:
+def parse_date(text: str) -> date | None:
     try:
         return date.fromisoformat(text[:10])
     except ValueError:

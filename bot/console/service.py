@@ -29,8 +29,12 @@ from bot.records.conversations import ConversationRecord, Conversations, Transcr
 from bot.records.figures import Figures
 from bot.records.od_writes import OpenDentalWrites
 from bot.records.outbox import Outbox, OutboxRecord
+from bot.reminders.ledger import Ledger
+from bot.reminders.optouts import OptOuts
 from bot.whatsapp import messages
 from flows.session import HandoffStatus
+from flows.state import Member
+from od_adapter import KeyValueStore, PatientDirectory
 
 logger = logging.getLogger(__name__)
 PAGE_SIZE = 25
@@ -93,6 +97,10 @@ class Console:
     """The durable queue of Open Dental writes, so staff see writes that keep failing."""
     figures: Figures
     """The practices' daily figures, for the dashboard."""
+    optouts: OptOuts | None = None
+    """Who asked for no reminders, for the reminders page."""
+    book_store: KeyValueStore | None = None
+    """The sealed store the patient sync fills (the patient directory), for chart names by PatNum."""
     by_id: Mapping[str, Practice] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -136,6 +144,26 @@ class Console:
         for practice in practices:
             found |= await charts.find(practice.phone_number_id, search) or set()
         return found
+
+    def ledger(self, practice_id: str) -> Ledger:
+        """The practice's reminder ledger (the schedulers write it, in the workers)."""
+        return Ledger(self.conversations.storage, self.conversations.sealer, practice_id)
+
+    async def chart_names(self, practice: Practice, pat_nums: set[int]) -> dict[int, str]:
+        """The chart name of each PatNum the patient sync has read ("" where none is known yet)."""
+        if self.book_store is None:
+            return {}
+        # The directory's phone token is not needed to read a chart by PatNum.
+        directory = PatientDirectory(practice.od, self.book_store, lambda e164: "")
+        names = {}
+        for pat_num in pat_nums:
+            chart = await directory.chart(pat_num)
+            if chart is not None:
+                first = chart.preferred or chart.f_name
+                names[pat_num] = chart_title(
+                    [Member(pat_num=pat_num, first_name=first, last_name=chart.l_name)]
+                )
+        return names
 
     async def open(self, operator: Operator, conversation: str) -> ConversationRecord | None:
         """The record, if it exists and this operator may see its practice (else None: not found)."""

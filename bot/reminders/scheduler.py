@@ -21,6 +21,7 @@ import phonenumbers
 from bot.conversation.confirmations import Statuses
 from bot.conversation.office import provider_name
 from bot.practices import Practice, ReminderStep
+from bot.records.figures import Figures, local_day
 from bot.records.od_writes import OpenDentalWrites
 from bot.reminders.ledger import Entry, Ledger, reminder_id
 from bot.reminders.optouts import OptOuts
@@ -60,6 +61,7 @@ class ReminderScheduler:
         statuses: Statuses,
         window: Window | None = None,
         writes: OpenDentalWrites | None = None,
+        figures: Figures | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.practice = practice
@@ -72,6 +74,7 @@ class ReminderScheduler:
         self.statuses = statuses
         self.window = window or Window.of(self.rules, practice.zone)
         self.writes = writes
+        self.figures = figures
         self.clock = clock
         self.started_at = clock()
         self.sent = 0
@@ -246,9 +249,19 @@ class ReminderScheduler:
         await self.ledger.save(
             entry.model_copy(update={"state": "sent", "sent_at": self.clock(), "reason": ""})
         )
+        await self._count(step)
         if step.ask_confirm and self.rules.sent_status is not None and self.writes is not None:
             await self.writes.put(self.practice_id, entry.pat_num, str(self.rules.sent_status), kind="status", apt_num=entry.apt_num, once=f"sent:{entry.id}")  # fmt: skip
         return 1
+
+    async def _count(self, step: ReminderStep) -> None:
+        """The dashboard's figures: reminders sent, and confirm requests (the confirmation rate's denominator)."""
+        if self.figures is None:
+            return
+        day = local_day(self.clock(), self.practice.zone)
+        await self.figures.add(self.practice_id, day, "reminders_sent")
+        if step.ask_confirm:
+            await self.figures.add(self.practice_id, day, "reminder_confirm_requests")
 
     def _stale(
         self, entry: Entry, step: ReminderStep | None, appointment: Appointment | None, superseded: bool

@@ -14,6 +14,7 @@ from bot.alerts import Alert, Alerts
 from bot.conversation.confirmations import office_statuses
 from bot.practices import Practice
 from bot.records.conversations import Conversations
+from bot.records.figures import Figures, local_day
 from bot.records.od_writes import OpenDentalWrites
 from bot.records.outbox import OutboxRecord
 from bot.reminders.ledger import Ledger
@@ -65,6 +66,8 @@ class Reminders:
     conversations: Conversations
     writes: OpenDentalWrites | None = None
     alerts: Alerts | None = None
+    figures: Figures | None = None
+    """The dashboard's daily figures: visits confirmed through a reminder (the schedulers count what they send)."""
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def ledger(self, practice_id: str) -> Ledger | None:
@@ -79,9 +82,16 @@ class Reminders:
         for action in actions:
             if action.action not in OUTCOMES or not action.apt_num:
                 continue
+            now, answered = time.time(), False
             for entry in await ledger.for_visit(action.apt_num):
                 if entry.state in ("sent", "answered") and not entry.outcome:
-                    await ledger.save(entry.model_copy(update={"state": "answered", "outcome": OUTCOMES[action.action], "outcome_at": time.time()}))  # fmt: skip
+                    await ledger.save(entry.model_copy(update={"state": "answered", "outcome": OUTCOMES[action.action], "outcome_at": now}))  # fmt: skip
+                    answered = True
+            # Once per visit (its reminders all take the answer), and only when an entry took it: a replayed turn
+            # finds them answered already and counts nothing.
+            if answered and action.action == "confirm" and self.figures is not None:
+                zone = self.schedulers[practice_id].practice.zone
+                await self.figures.add(practice_id, local_day(now, zone), "reminders_confirmed")
 
     async def on_send_failed(self, record: OutboxRecord, code: int) -> None:
         """131026: no WhatsApp on this number, so staff call (a commlog) and reminders stop for a while;
@@ -140,6 +150,7 @@ async def scheduler_for(
     *,
     clock: Callable[[], float] = time.time,
     attempts: int = 5,
+    figures: Figures | None = None,
 ) -> ReminderScheduler:
     """A practice's scheduler, with its statuses and window read from Open Dental (three requests, once)."""
     for attempt in range(attempts):
@@ -154,7 +165,7 @@ async def scheduler_for(
                 "reminders: Open Dental's settings could not be read (%s); retrying", type(exc).__name__
             )
             await asyncio.sleep(2.0**attempt)
-    scheduler = ReminderScheduler(practice, cache, directory, ledger, optouts, deliver, statuses=statuses, window=window, writes=writes, clock=clock)  # fmt: skip
+    scheduler = ReminderScheduler(practice, cache, directory, ledger, optouts, deliver, statuses=statuses, window=window, writes=writes, figures=figures, clock=clock)  # fmt: skip
     cache.subscribers.append(scheduler.on_changes)
     return scheduler
 

@@ -4,7 +4,8 @@
 Everything it does goes through the real path: messages and taps are posted to `/sandbox/whatsapp/inbound`
 (a signed webhook to `/webhook/whatsapp`), replies are read from the Graph API fake's record (and reported
 delivered and read back through the status webhook), and the book comes from the Open Dental sandbox's admin
-side, so the page never takes turns in the practice's API throttle. A template shows its body filled from the
+side, so the page never takes turns in the practice's API throttle; its Confirmation column shows each visit's
+confirmation status, which a reminder's Confirm tap changes. A template shows its body filled from the
 templates the fake holds (else its name and parameters) and its quick-reply buttons, whose taps post
 `button_payload` and `button_text`; a message Meta reported failed (131047) never reached the phone.
 """
@@ -170,12 +171,12 @@ async function book() {
   lastBooked = latest ? latest.apt_num : null;
   const rows = data.appointments.map(a =>
     `<tr class="${a.ours ? "ours" : ""}${a.apt_num === highlight ? " just" : ""}" data-apt="${a.apt_num}"><td>${clock(a.time)}</td><td>Op ${a.op}</td>` +
-    `<td>${a.provider}</td><td>${a.minutes} min</td><td></td><td>${a.status}</td><td></td></tr>`);
+    `<td>${a.provider}</td><td>${a.minutes} min</td><td></td><td>${a.status}</td><td class="confirmation"></td><td></td></tr>`);
   const table = document.getElementById("apts");
-  table.innerHTML = "<tr><th>Time</th><th>Chair</th><th>With</th><th>Length</th><th>What</th><th>Status</th><th>Patient</th></tr>" + rows.join("");
-  // Names and descriptions are text, never markup.
-  [...table.querySelectorAll("tr[data-apt]")].forEach((tr, n) => {
-    tr.children[4].textContent = data.appointments[n].what; tr.children[6].textContent = data.appointments[n].patient; });
+  table.innerHTML = "<tr><th>Time</th><th>Chair</th><th>With</th><th>Length</th><th>What</th><th>Status</th><th>Confirmation</th><th>Patient</th></tr>" + rows.join("");
+  // Names, descriptions and the office's own status labels are text, never markup.
+  [...table.querySelectorAll("tr[data-apt]")].forEach((tr, n) => { const a = data.appointments[n];
+    tr.children[4].textContent = a.what; tr.children[6].textContent = a.confirmed; tr.children[7].textContent = a.patient; });
 }
 document.getElementById("who").onchange = reset; document.getElementById("custom").onchange = reset;
 document.getElementById("send").onsubmit = e => { e.preventDefault(); const t = document.getElementById("text");

@@ -3,7 +3,7 @@
 The simulator used to read the book through the API with the practice's CustomerKey, so its polling took
 turns in the practice's throttle and slowed the patient's booking down. This admin view reads the office's
 tables directly (never throttled, never counted in the request log) and adds what a demo wants to show: the
-patient's name, and the day of the latest visit the assistant booked, so the page can jump to it.
+patient's name, the confirmation status's label (so a patient's Confirm tap is seen changing it), and the day of the latest visit the assistant booked, so the page can jump to it.
 """
 
 from __future__ import annotations
@@ -65,10 +65,17 @@ def _row(office: Office, appointment: Appointment) -> dict[str, Any]:
         "minutes": pattern_minutes(appointment.pattern),
         "what": appointment.proc_descript,
         "status": appointment.apt_status.value,
+        "confirmed": _confirmation(office, appointment),
         "pat_num": appointment.pat_num,
         "patient": f"{patient.f_name} {patient.l_name}".strip() if patient else "",
         "ours": ASSISTANT_MARK in appointment.note,
     }
+
+
+def _confirmation(office: Office, appointment: Appointment) -> str:
+    """The ApptConfirmed definition's name ("Not Called", "eConfirmSent", "Confirmed"), as the API's `confirmed`."""
+    definition = office.definitions.get(appointment.confirm_def)
+    return definition.item_name if definition is not None else appointment.confirmed_label
 
 
 def _latest_booked(office: Office) -> dict[str, Any] | None:

@@ -71,6 +71,7 @@ async def handed_off(clinic: Clinic) -> str:
         ("GET", "/operators"),
         ("POST", "/operators"),
         ("GET", "/access-log"),
+        ("GET", "/reminders"),
     ],
 )
 async def test_nothing_is_served_without_signing_in(clinic: Clinic, method: str, path: str) -> None:

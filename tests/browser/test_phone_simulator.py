@@ -97,6 +97,8 @@ async def test_the_phone_keeps_its_shape_its_messages_and_the_patients_script(
         assert "Jane Smith" in await booked.inner_text() and (await booked.inner_text()).split("\t")[
             0
         ].endswith(("AM", "PM"))
+        assert await page.locator("#apts th").nth(6).inner_text() == "Confirmation"
+        assert await booked.locator("td.confirmation").inner_text() == "Not Called", "a new visit's status"
         await page.reload()
         await page.get_by_text("Hi, I'd like a check-up next week please").wait_for(timeout=10_000)
         assert await page.locator(".msg.me .ticks.read").count() >= 2

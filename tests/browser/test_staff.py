@@ -14,10 +14,11 @@ from playwright.async_api import Browser, Page, async_playwright
 from bot.console.accounts import Role
 from bot.keys import CONSOLE_KEY, PIPELINE_KEY
 from bot.whatsapp.events import StatusEvent
+from tests.bot.test_console_reminders import seed
 from tests.bot.test_console_staff import GARCIA, book_a_cleaning, commlogs_with, tasks_for
 from tests.browser.test_phone_simulator import CHROMIUM_FLAGS, SCREENSHOTS
 from tests.flows.test_conversations import PRACTICE_ID, Clinic, open_clinic
-from tests.flows.test_handoff import JANE, handoff
+from tests.flows.test_handoff import JANE, conversation_of, handoff
 
 PASSWORD = "front-desk-password"
 
@@ -141,4 +142,34 @@ async def test_the_dashboard_and_its_csv(browser: Browser, monkeypatch: pytest.M
         assert rows[0].startswith("practice,Bright Smile Dental") and rows[1].startswith("date,conversations")
         assert rows[-1].split(",")[1:3] == ["2", "1"]
         assert rows[-1].split(",")[-4:] == ["3", "0.008", "USD", "1"]
+        await page.close()
+
+
+async def test_the_reminders_page_and_its_call_list(
+    browser: Browser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEMO_OD_DEVELOPER_KEY", "sandbox-dev")
+    monkeypatch.setenv("DEMO_OD_CUSTOMER_KEY", "sandbox-customer")
+    async with open_clinic(handoff()) as clinic:
+        console = clinic.app[CONSOLE_KEY]
+        await console.accounts.add("maria", PASSWORD, Role.OPERATOR, [PRACTICE_ID])
+        await clinic.patient(JANE).say("Hi, can I get a cleaning next week?")
+        assert console.optouts is not None
+        await console.optouts.stop(PRACTICE_ID, JANE, conversation_of(clinic, JANE))
+        await seed(clinic)
+        page = await browser.new_page(viewport={"width": 1000, "height": 900})
+        await signed_in(clinic, page)
+        await page.click("a[href='/console/reminders']")
+        await page.locator("#reminder-figures").wait_for(timeout=10_000)
+        for _ in range(60):  # the patient sync names the charts
+            if "Jane Smith" in await page.locator("#calls").inner_text():
+                break
+            await page.wait_for_timeout(500)
+            await page.reload()
+        rows = await page.locator("#calls tbody tr").all_inner_texts()
+        assert len(rows) == 3 and "Jane Smith" in rows[0] and "sent, no answer" in rows[0], rows
+        assert "PatNum 99999" in rows[1] and "skipped: no mobile number" in rows[1]
+        assert await page.locator("#r-sent").inner_text() == "7"
+        assert await page.locator("#optouts tbody tr a").inner_text() == "Jane Smith"
+        await shot(page, "console-reminders.png")
         await page.close()

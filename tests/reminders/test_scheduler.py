@@ -17,11 +17,13 @@ from redis.asyncio import Redis
 
 from bot.conversation import Statuses
 from bot.practices import Practice, ReminderSettings, load_practices
+from bot.records.conversations import Conversations
 from bot.records.crypto import Sealer, new_key
+from bot.records.figures import Figures
 from bot.records.od_writes import OpenDentalWrites, PendingWrite
 from bot.records.storage import RedisStorage, SealedStore
-from bot.reminders import Ledger, OptOuts, ReminderScheduler, Window
-from flows.context import Cue
+from bot.reminders import Ledger, OptOuts, Reminders, ReminderScheduler, Window
+from flows.context import ActionTaken, Cue
 from od_adapter import BookCache, OpenDentalClient, PatientChanges, PatientDirectory, RedisStore
 from tests.conftest import SandboxFactory, api_url, make_client
 
@@ -50,7 +52,7 @@ class Office:
     now: float
     sent: list[tuple[str, Cue]] = field(default_factory=list)
 
-    def scheduler(self) -> ReminderScheduler:
+    def scheduler(self, figures: Figures | None = None) -> ReminderScheduler:
         """A scheduler (a worker), as a restart makes a new one over the same ledger."""
 
         async def deliver(practice_id: str, wa_id: str, cue: Cue) -> None:
@@ -59,7 +61,7 @@ class Office:
 
         statuses = Statuses(frozenset({CONFIRMED}), 19)
         window = Window.of(self.practice.reminders, self.practice.zone)
-        return ReminderScheduler(self.practice, self.cache, self.directory, self.ledger, self.optouts, deliver, statuses=statuses, window=window, writes=self.writes, clock=lambda: self.now)  # fmt: skip
+        return ReminderScheduler(self.practice, self.cache, self.directory, self.ledger, self.optouts, deliver, statuses=statuses, window=window, writes=self.writes, figures=figures, clock=lambda: self.now)  # fmt: skip
 
     def local(self, moment: datetime) -> float:
         return moment.replace(tzinfo=self.practice.zone).timestamp()
@@ -284,3 +286,33 @@ async def test_the_daily_limit_holds_the_rest_for_tomorrow(office: Office) -> No
     assert len(held) == 1 and held[0].due == office.local(in_days(3, 8))
     office.now = office.local(in_days(3, 8, 1))
     assert await scheduler.tick() == 1
+
+
+async def test_the_dashboard_counts_reminders_sent_and_each_visit_confirmed_once(office: Office) -> None:
+    """Both steps go (one a confirm request); the patient confirms, the turn is replayed, another visit is moved:
+    one visit confirmed through WhatsApp, on the dashboard's days (the practice's local days of each event)."""
+    storage = office.ledger.storage
+    figures = Figures(storage)
+    pat = await office.patient("Ida", "(503) 555-7011")
+    apt = await office.visit(pat, in_days(4, 15))
+    other = await office.visit(await office.patient("Lev", "(503) 555-7012"), in_days(4, 16))
+    await office.sync()
+    scheduler = office.scheduler(figures)
+    await scheduler.sweep()
+    office.now = office.local(in_days(2, 10, 1))
+    assert await scheduler.tick() == 2
+    office.now = office.local(in_days(4, 8, 0))
+    assert await scheduler.tick() == 2
+    conversations = Conversations(storage, office.ledger.sealer)
+    reminders = Reminders({DEMO.phone_number_id: scheduler}, office.optouts, conversations, figures=figures)
+    for _ in range(2):  # a replayed turn answers nothing new
+        await reminders.answered(
+            DEMO.phone_number_id, [ActionTaken(action="confirm", apt_num=apt, pat_num=pat)]
+        )
+    await reminders.answered(DEMO.phone_number_id, [ActionTaken(action="reschedule", apt_num=other)])
+    assert {e.outcome for e in await office.ledger.for_visit(apt)} == {"confirmed"}
+    today = datetime.now(DEMO.zone).date()
+    period = await figures.period(DEMO.phone_number_id, today, today + timedelta(days=4))
+    assert (period.total("reminders_sent"), period.total("reminder_confirm_requests")) == (4, 2)
+    assert period.total("reminders_confirmed") == 1
+    assert period.daily[today + timedelta(days=2)]["reminder_confirm_requests"] == 2

@@ -16,7 +16,7 @@ import pytest
 from redis.asyncio import Redis
 
 from bot.alerts import Alert
-from bot.keys import ALERTS_KEY
+from bot.keys import ALERTS_KEY, CONSOLE_KEY
 from bot.practices import ReminderSettings, load_practices
 from bot.sandbox.whatsapp import SentMessage
 from tests.flows.test_conversations import PRACTICE_ID, ROOT, Clinic, open_clinic
@@ -133,6 +133,10 @@ async def test_a_visit_staff_make_brings_its_reminder_and_confirm_writes_back(
         await asyncio.sleep(1.0)  # the commlog drains
         writes = [r for r in await requests_since(clinic, mark) if not r.startswith("GET")]
         assert writes == [f"PUT appointments/{apt}/Confirm", "POST commlogs"], "two requests per confirmation"
+        # The dashboard's figures: the confirm request went, and the visit was confirmed through WhatsApp.
+        today = datetime.now(DEMO.zone).date()
+        period = await clinic.app[CONSOLE_KEY].figures.period(PRACTICE_ID, today, today)
+        assert period.total("reminder_confirm_requests") == 1 and period.total("reminders_confirmed") == 1
 
 
 async def test_change_and_cancel_lead_into_their_conversations_and_a_stale_tap_changes_nothing(

@@ -71,3 +71,24 @@ async def test_the_admin_book_names_patients_without_touching_the_api(sandbox: T
             assert (await admin.get("/_admin/book", params={"date": "nonsense"})).status_code == 200
     row = next(a for a in book["appointments"] if a["apt_num"] == visit["AptNum"])
     assert row["patient"] and row["time"] == visit["AptDateTime"][11:16] and book["date"] == day
+
+
+async def test_the_admin_book_shows_the_confirmation_a_confirm_changes(sandbox: TestServer) -> None:
+    """The phone page's Confirmation column: each visit's ApptConfirmed label, as the API's `confirmed`."""
+    async with client_for(sandbox) as api, httpx.AsyncClient(base_url=str(sandbox.make_url(""))) as admin:
+        visit = (await api.get("appointments", params={"Limit": 1, "AptStatus": "Scheduled"})).json()[0]
+        day = visit["AptDateTime"][:10]
+
+        async def shown() -> str:
+            book = (await admin.get("/_admin/book", params={"date": day})).json()
+            return str(next(a for a in book["appointments"] if a["apt_num"] == visit["AptNum"])["confirmed"])
+
+        assert await shown() == visit["confirmed"] != ""
+        for value, label in (("Sent", "eConfirmSent"), ("Confirmed", "Confirmed")):
+            confirmed = await api.put(f"appointments/{visit['AptNum']}/Confirm", json={"confirmVal": value})
+            assert confirmed.status_code == 200, confirmed.text
+            assert (
+                await shown()
+                == label
+                == (await api.get(f"appointments/{visit['AptNum']}")).json()["confirmed"]
+            )
