@@ -83,6 +83,8 @@ class Vocabulary(NamedTuple):
     yes: tuple[str, ...]
     no: tuple[str, ...]
     not_now: tuple[str, ...]
+    confirm_verbs: tuple[str, ...]
+    visit: tuple[str, ...]
 
 
 @cache
@@ -98,6 +100,8 @@ def vocabulary(language: str) -> Vocabulary:
         yes=tuple(w for table in tables for w in table.yes),
         no=tuple(w for table in tables for w in table.no),
         not_now=tuple(w for table in tables for w in table.not_now),
+        confirm_verbs=tuple(w for table in tables for w in table.confirm_verbs),
+        visit=tuple(w for table in tables for w in table.visit),
     )
 
 
@@ -120,6 +124,8 @@ def understand(text: str, now: datetime, *, language: str = "en", typos: bool = 
     # Every date is read, a date of birth too: the conversation ignores a past date as a visit (nodes.understand).
     when = resolve(dates, now, day_first=day_first, language=language)
     intent = next((i for i, phrases in words.intents if has(t, phrases)), None)
+    if intent in (None, Intent.BOOK) and has(t, words.confirm_verbs) and has(t, words.visit):
+        intent = Intent.CONFIRM  # "je confirme mon rendez-vous", "ich bestätige meinen Termin": not a booking
     if t.strip(" .!?¡¿") in PERSON_ALONE:
         intent = Intent.HUMAN  # the word the fallback tells the patient to write to reach a person
     yes = False if deferred else _yes_no(t, words)
