@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 TapKind = Literal["option", "visit", "kind", "menu", "yes", "no", "other", "unknown"]
-MenuItem = Literal["book", "reschedule", "cancel"]
-MENU: tuple[MenuItem, ...] = ("book", "reschedule", "cancel")
+MenuItem = Literal["book", "reschedule", "cancel", "confirm"]
+MENU: tuple[MenuItem, ...] = ("book", "reschedule", "cancel", "confirm")
 
 YES, NO, OTHER = "yes", "no", "other"
 

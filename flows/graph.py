@@ -59,6 +59,7 @@ READING: dict[str, Node] = {
     "identify": identify.identify,
     "search": offer.search,
     "upcoming": change.upcoming,
+    "ahead": change.ahead,
 }
 """Steps that read Open Dental through the office port."""
 WRITING: dict[str, Node] = {
@@ -71,7 +72,7 @@ WRITING: dict[str, Node] = {
 }
 """Steps that write to Open Dental, each reached only after the patient's yes (or a handoff)."""
 STEPS: dict[str, Node] = {**DECIDING, **READING, **WRITING}
-ENDS_TURN = ("unsupported", "acknowledge", "greet", "info", "reset", "present", "hand_off")
+ENDS_TURN = ("unsupported", "acknowledge", "info", "reset", "present", "hand_off")
 """Steps that return a plain update: the turn ends after them."""
 
 

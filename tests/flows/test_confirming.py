@@ -7,6 +7,7 @@ import pytest
 
 from flows.nlu.rules import understand
 from flows.nlu.understanding import Intent
+from od_adapter import OdUnavailable
 from tests.flows.test_graph import FRIDAY, NOW, PRACTICE, Chat, office
 
 EVERY_LANGUAGE = PRACTICE.model_copy(update={"languages": ["en", "es", "pt", "fr", "de", "ar", "hi"]})
@@ -47,3 +48,45 @@ async def test_confirming_the_visit_confirms_it_in_open_dental(language: str, wo
     chat.session.conversation.language = language
     assert await chat.send(words) == ["confirmed"]
     assert "confirm" in chat.office.calls and "options" not in chat.office.calls
+
+
+# -- the menu offers to confirm a visit ahead ---------------------------------------------------------------------
+
+MENU = ["menu:book", "menu:reschedule", "menu:cancel"]
+
+
+@pytest.mark.parametrize(
+    ("language", "words"), [("en", "hi"), ("es", "hola"), ("hi", "namaste"), ("fr", "bonjour")]
+)
+async def test_the_greeting_offers_to_confirm_a_visit_ahead(language: str, words: str) -> None:
+    chat = Chat(office(FRIDAY))
+    chat.practice = EVERY_LANGUAGE
+    chat.session.conversation.language = language
+    assert await chat.send(words) == ["greeting"]
+    assert chat.rows() == [*MENU, "menu:confirm"] and chat.buttons() == []
+    assert await chat.send(tap="menu:confirm") == ["confirmed"]  # the one visit: the tap names it
+    assert chat.office.calls.count("confirm") == 1
+
+
+@pytest.mark.parametrize("language", ["en", "es", "ar"])
+async def test_the_fallback_offers_to_confirm_a_visit_ahead_and_counts_one_failure(language: str) -> None:
+    chat = Chat(office(FRIDAY))
+    chat.session.conversation.language = language
+    assert await chat.send("blorp") == ["fallback"]
+    assert chat.rows() == [*MENU, "menu:confirm"]
+    assert chat.conv.failures == 1
+    assert chat.last is not None and chat.last.replies[0].params["topics"] == "topic.address"
+
+
+async def test_no_visit_ahead_or_a_confirmed_one_keeps_the_three_buttons() -> None:
+    for visits in ((), (FRIDAY.model_copy(update={"confirmed": True}),)):
+        chat = Chat(office(*visits))
+        assert await chat.send("hi") == ["greeting"]
+        assert chat.buttons() == MENU and chat.rows() == []
+
+
+async def test_open_dental_failing_leaves_the_greeting_a_greeting() -> None:
+    chat = Chat(office(FRIDAY))
+    chat.office.fail["upcoming"] = OdUnavailable("down")
+    assert await chat.send("hi") == ["greeting"]
+    assert chat.buttons() == MENU
