@@ -40,6 +40,10 @@ class Lexicon(BaseModel):
     tomorrow: tuple[str, ...] = ()
     day_after_tomorrow: tuple[str, ...] = ()
     yesterday: tuple[str, ...] = ()
+    either_day: tuple[str, ...] = ()
+    """One word for tomorrow and yesterday (Hindi "kal"): read as tomorrow, as yesterday beside a verb in the past."""
+    past: tuple[str, ...] = ()
+    """Verbs in the past tense ("dekha", "हुआ"): with `either_day` the day is yesterday."""
     last_night: tuple[str, ...] = ()
     this_morning: tuple[str, ...] = ()
     this_afternoon: tuple[str, ...] = ()
@@ -416,7 +420,11 @@ LEXICONS: dict[str, Lexicon] = {
                 ("अक्टूबर", "अक्तूबर"), ("नवंबर", "नवम्बर"), ("दिसंबर", "दिसम्बर")],
         today=("आज", "aaj", "aj"), this_morning=("आज सुबह", "aaj subah"),
         this_afternoon=("आज दोपहर", "aaj dopahar"), this_evening=("आज शाम", "आज रात", "aaj shaam", "aaj raat"), tomorrow=("कल", "kal", "kl"), day_after_tomorrow=("परसों", "parso", "parson", "parsoon"),
-        yesterday=("बीता कल",), next=("अगले", "अगला", "अगली", "agle", "agla", "agli", "aane wale", "आने वाले"),
+        yesterday=("बीता कल",), either_day=("कल", "kal", "kl"),
+        past=("था", "थी", "थे", "गया", "गई", "गयी", "गए", "हुआ", "हुई", "देखा", "देखी", "किया", "खाया", "dekha", "dekhi",
+              "dekhe", "tha", "thi", "gaya", "gayi", "gaye", "hua", "hui", "kiya", "khaya", "suna", "aaya", "aayi",
+              "gya", "gyi"),
+        next=("अगले", "अगला", "अगली", "agle", "agla", "agli", "aane wale", "आने वाले"),
         last=("पिछले", "पिछला", "पिछली", "pichle", "pichhle"), this=("इस", "is", "iss"), week=("हफ्ते", "हफ्ता", "सप्ताह", "hafte", "hafta"),
         morning=("सुबह", "subah", "subha", "savere"), afternoon=("दोपहर", "dopahar", "dopehar", "dophar"),
         evening=("शाम", "रात", "shaam", "sham", "raat"), noon=("दोपहर 12", "लंच के समय", "लंच टाइम", "lunch time"), at=("को", "पर", "ko", "par"),
@@ -437,7 +445,8 @@ LEXICONS: dict[str, Lexicon] = {
         greeting=("नमस्ते", "नमस्कार", "namaste", "namaskar", "hello ji"),
         thanks=("धन्यवाद", "शुक्रिया", "dhanyavad", "dhanyawad", "shukriya", "thank you ji"),
         book=("अपॉइंटमेंट", "अपोइंटमेंट", "बुक", "appointment", "book karna", "book karni", "milna hai", "dikhana hai", "सफाई",
-              "safai", "jaanch", "जांच", "चेकअप", "checkup"),
+              "safai", "jaanch", "जांच", "चेकअप", "checkup", "aa sakta", "aa sakti", "aa sakte", "aana hai", "aana chahta",
+              "aana chahti", "आ सकता", "आ सकती", "आ सकते", "आना है"),
         cancel=("रद्द", "कैंसल", "cancel karna", "cancel kar", "radd", "nahi aa paunga", "nahi aa paungi"),
         reschedule=("बदलना", "बदल दो", "समय बदल", "badalna", "badal do", "time change", "reschedule karna", "aage karna"),
         confirm=("पक्का", "आऊंगा", "आऊंगी", "confirm karna", "aaunga", "aaungi"),
