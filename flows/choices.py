@@ -12,8 +12,8 @@ from typing import Literal
 TapKind = Literal["option", "visit", "kind", "menu", "yes", "no", "other", "reminder", "unknown"]
 ReminderAnswer = Literal["confirm", "change", "cancel"]
 REMINDER_ANSWERS: tuple[ReminderAnswer, ...] = ("confirm", "change", "cancel")
-MenuItem = Literal["book", "reschedule", "cancel"]
-MENU: tuple[MenuItem, ...] = ("book", "reschedule", "cancel")
+MenuItem = Literal["book", "reschedule", "cancel", "confirm"]
+MENU: tuple[MenuItem, ...] = ("book", "reschedule", "cancel", "confirm")
 
 YES, NO, OTHER = "yes", "no", "other"
 

@@ -20,7 +20,7 @@ from flows.session import HandoffStatus
 from flows.state import ConversationState, HandoffReason, Reminded
 
 Understand = Callable[[str, datetime, str, ConversationState], Awaitable[Understanding]]
-Then = Literal["language", "offer", "upcoming", "who", "hand_off", "reminded", "opt_out"]
+Then = Literal["language", "offer", "upcoming", "ahead", "who", "hand_off", "reminded", "opt_out"]
 """Where the identify step continues: the step that needed to know who is on the phone."""
 
 
@@ -108,7 +108,9 @@ class TurnState(TypedDict, total=False):
     found: list[OptionInfo]
     """Options a search or a lost race just produced, for `present`."""
     visits: list[AppointmentInfo]
-    """The family's upcoming visits, read this turn, for `pick`."""
+    """The family's upcoming visits, read this turn, for `pick` (or for the menu: `ahead`)."""
+    menu_for: Literal["greet", "fallback"]
+    """The step whose menu `ahead` reads the upcoming visits for."""
     reason: HandoffReason
     """Why `escalate` hands the conversation to staff."""
     asking: bool

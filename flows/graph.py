@@ -61,6 +61,7 @@ READING: dict[str, Node] = {
     "search": offer.search,
     "upcoming": change.upcoming,
     "reminded": remind.reminded,
+    "ahead": change.ahead,
 }
 """Steps that read Open Dental through the office port."""
 WRITING: dict[str, Node] = {
@@ -74,7 +75,7 @@ WRITING: dict[str, Node] = {
 }
 """Steps that write to Open Dental, each reached only after the patient's yes (or a handoff)."""
 STEPS: dict[str, Node] = {**DECIDING, **READING, **WRITING}
-ENDS_TURN = ("unsupported", "acknowledge", "greet", "info", "reset", "present", "hand_off", "remind")
+ENDS_TURN = ("unsupported", "acknowledge", "info", "reset", "present", "hand_off", "remind")
 """Steps that return a plain update: the turn ends after them."""
 
 

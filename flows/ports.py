@@ -42,6 +42,8 @@ class AppointmentInfo(BaseModel):
     minutes: int
     provider: str = ""
     what: str = ""
+    confirmed: bool = False
+    """Open Dental shows it confirmed (as the assistant's confirmation marks it)."""
     commlog_num: int | None = None
     """The commlog a write left on the chart (bookings, changes), for the transcript."""
 

@@ -10,13 +10,19 @@ from flows.replies import Choice, Param, Reply, text
 from flows.state import ConversationState
 
 
-def menu(key: str, practice: PracticeFacts) -> Reply:
+def menu(key: str, practice: PracticeFacts, *, confirm: bool = False) -> Reply:
+    """What the assistant can do; with `confirm` (the patient has a visit ahead) confirming it too."""
     buttons = [
         Choice(id=choices.menu("book"), key="button.book"),
         Choice(id=choices.menu("reschedule"), key="button.reschedule"),
         Choice(id=choices.menu("cancel"), key="button.cancel"),
     ]
-    return Reply(key=key, params={"practice": practice.name}, buttons=buttons)
+    params: dict[str, Param] = {"practice": practice.name}
+    if confirm:
+        # WhatsApp shows three reply buttons at most: with a fourth choice the menu is a list.
+        rows = [*buttons, Choice(id=choices.menu("confirm"), key="button.menu_confirm")]
+        return Reply(key=key, params=params, rows=rows, list_key="button.choose")
+    return Reply(key=key, params=params, buttons=buttons)
 
 
 def handoff_reply(practice: PracticeFacts, now: datetime) -> Reply:

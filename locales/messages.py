@@ -101,6 +101,7 @@ SOURCES: tuple[Source, ...] = (
     N_("button.book", "Book"),
     N_("button.reschedule", "Reschedule"),
     N_("button.cancel", "Cancel a visit"),
+    N_("button.menu_confirm", "Confirm my visit"),
     N_("button.yes", "Yes, book it"),
     N_("button.no", "No"),
     N_("button.other_times", "Other times"),

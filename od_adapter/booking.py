@@ -428,6 +428,12 @@ class AppointmentBook:
 
         return await self._once_simple(idempotency_key, attempt)
 
+    def confirmed(self, appointment: Appointment) -> bool:
+        """Open Dental shows the appointment confirmed as `confirm` marks it (the practice's definition)."""
+        if self.rules.confirm_def_num is not None:
+            return appointment.confirm_def == self.rules.confirm_def_num
+        return appointment.confirmed_label == "Confirmed"
+
     async def upcoming(self, pat_nums: set[int]) -> list[Appointment]:
         """Scheduled future appointments of these patients, soonest first."""
         now = self._office_now()

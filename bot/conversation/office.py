@@ -241,6 +241,7 @@ class OdOffice:
             start=appointment.apt_date_time,
             minutes=appointment.minutes,
             provider=provider_name(providers.get(who)),
+            confirmed=self.appointments.confirmed(appointment),
         )
 
     async def _changed(self, changed: Changed) -> AppointmentInfo:

@@ -36,6 +36,7 @@ from bot.whatsapp.events import EVENT, InboundMessage, StatusEvent
 from bot.whatsapp.typing import Indicator, Indicators, TypingPolicy
 from flows.context import Cue
 from flows.replies import text
+from locales.catalog import catalog_language
 from od_adapter import TURN_WAIT, TurnWait
 
 logger = logging.getLogger(__name__)
@@ -294,7 +295,9 @@ class Worker:
     async def _apologise(
         self, conversation: str, first: InboundMessage, record: ConversationRecord | None, turn_id: str
     ) -> None:
-        language = (record.session.conversation.language if record else None) or "en"
+        conv = record.session.conversation if record else None
+        # The conversation's catalog, script variant included: Hindi typed in Latin letters hears Latin letters.
+        language = catalog_language(conv.language, conv.script) if conv and conv.language else "en"
         window = record.window_open_until() if record else first.timestamp + 24 * 3600
         reply = OutboxRecord(
             id=f"apology:{turn_id}",

@@ -19,7 +19,20 @@ from flows.nlu import triggers
 from flows.nlu.canonical import canonical
 from flows.nlu.lexicon import LEXICONS, fold
 
-FIELDS = ("book", "cancel", "reschedule", "confirm", "other_times", "info", "yes", "no", "greeting", "thanks")
+FIELDS = (
+    "book",
+    "cancel",
+    "reschedule",
+    "confirm",
+    "confirm_verbs",
+    "visit",
+    "other_times",
+    "info",
+    "yes",
+    "no",
+    "greeting",
+    "thanks",
+)
 KIND_WORDS = (
     "cleaning", "limpieza", "limpeza", "detartrage", "nettoyage", "zahnreinigung", "reinigung", "checkup",
     "chequeo", "consulta", "revision", "kontrolle", "untersuchung", "emergency", "urgencia", "emergencia",

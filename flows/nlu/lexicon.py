@@ -40,6 +40,10 @@ class Lexicon(BaseModel):
     tomorrow: tuple[str, ...] = ()
     day_after_tomorrow: tuple[str, ...] = ()
     yesterday: tuple[str, ...] = ()
+    either_day: tuple[str, ...] = ()
+    """One word for tomorrow and yesterday (Hindi "kal"): read as tomorrow, as yesterday beside a verb in the past."""
+    past: tuple[str, ...] = ()
+    """Verbs in the past tense ("dekha", "हुआ"): with `either_day` the day is yesterday."""
     last_night: tuple[str, ...] = ()
     this_morning: tuple[str, ...] = ()
     this_afternoon: tuple[str, ...] = ()
@@ -77,6 +81,11 @@ class Lexicon(BaseModel):
     cancel: tuple[str, ...] = ()
     reschedule: tuple[str, ...] = ()
     confirm: tuple[str, ...] = ()
+    confirm_verbs: tuple[str, ...] = ()
+    """The verb "confirm" as patients conjugate it ("je confirme", "ich bestätige"): with a word for their visit
+    it asks to confirm that visit, though the visit word alone asks to book ("je confirme mon rendez-vous")."""
+    visit: tuple[str, ...] = ()
+    """What patients call their visit ("appointment", "rendez-vous", "cita", "Termin", "موعد")."""
     other_times: tuple[str, ...] = ()
     info: tuple[str, ...] = ()
     never_mind: tuple[str, ...] = ()
@@ -172,6 +181,8 @@ LEXICONS: dict[str, Lexicon] = {
         reschedule=("reschedule", "move my", "change my appointment", "change the appointment", "different time",
                     "another day"),
         confirm=("confirm my", "confirming my", "confirm the appointment", "i'll be there", "i will be there", "see you then"),
+        confirm_verbs=("confirm", "confirming", "confirmed", "reconfirm", "reconfirming"),
+        visit=("appointment", "appt", "visit", "booking", "cleaning", "checkup", "check-up"),
         other_times=("other times", "other time", "other options", "something else", "more times", "later times",
                      "anything else", "someone else", "some one else", "anyone else", "another one", "any other",
                      "another option", "different", "elsewhere", "somewhere else", "who else", "instead", "some other",
@@ -218,6 +229,8 @@ LEXICONS: dict[str, Lexicon] = {
         cancel=("cancelar", "anular", "no podre ir", "no puedo ir"),
         reschedule=("cambiar mi cita", "cambiar la cita", "mover mi cita", "reprogramar", "cambiar de hora", "cambiar el dia"),
         confirm=("confirmar mi", "confirmo", "ahi estare", "alli estare", "confirmar la cita"),
+        confirm_verbs=("confirmo", "confirmar", "confirmamos", "confirmada", "confirmado", "confirmando", "confirme"),
+        visit=("cita", "turno", "consulta", "visita", "limpieza", "revision"),
         other_times=("otras horas", "otros horarios", "otra hora", "mas opciones", "otro horario", "otra opcion", "sigue buscando",
                      "busca otra", "busca otro", "tienes otra", "tienes otro"),
         info=("horario", "abren", "cierran", "direccion", "donde estan", "estacionamiento", "seguro", "traer", "telefono",
@@ -260,6 +273,8 @@ LEXICONS: dict[str, Lexicon] = {
         cancel=("cancelar", "desmarcar", "nao vou poder ir", "nao posso ir"),
         reschedule=("remarcar", "mudar a consulta", "mudar minha consulta", "trocar o horario", "mudar o horario", "reagendar"),
         confirm=("confirmar", "confirmo a consulta", "estarei la", "vou sim"),
+        confirm_verbs=("confirmo", "confirmar", "confirmamos", "confirmada", "confirmado", "confirmando"),
+        visit=("consulta", "horario", "marcacao", "agendamento", "visita", "limpeza", "avaliacao"),
         other_times=("outros horarios", "outro horario", "outras opcoes", "mais opcoes", "outra opcao", "continua procurando",
                      "procura outro", "procura outra", "tem outro", "tem outra"),
         info=("endereco", "onde fica", "estacionamento", "convenio", "plano", "funcionamento", "que horas abre", "telefone"),
@@ -301,6 +316,8 @@ LEXICONS: dict[str, Lexicon] = {
         cancel=("annuler", "annulation", "je ne pourrai pas venir", "je ne peux pas venir"),
         reschedule=("deplacer", "decaler", "changer mon rendez-vous", "changer le rendez-vous", "reporter", "modifier mon rendez-vous"),
         confirm=("confirmer", "je serai la", "je viendrai"),
+        confirm_verbs=("confirme", "confirmer", "confirmons", "confirmee", "confirmez", "confirmant", "reconfirme"),
+        visit=("rendez-vous", "rendez vous", "rdv", "consultation", "visite", "detartrage", "seance"),
         other_times=("autres horaires", "autre horaire", "autres creneaux", "autre creneau", "autre chose", "d'autres options",
                      "continuez a chercher", "un autre", "une autre"),
         info=("horaires", "adresse", "ou etes-vous", "ou se trouve", "parking", "mutuelle", "assurance", "apporter", "telephone"),
@@ -341,6 +358,8 @@ LEXICONS: dict[str, Lexicon] = {
         cancel=("absagen", "stornieren", "abmelden", "kann nicht kommen", "nicht kommen"),
         reschedule=("verschieben", "verlegen", "umbuchen", "termin andern", "anderen termin"),
         confirm=("bestatigen", "ich komme", "ich werde da sein", "bin dabei"),
+        confirm_verbs=("bestatige", "bestatigen", "bestatigt", "bestaetige", "bestaetigen", "bestaetigt"),
+        visit=("termin", "zahnreinigung", "kontrolle", "untersuchung", "besuch"),
         other_times=("andere zeiten", "andere zeit", "andere termine", "andere moglichkeiten", "etwas anderes", "weitersuchen",
                      "einen anderen", "noch einen"),
         info=("offnungszeiten", "adresse", "wo sind sie", "parkplatz", "parken", "versicherung", "krankenkasse", "mitbringen", "telefon"),
@@ -382,6 +401,8 @@ LEXICONS: dict[str, Lexicon] = {
         cancel=("الغاء", "الغي", "الغِ", "ما اقدر اجي", "مش هقدر اجي"),
         reschedule=("تغيير الموعد", "تاجيل", "اجل", "غير الموعد", "نقل الموعد", "تعديل الموعد"),
         confirm=("تاكيد", "اكد", "ساحضر", "راح اجي"),
+        confirm_verbs=("اكد", "اؤكد", "نؤكد", "تاكيد", "مؤكد", "اكدت"),
+        visit=("موعد", "موعدي", "الموعد", "حجز", "حجزي", "زياره"),
         other_times=("اوقات اخرى", "وقت اخر", "مواعيد اخرى", "خيارات اخرى", "غير هذا"),
         info=("العنوان", "وين", "اين", "مواقف", "تامين", "ساعات العمل", "متى تفتحون", "رقم الهاتف"),
         never_mind=("انسى", "خلاص", "الغي الطلب", "ابدا من جديد"),
@@ -399,7 +420,11 @@ LEXICONS: dict[str, Lexicon] = {
                 ("अक्टूबर", "अक्तूबर"), ("नवंबर", "नवम्बर"), ("दिसंबर", "दिसम्बर")],
         today=("आज", "aaj", "aj"), this_morning=("आज सुबह", "aaj subah"),
         this_afternoon=("आज दोपहर", "aaj dopahar"), this_evening=("आज शाम", "आज रात", "aaj shaam", "aaj raat"), tomorrow=("कल", "kal", "kl"), day_after_tomorrow=("परसों", "parso", "parson", "parsoon"),
-        yesterday=("बीता कल",), next=("अगले", "अगला", "अगली", "agle", "agla", "agli", "aane wale", "आने वाले"),
+        yesterday=("बीता कल",), either_day=("कल", "kal", "kl"),
+        past=("था", "थी", "थे", "गया", "गई", "गयी", "गए", "हुआ", "हुई", "देखा", "देखी", "किया", "खाया", "dekha", "dekhi",
+              "dekhe", "tha", "thi", "gaya", "gayi", "gaye", "hua", "hui", "kiya", "khaya", "suna", "aaya", "aayi",
+              "gya", "gyi"),
+        next=("अगले", "अगला", "अगली", "agle", "agla", "agli", "aane wale", "आने वाले"),
         last=("पिछले", "पिछला", "पिछली", "pichle", "pichhle"), this=("इस", "is", "iss"), week=("हफ्ते", "हफ्ता", "सप्ताह", "hafte", "hafta"),
         morning=("सुबह", "subah", "subha", "savere"), afternoon=("दोपहर", "dopahar", "dopehar", "dophar"),
         evening=("शाम", "रात", "shaam", "sham", "raat"), noon=("दोपहर 12", "लंच के समय", "लंच टाइम", "lunch time"), at=("को", "पर", "ko", "par"),
@@ -420,10 +445,13 @@ LEXICONS: dict[str, Lexicon] = {
         greeting=("नमस्ते", "नमस्कार", "namaste", "namaskar", "hello ji"),
         thanks=("धन्यवाद", "शुक्रिया", "dhanyavad", "dhanyawad", "shukriya", "thank you ji"),
         book=("अपॉइंटमेंट", "अपोइंटमेंट", "बुक", "appointment", "book karna", "book karni", "milna hai", "dikhana hai", "सफाई",
-              "safai", "jaanch", "जांच", "चेकअप", "checkup"),
+              "safai", "jaanch", "जांच", "चेकअप", "checkup", "aa sakta", "aa sakti", "aa sakte", "aana hai", "aana chahta",
+              "aana chahti", "आ सकता", "आ सकती", "आ सकते", "आना है"),
         cancel=("रद्द", "कैंसल", "cancel karna", "cancel kar", "radd", "nahi aa paunga", "nahi aa paungi"),
         reschedule=("बदलना", "बदल दो", "समय बदल", "badalna", "badal do", "time change", "reschedule karna", "aage karna"),
         confirm=("पक्का", "आऊंगा", "आऊंगी", "confirm karna", "aaunga", "aaungi"),
+        confirm_verbs=("कन्फर्म", "पक्का", "confirm", "pakka"),
+        visit=("अपॉइंटमेंट", "अपोइंटमेंट", "appointment", "appt", "सफाई", "safai", "jaanch", "जांच", "checkup"),
         other_times=("दूसरा समय", "दूसरे समय", "और समय", "dusra time", "doosra time", "aur time", "koi aur"),
         info=("पता", "कहां", "कहाँ", "पार्किंग", "बीमा", "समय क्या है", "address", "kahan", "parking", "insurance", "kab khulta"),
         never_mind=("रहने दो", "छोड़ो", "rehne do", "chhodo", "chodo"),

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from flows.nlu import fuzzy, triggers
 from flows.nlu.lexicon import LEXICONS, fold
-from flows.nlu.matching import find, has
+from flows.nlu.matching import find, has, pattern
 from flows.nlu.understanding import Intent, Understanding
 from flows.nlu.when import birthdate_in, read, resolve
 
@@ -83,6 +83,8 @@ class Vocabulary(NamedTuple):
     yes: tuple[str, ...]
     no: tuple[str, ...]
     not_now: tuple[str, ...]
+    confirm_verbs: tuple[str, ...]
+    visit: tuple[str, ...]
 
 
 @cache
@@ -98,6 +100,8 @@ def vocabulary(language: str) -> Vocabulary:
         yes=tuple(w for table in tables for w in table.yes),
         no=tuple(w for table in tables for w in table.no),
         not_now=tuple(w for table in tables for w in table.not_now),
+        confirm_verbs=tuple(w for table in tables for w in table.confirm_verbs),
+        visit=tuple(w for table in tables for w in table.visit),
     )
 
 
@@ -111,6 +115,7 @@ def understand(text: str, now: datetime, *, language: str = "en", typos: bool = 
     deferred = find(t, words.not_now)
     # "Not right now" puts the visit off: its "now" is not a time to book.
     source = t[: deferred.start()] + " " + t[deferred.end() :] if deferred else t
+    source, either_day = _either_day(source, language)
     dates = read(source, language)
     birthdate = birthdate_in(dates, day_first=day_first, today=now.date())
     # "The 2nd one" picks an offered option; it is not the 2nd of the month.
@@ -120,6 +125,8 @@ def understand(text: str, now: datetime, *, language: str = "en", typos: bool = 
     # Every date is read, a date of birth too: the conversation ignores a past date as a visit (nodes.understand).
     when = resolve(dates, now, day_first=day_first, language=language)
     intent = next((i for i, phrases in words.intents if has(t, phrases)), None)
+    if intent in (None, Intent.BOOK) and has(t, words.confirm_verbs) and has(t, words.visit):
+        intent = Intent.CONFIRM  # "je confirme mon rendez-vous", "ich bestätige meinen Termin": not a booking
     if t.strip(" .!?¡¿") in PERSON_ALONE:
         intent = Intent.HUMAN  # the word the fallback tells the patient to write to reach a person
     yes = False if deferred else _yes_no(t, words)
@@ -149,7 +156,20 @@ def understand(text: str, now: datetime, *, language: str = "en", typos: bool = 
         info_topics=topics if intent is Intent.INFO else [],
         emergency=has(t, EMERGENCY),
         out_of_scope=_out_of_scope(t),
+        either_day=either_day and when.has_when,
     )
+
+
+def _either_day(t: str, language: str) -> tuple[str, bool]:
+    """Hindi "kal" is tomorrow, or yesterday beside a verb in the past ("kal raat ka match dekha"): the text with
+    such a "kal" written as yesterday, and whether the message's day rests on the word at all."""
+    lexicon = LEXICONS.get(language)
+    if lexicon is None or not lexicon.either_day or not has(t, lexicon.either_day):
+        return t, False
+    if lexicon.yesterday and has(t, lexicon.past):
+        for word in lexicon.either_day:
+            t = pattern(word).sub(lexicon.yesterday[0], t)
+    return t, True
 
 
 def info_topics(t: str) -> list[str]:

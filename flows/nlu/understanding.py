@@ -76,3 +76,6 @@ class Understanding(When):
     emergency: bool = False
     out_of_scope: str | None = None
     """A request staff must answer: "billing" (disputes, refunds) or "clinical" (medication, symptoms)."""
+    either_day: bool = False
+    """The day was read from a word that means tomorrow or yesterday (Hindi "kal"): tomorrow in a request to
+    book, confirm or change a visit, no day at all in chit-chat."""

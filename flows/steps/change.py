@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Literal
 
@@ -19,7 +20,9 @@ from flows.state import Action, ConversationState, Wanted
 from flows.steps import END
 from flows.steps.trouble import OpenDentalTrouble, after_trouble
 
-MENU_INTENTS: dict[str, Action] = {"reschedule": "reschedule", "cancel": "cancel"}
+logger = logging.getLogger(__name__)
+
+MENU_INTENTS: dict[str, Action] = {"reschedule": "reschedule", "cancel": "cancel", "confirm": "confirm"}
 SPOKEN_INTENTS: dict[Intent, Action] = {
     Intent.RESCHEDULE: "reschedule",
     Intent.CANCEL: "cancel",
@@ -54,6 +57,22 @@ async def upcoming(
     except OpenDentalTrouble as exc:
         return Command(**after_trouble(state, exc))
     return Command(goto="pick", update={"visits": visits})
+
+
+async def ahead(
+    state: TurnState, runtime: Runtime[Deps]
+) -> Command[Literal["identify", "greet", "fallback"]]:
+    """The family's upcoming visits, for a menu that offers to confirm one; Open Dental failing only leaves
+    that choice out (a greeting or a "didn't understand" is never an error)."""
+    deps, conv = runtime.context, state["conv"]
+    if not conv.family_checked:
+        return Command(goto="identify", update={"then": "ahead"})
+    try:
+        visits = await deps.office.upcoming(conv.family) if conv.family else []
+    except OpenDentalTrouble as exc:
+        logger.warning("upcoming visits not read for the menu: %s", type(exc).__name__)
+        visits = []
+    return Command(goto=state.get("menu_for", "greet"), update={"visits": visits})
 
 
 def pick(

@@ -22,6 +22,9 @@ from flows.steps import END
 
 ERRORS_BEFORE_HANDOFF = 2
 REMINDER_AFTERLIFE = timedelta(hours=12)
+NO_DAY: dict[str, object] = {"start": None, "end": None, "weekdays": [], "part_of_day": None, "at": None, "earliest": None, "latest": None, "late": False}  # fmt: skip
+"""What is left of a day that is no visit the patient asks for: nothing."""
+REQUESTS = (Intent.BOOK, Intent.CONFIRM, Intent.RESCHEDULE, Intent.CANCEL, Intent.OTHER_TIMES)
 """Turns in a row that failed inside the graph before the next one goes to staff."""
 
 
@@ -103,6 +106,11 @@ def _as_pick(u: Understanding, words: str, conv: ConversationState, language: st
     return u.model_copy(update={"choice": row, **cleared})
 
 
+def _asks_for_a_visit(u: Understanding, conv: ConversationState) -> bool:
+    """The message asks to book, confirm or change a visit, or answers the conversation about one."""
+    return u.intent in REQUESTS or u.kind is not None or conv.intent is not None or conv.awaiting != "nothing"
+
+
 async def understand(state: TurnState, runtime: Runtime[Deps]) -> TurnState:
     """Read the patient's words (offline rules or the LLM) into one `Understanding`."""
     deps, words = runtime.context, words_of(state)
@@ -112,8 +120,10 @@ async def understand(state: TurnState, runtime: Runtime[Deps]) -> TurnState:
     if first_day is not None and first_day < deps.now.date():
         # A past date ("yesterday", "el partido de anoche", a date of birth) is never a visit the patient asks
         # for, and neither is its time of day.
-        past: dict[str, object] = {"start": None, "end": None, "weekdays": [], "part_of_day": None, "at": None, "earliest": None, "latest": None, "late": False}  # fmt: skip
-        u = u.model_copy(update=past)
+        u = u.model_copy(update=NO_DAY)
+    if u.either_day and not _asks_for_a_visit(u, state["conv"]):
+        # Hindi "kal" is tomorrow or yesterday: in chit-chat ("kal match dekhoge?") it asks for no visit.
+        u = u.model_copy(update=NO_DAY)
     u = _as_pick(u, words, state["conv"], reading)
     if (
         not u.emergency

@@ -19,10 +19,19 @@ def acknowledge(state: TurnState, runtime: Runtime[Deps]) -> TurnState:
     return {}
 
 
-def greet(state: TurnState, runtime: Runtime[Deps]) -> TurnState:
+def greet(state: TurnState, runtime: Runtime[Deps]) -> Command[Literal["ahead", "__end__"]]:
+    """Thanks get a welcome; a greeting gets the menu, with "Confirm my visit" when the patient has one ahead."""
     if state["understood"].intent is Intent.THANKS:
-        return {"replies": [text("welcome")]}
-    return {"replies": [menu("greeting", runtime.context.practice)]}
+        return Command(goto=END, update={"replies": [text("welcome")]})
+    if "visits" not in state:
+        return Command(goto="ahead", update={"menu_for": "greet"})
+    reply = menu("greeting", runtime.context.practice, confirm=to_confirm(state))
+    return Command(goto=END, update={"replies": [reply]})
+
+
+def to_confirm(state: TurnState) -> bool:
+    """A visit ahead that Open Dental does not show confirmed yet."""
+    return any(not visit.confirmed for visit in state.get("visits", []))
 
 
 def info(state: TurnState, runtime: Runtime[Deps]) -> TurnState:
@@ -45,8 +54,9 @@ def reset(state: TurnState, runtime: Runtime[Deps]) -> TurnState:
     return {"conv": state["conv"].finished(), "replies": [menu("reset", runtime.context.practice)]}
 
 
-def fallback(state: TurnState, runtime: Runtime[Deps]) -> Command[Literal["escalate", "__end__"]]:
-    """Not understood: offer the menu; after the practice's count in a row, a person takes over."""
+def fallback(state: TurnState, runtime: Runtime[Deps]) -> Command[Literal["escalate", "ahead", "__end__"]]:
+    """Not understood: offer the menu (confirming a visit ahead too); after the practice's count in a row, a
+    person takes over."""
     conv = state["conv"].model_copy(deep=True)
     conv.failures += 1
     if conv.failures >= runtime.context.practice.handoff_failures:
@@ -56,7 +66,10 @@ def fallback(state: TurnState, runtime: Runtime[Deps]) -> Command[Literal["escal
             "replies": [text("fallback.giving_up")],
         }
         return Command(goto="escalate", update=update)
-    reply = menu("fallback", runtime.context.practice)
+    if "visits" not in state:
+        # Read them first (the failure is counted on the way back, once: this update leaves `conv` alone).
+        return Command(goto="ahead", update={"menu_for": "fallback"})
+    reply = menu("fallback", runtime.context.practice, confirm=to_confirm(state))
     # The menu, the topics it can answer and the way to a person: a patient who is not understood is never stuck.
     reply.params["topics"] = topic_keys(runtime.context.practice.info)
     return Command(goto=END, update={"conv": conv, "replies": [reply]})

@@ -59,7 +59,14 @@ class RecordingHandler:
             raise Crash("the process dies while the graph runs")
         if any(m.text == "poison" for m in turn.messages):
             raise RuntimeError("a bug this message triggers")
-        return await self.echo(turn)
+        result = await self.echo(turn)
+        if any(m.text == "hinglish" for m in turn.messages):
+            # A conversation the graph would have settled as Hindi typed in Latin letters.
+            conv = turn.session.conversation.model_copy(update={"language": "hi", "script": "Latn"})
+            result = TurnResult(
+                session=turn.session.model_copy(update={"conversation": conv}), replies=result.replies
+            )
+        return result
 
 
 @dataclass
@@ -239,6 +246,20 @@ async def test_a_poison_turn_apologises_goes_to_the_dead_letters_and_lets_later_
     assert edge.handler.turns[-1] != edge.handler.turns[0], "the later message is not merged with the poison"
     assert await broker.revive(conversation) == 1  # staff retry it: it is queued again, and fails again
     await eventually(lambda: len(edge.handler.turns) >= 5, within=10)
+
+
+async def test_the_retry_apology_to_hindi_typed_in_latin_letters_is_in_latin_letters() -> None:
+    server, edge = await start_edge(None)
+    try:
+        await edge.say(text="hinglish")
+        await eventually(lambda: any("You said: hinglish" in json.dumps(b) for b in edge.sent_to()))
+        await edge.say(text="poison")
+        await eventually(lambda: len(edge.sent_to()) >= 2, within=10)
+        apology = edge.sent_to()[1]["text"]["body"]
+        assert apology.startswith("Maaf kijiye"), apology  # the hi-Latn catalog's, not the Devanagari one
+        assert not any("\u0900" <= c <= "\u097f" for c in apology)
+    finally:
+        await server.close()
 
 
 def crash_once(target: object, method: str) -> None:

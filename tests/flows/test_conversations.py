@@ -364,10 +364,34 @@ async def test_a_new_patient_is_created_then_booked(clinic: Clinic) -> None:
 
 async def test_the_menu_then_a_kind_by_tap(clinic: Clinic) -> None:
     jane = clinic.patient("15035551234")
-    await jane.say("hello")
-    assert jane.buttons == ["menu:book", "menu:reschedule", "menu:cancel"]
+    await jane.say("hello")  # Jane has a visit ahead, not confirmed yet: the menu offers to confirm it
+    assert [r["id"] for r in jane.rows] == ["menu:book", "menu:reschedule", "menu:cancel", "menu:confirm"]
     assert "What kind of visit" in await jane.tap("menu:book")
     assert "I found" in await jane.tap("kind:cleaning")
+
+
+async def test_the_menu_of_a_phone_without_a_chart_is_three_buttons(clinic: Clinic) -> None:
+    ana = clinic.patient("15035557108")
+    await ana.say("hello")
+    assert ana.buttons == ["menu:book", "menu:reschedule", "menu:cancel"]
+
+
+async def test_a_patient_with_a_visit_ahead_confirms_it_from_the_menu(clinic: Clinic) -> None:
+    _, apt_num = await clinic.new_patient_with_visit("Coco", "(503) 555-7103", next_monday_at(11))
+    coco = clinic.patient("15035557103")
+    await coco.say("hello")
+    titles = [(r["id"], r["title"]) for r in coco.rows]
+    assert titles == [("menu:book", "Book"), ("menu:reschedule", "Reschedule"), ("menu:cancel", "Cancel a visit"), ("menu:confirm", "Confirm my visit")]  # fmt: skip
+    assert "Sorry, I didn't understand" in await coco.say("blorp")
+    assert coco.rows[-1]["id"] == "menu:confirm"
+    assert "is confirmed" in await coco.tap("menu:confirm")
+    assert (await clinic.od.get(f"appointments/{apt_num}")).json()["confirmed"] == "Confirmed"
+    await coco.say("hello")
+    assert coco.buttons == [
+        "menu:book",
+        "menu:reschedule",
+        "menu:cancel",
+    ]  # confirmed: nothing left to confirm
 
 
 async def test_a_patient_who_changes_intent_mid_booking(clinic: Clinic) -> None:

@@ -109,6 +109,8 @@ EDGES = [
     ("emergency", "escalate"), ("staff_request", "escalate"), ("fallback", "escalate"),
     ("od_failed", "escalate"), ("gate", "escalate"), ("escalate", "identify"), ("escalate", "hand_off"),
     ("identify", "hand_off"), ("search", "od_failed"), ("book", "od_failed"), ("cancel", "od_failed"),
+    ("greet", "ahead"), ("fallback", "ahead"), ("ahead", "greet"), ("ahead", "fallback"), ("ahead", "identify"),
+    ("identify", "ahead"),
 ]  # fmt: skip
 
 
@@ -148,7 +150,8 @@ ROUTER_TABLE = [
     ("confirm", "book", U(), choices.OTHER, "offer"),
     ("nothing", None, U(), "menu:book", "offer"),
     ("nothing", None, U(), "menu:cancel", "change"),
-    ("nothing", None, U(), "menu:confirm", "fallback"),
+    ("nothing", None, U(), "menu:confirm", "change"),
+    ("nothing", None, U(), "menu:nonsense", "fallback"),
     ("confirm", "book", U(), choices.YES, "consent"),
     ("read_back", "book", U(), choices.YES, "read_back"),
     ("read_back", "book", U(), choices.NO, "read_back"),

@@ -255,7 +255,8 @@ def test_the_latin_hindi_catalog_answers_in_latin_letters_and_dates_follow() -> 
 @pytest.mark.parametrize(
     ("language", "words"),
     [("en", "lol ok, did you see the game last night?"), ("es", "jaja ok, oye y el partido de anoche?"),
-     ("ar", "هههه طيب، هل شاهدت المباراة أمس؟")],
+     ("ar", "هههه طيب، هل شاهدت المباراة أمس؟"), ("hi", "haha ok, kal raat ka match dekha?"),
+     ("hi", "कल रात मैच देखा?"), ("hi", "kal barish hogi kya?"), ("hi", "कल मौसम कैसा रहेगा?")],
 )  # fmt: skip
 async def test_chitchat_about_a_past_day_starts_no_booking(language: str, words: str) -> None:
     chat = Chat(office())
@@ -263,6 +264,39 @@ async def test_chitchat_about_a_past_day_starts_no_booking(language: str, words:
     keys = await chat.send(words)
     assert not {"offer.list", "ask.kind", "offer.nearest", "offer.none"} & set(keys), keys
     assert chat.conv.intent is None and "options" not in chat.office.calls
+
+
+@pytest.mark.parametrize(
+    "words",
+    ["mujhe kal subah safai ka appointment chahiye", "kal 5 baje aa sakta hoon?", "कल सुबह सफ़ाई का अपॉइंटमेंट चाहिए",
+     "kl subah appointment chahiye"],
+)  # fmt: skip
+async def test_kal_in_a_request_to_book_is_tomorrow(words: str) -> None:
+    chat = Chat(office())
+    chat.session.conversation.language = "hi"
+    keys = await chat.send(words)
+    assert chat.conv.wanted.start == date(2026, 12, 8), keys  # NOW is Monday 7 December
+    assert chat.conv.intent == "book" and keys[-1] in ("ask.kind", "offer.list"), keys
+
+
+@pytest.mark.parametrize(
+    ("words", "day"),
+    [("haha ok, kal raat ka match dekha?", 6), ("कल क्या हुआ था", 6), ("kal subah", 8), ("कल शाम 5 बजे", 8)],
+)
+def test_kal_beside_a_verb_in_the_past_is_yesterday_else_tomorrow(words: str, day: int) -> None:
+    from flows.nlu.rules import understand
+
+    u = understand(words, NOW.replace(tzinfo=None), language="hi")
+    assert (u.start, u.either_day) == (date(2026, 12, day), True)
+    assert understand("next tuesday", NOW.replace(tzinfo=None), language="hi").either_day is False
+
+
+async def test_kal_answering_a_booking_question_is_tomorrow() -> None:
+    chat = Chat(office())
+    chat.session.conversation.language = "hi"
+    await chat.send("mujhe safai ka appointment chahiye")
+    await chat.send("kal subah")
+    assert (chat.conv.wanted.start, chat.conv.wanted.part_of_day) == (date(2026, 12, 8), "morning")
 
 
 @pytest.mark.parametrize(

@@ -283,6 +283,15 @@ class Patient:
             if self.convo.persona == "types" and self.convo.person.visit_day is not None:
                 return {"text": visit_by_day(self.convo.language, self.convo.person.visit_day)}
             return self._tap((row["id"], row["title"]), reply, list_reply=True)
+        menu = [r for r in rows if r["id"].startswith("menu:")]
+        if menu:  # the menu as a list: it offers to confirm a visit ahead
+            goal = {"family": "book", "new": "book"}.get(self.convo.goal, self.convo.goal)
+            item = next((r for r in menu if r["id"] == f"menu:{goal}"), None)
+            if item is None:
+                return None
+            tap = self._tap((item["id"], item["title"]), reply, list_reply=True)
+            # Tapping "Confirm my visit" is the patient's own request to confirm, as explicit as typing it.
+            return {**tap, "yes": True} if goal == "confirm" else tap
         kinds = [r for r in rows if r["id"].startswith("kind:")]
         if kinds and self.convo.goal in ("reschedule", "cancel", "confirm"):
             return None  # asked to book a new visit, a patient who wants to change theirs says so again
