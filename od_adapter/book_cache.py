@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 _APPOINTMENT_FIELDS = {
     "apt_num", "pat_num", "apt_status", "pattern", "op", "prov_num", "prov_hyg", "apt_date_time",
     "is_hygiene", "appointment_type_num", "clinic_num", "date_t_stamp", "confirm_def", "priority",
-    "sec_date_t_entry",
+    "sec_date_t_entry", "confirmed_label",
 }  # fmt: skip
 UNKNOWN_WATERMARK_LOOKBACK = timedelta(hours=1)
 LOCK_SECONDS = 10.0

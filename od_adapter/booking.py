@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from od_adapter.availability import (
     Book,
@@ -433,6 +433,15 @@ class AppointmentBook:
         if self.rules.confirm_def_num is not None:
             return appointment.confirm_def == self.rules.confirm_def_num
         return appointment.confirmed_label == "Confirmed"
+
+    async def upcoming_held(self, pat_nums: set[int]) -> list[Appointment] | None:
+        """The same from the synced book, within the horizon (no request); None while the book is not loaded."""
+        if await self.cache.index() is None:
+            return None
+        now = self._office_now()
+        held = await self.cache.held(now.date(), now.date() + timedelta(days=self.rules.horizon_days))
+        ahead = [a for a in held if a.pat_num in pat_nums and a.apt_status is AptStatus.SCHEDULED and a.apt_date_time and a.apt_date_time >= now]  # fmt: skip
+        return sorted(ahead, key=lambda a: a.apt_date_time or now)
 
     async def upcoming(self, pat_nums: set[int]) -> list[Appointment]:
         """Scheduled future appointments of these patients, soonest first."""

@@ -178,8 +178,9 @@ class OdOffice:
     async def reschedule(self, apt_num: int, option_id: str, allowed: list[int], key: str) -> BookResult:
         return await self._result(await self.appointments.reschedule(apt_num, option_id, set(allowed), key))
 
-    async def upcoming(self, pat_nums: list[int]) -> list[AppointmentInfo]:
-        appointments = await self.appointments.upcoming(set(pat_nums))
+    async def upcoming(self, pat_nums: list[int], *, from_book: bool = False) -> list[AppointmentInfo]:
+        held = await self.appointments.upcoming_held(set(pat_nums)) if from_book else None
+        appointments = held if held is not None else await self.appointments.upcoming(set(pat_nums))
         return [await self._appointment(a) for a in appointments]
 
     async def cancel(self, apt_num: int, allowed: list[int], key: str) -> AppointmentInfo:

@@ -68,7 +68,7 @@ async def ahead(
     if not conv.family_checked:
         return Command(goto="identify", update={"then": "ahead"})
     try:
-        visits = await deps.office.upcoming(conv.family) if conv.family else []
+        visits = await deps.office.upcoming(conv.family, from_book=True) if conv.family else []
     except OpenDentalTrouble as exc:
         logger.warning("upcoming visits not read for the menu: %s", type(exc).__name__)
         visits = []

@@ -93,7 +93,7 @@ class FakeOffice:
         self.keys[key] = self._booked(option_id, patient.pat_num)
         return self.keys[key]
 
-    async def upcoming(self, pat_nums: list[int]) -> list[AppointmentInfo]:
+    async def upcoming(self, pat_nums: list[int], *, from_book: bool = False) -> list[AppointmentInfo]:
         self._call("upcoming")
         return [v for v in self.visits if v.pat_num in pat_nums]
 

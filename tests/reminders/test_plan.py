@@ -44,12 +44,12 @@ def test_a_step_on_a_closed_day_goes_on_the_open_day_before() -> None:
     monday = datetime(2026, 12, 14, 9, 0)  # two days before is Saturday; Sunday is closed by default
     rules = RULES.model_copy(update={"closed_weekdays": [5, 6]})
     found = plan(visit(monday), rules, Window.of(rules, ZONE), at(1, 9))
-    assert outcome(found)[0] == ("confirm", at(11, 20), None), "Friday, at the window's end"
+    assert outcome(found)[0] == ("confirm", at(11, 19, 45), None), "Friday, just before the window's end"
 
 
 def test_a_step_outside_the_window_moves_to_its_end_before() -> None:
     rules = RULES.model_copy(update={"steps": [ReminderStep(id="late", days_before=1, at=time(22, 0), template=ReminderTemplate(name="t"))]})  # fmt: skip
-    assert outcome(plan(visit(), rules, Window.of(rules, ZONE), at(1, 9))) == [("late", at(9, 20), None)]
+    assert outcome(plan(visit(), rules, Window.of(rules, ZONE), at(1, 9))) == [("late", at(9, 19, 45), None)]
 
 
 def test_steps_already_due_collapse_into_the_latest() -> None:
@@ -103,9 +103,9 @@ def test_hours_before_steps() -> None:
 def test_the_window_from_open_dental_and_closed_dates() -> None:
     rules = RULES.model_copy(update={"closed_dates": [date(2026, 12, 8)]})
     window = Window.of(rules, ZONE, time(9, 0), time(17, 0))
-    assert window.latest_at_or_before(at(8, 10)) == at(7, 17)
+    assert window.latest_at_or_before(at(8, 10)) == at(7, 16, 45)
     assert window.earliest_at_or_after(at(7, 18)) == at(9, 9)
     assert not window.is_open(at(7, 8, 59)) and window.is_open(at(7, 9)) and not window.is_open(at(8, 12))
-    assert WINDOW.latest_at_or_before(at(1, 7)) == datetime(2026, 11, 30, 20, 0, tzinfo=ZONE), (
+    assert WINDOW.latest_at_or_before(at(1, 7)) == datetime(2026, 11, 30, 19, 45, tzinfo=ZONE), (
         "the evening before"
     )
