@@ -45,7 +45,7 @@ logger = logging.getLogger(__name__)
 
 Deliver = Callable[[str, str, Cue], Awaitable[None]]
 """Queue a reminder's turn: (practice id, the patient's WhatsApp number, the cue)."""
-DEFER_SECONDS = 15.0
+DEFER_SECONDS = 5.0
 
 
 class ReminderScheduler:

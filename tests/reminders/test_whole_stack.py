@@ -46,7 +46,7 @@ def _rules(**changes: Any) -> ReminderSettings:
     return DEMO.reminders.model_copy(update={"showcase_patients": [], **changes})
 
 
-async def arrives(clinic: Clinic, phone: str, count: int = 1, within: float = 30.0) -> list[SentMessage]:
+async def arrives(clinic: Clinic, phone: str, count: int = 1, within: float = 60.0) -> list[SentMessage]:
     deadline = time.monotonic() + within
     while True:
         sent = [m for m in clinic.fake.sent if m.to == phone]
