@@ -242,7 +242,9 @@ class OdOffice:
             start=appointment.apt_date_time,
             minutes=appointment.minutes,
             provider=provider_name(providers.get(who)),
-            confirmed=self.appointments.confirmed(appointment),
+            # Or confirmed with us moments ago, before the sync read the new status back.
+            confirmed=self.appointments.confirmed(appointment)
+            or await self.confirmed_here(appointment.apt_num),
         )
 
     async def _changed(self, changed: Changed) -> AppointmentInfo:
