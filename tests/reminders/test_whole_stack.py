@@ -12,7 +12,6 @@ from datetime import time as clock_time
 from typing import Any
 
 import httpx
-import pytest
 from redis.asyncio import Redis
 
 from bot.alerts import Alert
@@ -107,85 +106,74 @@ async def request_count(clinic: Clinic) -> int:
         return len((await client.get(f"{clinic.base}/sandbox/od/_admin/requests")).json())
 
 
-async def test_a_visit_staff_make_brings_its_reminder_and_confirm_writes_back(
-    od_keys: None, redis_server: str, redis: Redis
-) -> None:
-    async with reminding_clinic(redis_server) as clinic:
-        pat, apt = await clinic.new_patient_with_visit("Nora", "503-555-8101", tomorrow_at(11))
-        [reminder] = await arrives(clinic, "15035558101")
-        template = reminder.body["template"]
-        assert (template["name"], template["language"]["code"]) == ("appointment_confirm", "en_US")
-        assert words(reminder).startswith("Nora | ") and "Dr. Miller" in words(reminder)
-        assert [p.rsplit(":", 1)[1] for p in payloads(reminder)] == ["confirm", "change", "cancel"]
-        visit = (await clinic.od.get(f"appointments/{apt}")).json()
-        for _ in range(50):  # the "Sent" status goes through the write queue
-            if (visit := (await clinic.od.get(f"appointments/{apt}")).json())["confirmed"] != "Not Called":
-                break
-            await asyncio.sleep(0.1)
-        assert visit["confirmed"] == "eConfirmSent", "Open Dental's own texting sees the reminder went"
-        mark = await request_count(clinic)
-        await tap(clinic, "15035558101", text="Confirm")  # the tap carries the payload of that template
-        [*_, answer] = await arrives(clinic, "15035558101", 2)
-        assert words(answer).startswith("Thank you! Your appointment on")
-        assert (await clinic.od.get(f"appointments/{apt}")).json()["confirmed"] == "Confirmed"
-        notes = [c["Note"] for c in await clinic.commlogs_of(pat)]
-        assert any(n.startswith("Patient confirmed by WhatsApp") for n in notes)
-        await asyncio.sleep(1.0)  # the commlog drains
-        writes = [r for r in await requests_since(clinic, mark) if not r.startswith("GET")]
-        assert writes == [f"PUT appointments/{apt}/Confirm", "POST commlogs"], "two requests per confirmation"
-        # The dashboard's figures: the confirm request went, and the visit was confirmed through WhatsApp.
-        today = datetime.now(DEMO.zone).date()
-        period = await clinic.app[CONSOLE_KEY].figures.period(PRACTICE_ID, today, today)
-        assert period.total("reminder_confirm_requests") == 1 and period.total("reminders_confirmed") == 1
+async def _confirm_writes_back(clinic: Clinic) -> None:
+    pat, apt = await clinic.new_patient_with_visit("Nora", "503-555-8101", tomorrow_at(11))
+    [reminder] = await arrives(clinic, "15035558101")
+    template = reminder.body["template"]
+    assert (template["name"], template["language"]["code"]) == ("appointment_confirm", "en_US")
+    assert words(reminder).startswith("Nora | ") and "Dr. Miller" in words(reminder)
+    assert [p.rsplit(":", 1)[1] for p in payloads(reminder)] == ["confirm", "change", "cancel"]
+    visit = (await clinic.od.get(f"appointments/{apt}")).json()
+    for _ in range(50):  # the "Sent" status goes through the write queue
+        if (visit := (await clinic.od.get(f"appointments/{apt}")).json())["confirmed"] != "Not Called":
+            break
+        await asyncio.sleep(0.1)
+    assert visit["confirmed"] == "eConfirmSent", "Open Dental's own texting sees the reminder went"
+    mark = await request_count(clinic)
+    await tap(clinic, "15035558101", text="Confirm")  # the tap carries the payload of that template
+    [*_, answer] = await arrives(clinic, "15035558101", 2)
+    assert words(answer).startswith("Thank you! Your appointment on")
+    assert (await clinic.od.get(f"appointments/{apt}")).json()["confirmed"] == "Confirmed"
+    notes = [c["Note"] for c in await clinic.commlogs_of(pat)]
+    assert any(n.startswith("Patient confirmed by WhatsApp") for n in notes)
+    await asyncio.sleep(1.0)  # the commlog drains
+    writes = [r for r in await requests_since(clinic, mark) if not r.startswith("GET")]
+    assert writes == [f"PUT appointments/{apt}/Confirm", "POST commlogs"], "two requests per confirmation"
+    # The dashboard's figures: the confirm request went, and the visit was confirmed through WhatsApp.
+    today = datetime.now(DEMO.zone).date()
+    period = await clinic.app[CONSOLE_KEY].figures.period(PRACTICE_ID, today, today)
+    assert period.total("reminder_confirm_requests") == 1 and period.total("reminders_confirmed") == 1
 
 
-async def test_change_and_cancel_lead_into_their_conversations_and_a_stale_tap_changes_nothing(
-    od_keys: None, redis_server: str, redis: Redis
-) -> None:
-    async with reminding_clinic(redis_server) as clinic:
-        _, moving = await clinic.new_patient_with_visit("Omar", "503-555-8102", tomorrow_at(9))
-        _, going = await clinic.new_patient_with_visit("Pia", "503-555-8103", tomorrow_at(14), language="spa")
-        [omar] = await arrives(clinic, "15035558102")
-        [pia] = await arrives(clinic, "15035558103")
-        assert pia.body["template"]["language"]["code"] == "es_MX"
-        await tap(clinic, "15035558102", payloads(omar)[1], "Change")
-        [*_, offer] = await arrives(clinic, "15035558102", 2)
-        assert (
-            words(offer).startswith("Your appointment is on") and offer.body["interactive"]["type"] == "list"
-        )
-        await tap(clinic, "15035558103", payloads(pia)[2], "Cancelar")
-        [*_, question] = await arrives(clinic, "15035558103", 2)
-        assert words(question).startswith("¿Cancelo tu cita")
-        assert (await clinic.od.get(f"appointments/{going}")).json()["AptStatus"] == "Scheduled", (
-            "only after the yes"
-        )
-        # Staff move Omar's visit: his old Confirm now names a time that no longer holds.
-        later = tomorrow_at(16)
-        await clinic.od.put(f"appointments/{moving}", json={"AptDateTime": f"{later:%Y-%m-%d %H:%M:%S}"})
-        before = len([m for m in clinic.fake.sent if m.to == "15035558102"])
-        # The sync sees the move and re-plans: the new time's confirm request goes (the window is open).
-        [*_, again] = await arrives(clinic, "15035558102", before + 1)
-        assert "4:00" in words(again)
-        await tap(clinic, "15035558102", payloads(omar)[0], "Confirm")
-        [*_, stale] = await arrives(clinic, "15035558102", before + 2)
-        assert words(stale).startswith("That visit changed: it is now on"), words(stale)
-        assert (await clinic.od.get(f"appointments/{moving}")).json()["confirmed"] != "Confirmed"
+async def _change_cancel_and_a_stale_tap(clinic: Clinic) -> None:
+    _, moving = await clinic.new_patient_with_visit("Omar", "503-555-8102", tomorrow_at(9))
+    _, going = await clinic.new_patient_with_visit("Pia", "503-555-8103", tomorrow_at(14), language="spa")
+    [omar] = await arrives(clinic, "15035558102")
+    [pia] = await arrives(clinic, "15035558103")
+    assert pia.body["template"]["language"]["code"] == "es_MX"
+    await tap(clinic, "15035558102", payloads(omar)[1], "Change")
+    [*_, offer] = await arrives(clinic, "15035558102", 2)
+    assert words(offer).startswith("Your appointment is on") and offer.body["interactive"]["type"] == "list"
+    await tap(clinic, "15035558103", payloads(pia)[2], "Cancelar")
+    [*_, question] = await arrives(clinic, "15035558103", 2)
+    assert words(question).startswith("¿Cancelo tu cita")
+    assert (await clinic.od.get(f"appointments/{going}")).json()["AptStatus"] == "Scheduled", (
+        "only after the yes"
+    )
+    # Staff move Omar's visit: his old Confirm now names a time that no longer holds.
+    later = tomorrow_at(16)
+    await clinic.od.put(f"appointments/{moving}", json={"AptDateTime": f"{later:%Y-%m-%d %H:%M:%S}"})
+    before = len([m for m in clinic.fake.sent if m.to == "15035558102"])
+    # The sync sees the move and re-plans: the new time's confirm request goes (the window is open).
+    [*_, again] = await arrives(clinic, "15035558102", before + 1)
+    assert "4:00" in words(again)
+    await tap(clinic, "15035558102", payloads(omar)[0], "Confirm")
+    [*_, stale] = await arrives(clinic, "15035558102", before + 2)
+    assert words(stale).startswith("That visit changed: it is now on"), words(stale)
+    assert (await clinic.od.get(f"appointments/{moving}")).json()["confirmed"] != "Confirmed"
 
 
-async def test_stop_stops_the_next_reminders_with_a_commlog_and_start_resumes_them(
-    od_keys: None, redis_server: str, redis: Redis
-) -> None:
-    async with reminding_clinic(redis_server) as clinic:
-        pat, _ = await clinic.new_patient_with_visit("Quinn", "503-555-8104", tomorrow_at(10))
-        await arrives(clinic, "15035558104")
-        stop = await clinic.patient("15035558104").say("STOP")
-        assert stop.startswith("Done: Bright Smile Dental will send you no more reminders here")
-        await asyncio.sleep(1.0)
-        assert any("wrote STOP on WhatsApp" in c["Note"] for c in await clinic.commlogs_of(pat))
-        await book(clinic, pat, tomorrow_at(15))
-        await asyncio.sleep(2.5)
-        assert len([m for m in clinic.fake.sent if m.to == "15035558104"]) == 2, "no reminder after STOP"
-        assert (await clinic.patient("15035558104").say("start")).startswith("Done: Bright Smile Dental will send you reminders")  # fmt: skip
+async def _stop_and_start(clinic: Clinic) -> None:
+    pat, _ = await clinic.new_patient_with_visit("Quinn", "503-555-8104", tomorrow_at(10))
+    await arrives(clinic, "15035558104")
+    stop = await clinic.patient("15035558104").say("STOP")
+    assert stop.startswith("Done: Bright Smile Dental will send you no more reminders here")
+    await asyncio.sleep(1.0)
+    assert any("wrote STOP on WhatsApp" in c["Note"] for c in await clinic.commlogs_of(pat))
+    await book(clinic, pat, tomorrow_at(15))
+    await asyncio.sleep(2.5)
+    assert len([m for m in clinic.fake.sent if m.to == "15035558104"]) == 2, "no reminder after STOP"
+    assert (await clinic.patient("15035558104").say("start")).startswith("Done: Bright Smile Dental will send you reminders")  # fmt: skip
 
 
 async def test_send_errors_131047_131026_and_a_paused_template(
@@ -231,11 +219,21 @@ async def test_send_errors_131047_131026_and_a_paused_template(
         assert [a.reason for a in alerts] == ["template_paused"]
 
 
-@pytest.mark.parametrize(("language", "code"), [("hin", "hi"), ("fra", "fr")])
-async def test_template_languages(
-    od_keys: None, redis_server: str, redis: Redis, language: str, code: str
-) -> None:
-    async with reminding_clinic(redis_server) as clinic:
-        await clinic.new_patient_with_visit("Uma", "503-555-8108", tomorrow_at(10), language=language)
-        [reminder] = await arrives(clinic, "15035558108")
+async def _template_languages(clinic: Clinic) -> None:
+    for n, (language, code) in enumerate([("hin", "hi"), ("fra", "fr")]):
+        await clinic.new_patient_with_visit(f"Uma{n}", f"503-555-812{n}", tomorrow_at(10), language=language)
+        [reminder] = await arrives(clinic, f"1503555812{n}")
         assert reminder.body["template"]["language"]["code"] == code
+
+
+async def test_reminders_through_the_product(od_keys: None, redis_server: str, redis: Redis) -> None:
+    """One clinic (starting one takes a while), several patients one after the other:
+    - a visit staff make brings its reminder, and the Confirm tap writes back in two requests;
+    - Change and Cancel lead into their conversations, and a stale tap changes nothing;
+    - STOP stops the next reminders with a commlog, START resumes them;
+    - each patient's template is in their language."""
+    async with reminding_clinic(redis_server) as clinic:
+        await _confirm_writes_back(clinic)
+        await _change_cancel_and_a_stale_tap(clinic)
+        await _stop_and_start(clinic)
+        await _template_languages(clinic)
