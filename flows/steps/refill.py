@@ -67,7 +67,7 @@ async def opening_answer(state: TurnState, runtime: Runtime[Deps]) -> AfterAnswe
     try:
         if answer[1] == "no":
             await deps.office.decline_opening(offer.id, conv.family)
-            return _end(conv, [text("refill.declined", when=offer.current)])
+            return _end(conv, [text("refill.declined", current=offer.current)])
         key = f"{deps.conversation}:refill:{offer.id}"
         result = await deps.office.take_opening(offer.id, conv.family, key)
     except OpenDentalTrouble as exc:
