@@ -76,7 +76,17 @@ WRITING: dict[str, Node] = {
 }
 """Steps that write to Open Dental, each reached only after the patient's yes (or a handoff)."""
 STEPS: dict[str, Node] = {**DECIDING, **READING, **WRITING}
-ENDS_TURN = ("unsupported", "acknowledge", "greet", "info", "reset", "present", "hand_off", "remind", "offer_opening")
+ENDS_TURN = (
+    "unsupported",
+    "acknowledge",
+    "greet",
+    "info",
+    "reset",
+    "present",
+    "hand_off",
+    "remind",
+    "offer_opening",
+)
 """Steps that return a plain update: the turn ends after them."""
 
 

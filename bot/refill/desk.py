@@ -63,9 +63,15 @@ class RefillDesk:
             await self._answered(offer, "expired" if opening.state != "filled" else "taken")
             outcome: Literal["taken", "expired"] = "taken" if opening.state == "filled" else "expired"
             return Taken(outcome, alternatives=await self._earlier(offer))
-        if not await self.ledger.take(opening.id, offer.id) and await self.ledger.taker(opening.id) != offer.id:
+        if (
+            not await self.ledger.take(opening.id, offer.id)
+            and await self.ledger.taker(opening.id) != offer.id
+        ):
             await self._answered(offer, "taken")
             return Taken("taken", alternatives=await self._earlier(offer))
+        # Before the move: the guard's write reports the visit moved at once, and its old time is offered in
+        # turn only one level deep.
+        await self.ledger.moved_by_refill(offer.apt_num, opening.depth)
         result = await self._move(opening, offer, key)
         if not isinstance(result, Booked):
             # The chair was taken in Open Dental meanwhile (staff, another booking): the opening is gone.
@@ -75,9 +81,13 @@ class RefillDesk:
             return Taken("taken", alternatives=await self._earlier(offer))
         now = self.clock()
         if opening.state == "open":
-            filled = {"state": "filled", "filled_by": offer.pat_num, "filled_apt": offer.apt_num, "filled_at": now}
+            filled = {
+                "state": "filled",
+                "filled_by": offer.pat_num,
+                "filled_apt": offer.apt_num,
+                "filled_at": now,
+            }
             await self.ledger.save(opening.model_copy(update=filled))
-            await self.ledger.moved_by_refill(offer.apt_num, opening.depth)
         await self._answered(offer, "accepted")
         return Taken("booked", booked=result)
 
@@ -102,7 +112,9 @@ class RefillDesk:
         assert last is not None
         raise last
 
-    async def _answered(self, offer: Offer, state: Literal["accepted", "declined", "taken", "expired"]) -> None:
+    async def _answered(
+        self, offer: Offer, state: Literal["accepted", "declined", "taken", "expired"]
+    ) -> None:
         await self.ledger.save_offer(offer.model_copy(update={"state": state, "answered_at": self.clock()}))
 
     async def _earlier(self, offer: Offer) -> list[Option]:

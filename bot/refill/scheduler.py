@@ -137,7 +137,16 @@ class RefillScheduler:
         if self.local_now() > opening.start - timedelta(minutes=self.rules.lead_minutes):
             await self.ledger.save(opening.model_copy(update={"state": "expired", "reason": "within the lead time"}))  # fmt: skip
             return 0
-        if await self._occupied(opening):
+        holder = await self._holder(opening)
+        if (
+            holder is not None
+            and holder.apt_num == opening.freed_apt
+            and holder.apt_status is AptStatus.BROKEN
+        ):
+            later = {"due": self.clock() + self.rules.batch_every_minutes * 60, "reason": "the broken visit still holds the chair"}  # fmt: skip
+            await self.ledger.save(opening.model_copy(update=later))
+            return 0
+        if holder is not None:
             await self.ledger.save(opening.model_copy(update={"state": "filled", "reason": "booked in Open Dental"}))  # fmt: skip
             return 0
         if not self.window.is_open(self.now()):
@@ -193,15 +202,18 @@ class RefillScheduler:
             self._asap_at = self.clock()
         return self._asap
 
-    async def _occupied(self, opening: Opening) -> bool:
-        """Something scheduled holds the chair at that time again (staff booked it, or it was moved back)."""
+    async def _holder(self, opening: Opening) -> Appointment | None:
+        """A visit that holds the chair at that time (staff booked it, or moved one back), as Open Dental counts
+        it: a Broken visit left on the schedule still takes its time, until sent to the Unscheduled List."""
         end = opening.start + timedelta(minutes=opening.minutes)
         for held in await self.cache.held(opening.start.date(), opening.start.date()):
-            if held.apt_status is not AptStatus.SCHEDULED or held.apt_date_time is None or held.op != opening.op:
+            if not held.apt_status.occupies_chair or held.apt_date_time is None or held.op != opening.op:
                 continue
-            if held.apt_date_time < end and opening.start < held.apt_date_time + timedelta(minutes=held.minutes):
-                return True
-        return False
+            if held.apt_date_time < end and opening.start < held.apt_date_time + timedelta(
+                minutes=held.minutes
+            ):
+                return held
+        return None
 
     async def _provider(self, prov_num: int) -> str:
         providers = {p.prov_num: p for p in (await self.cache.reference()).providers}
