@@ -7,14 +7,16 @@ from datetime import datetime
 
 from flows import choices
 from flows.context import Cue, Deps, Line
+from flows.graph import run_turn
 from flows.ports import AppointmentInfo, OpeningResult, OptionInfo
 from flows.state import Offered
-from flows.graph import run_turn
 from tests.flows.test_graph import DETECTOR, GRAPH, JANE, MONDAY, Chat, PatientInfo, office, rules
 
 OPENING = datetime(2026, 12, 8, 14, 0)
 OFFER = Offered(id="off-1", pat_num=JANE.pat_num, apt_num=MONDAY.apt_num, start=OPENING, current=MONDAY.start, provider="Emily", first_name="Jane")  # fmt: skip
-MOVED = AppointmentInfo(apt_num=MONDAY.apt_num, pat_num=JANE.pat_num, start=OPENING, minutes=60, provider="Emily")
+MOVED = AppointmentInfo(
+    apt_num=MONDAY.apt_num, pat_num=JANE.pat_num, start=OPENING, minutes=60, provider="Emily"
+)
 EARLIER = OptionInfo(id="o1.later", start=datetime(2026, 12, 9, 9, 0), minutes=60, provider="Emily")
 
 
@@ -53,7 +55,11 @@ async def test_a_later_yes_hears_just_taken_with_the_next_times() -> None:
     await offered(chat)
     assert await chat.send(tap=choices.opening("off-1", "yes")) == ["refill.taken", "offer.list"]
     assert chat.rows() == [choices.option(EARLIER.id)]
-    assert (chat.conv.intent, chat.conv.target, chat.conv.awaiting) == ("reschedule", MONDAY.apt_num, "option")
+    assert (chat.conv.intent, chat.conv.target, chat.conv.awaiting) == (
+        "reschedule",
+        MONDAY.apt_num,
+        "option",
+    )
 
 
 async def test_taken_or_expired_without_other_times_gets_the_menu() -> None:

@@ -19,8 +19,11 @@ def visit(apt: int, pat: int, start: datetime | None, *, status: AptStatus = Apt
     return Appointment(AptNum=apt, PatNum=pat, AptStatus=status, AptDateTime=start, Pattern="X" * (minutes // 5), ProvNum=prov, Op=op)  # type: ignore[call-arg]  # fmt: skip
 
 
-OPENING = Opening(id="o", practice_id="p", start=AT, minutes=60, op=3, prov_num=3, freed_by=1, found_at=0, due=0)
+OPENING = Opening(
+    id="o", practice_id="p", start=AT, minutes=60, op=3, prov_num=3, freed_by=1, found_at=0, due=0
+)
 BEFORE = visit(10, 1, AT)
+UNSCHEDULED_BEFORE = visit(10, 1, AT - timedelta(days=1), status=AptStatus.UNSCHED_LIST)
 
 
 @pytest.mark.parametrize(
@@ -33,7 +36,7 @@ BEFORE = visit(10, 1, AT)
         (BookChange("added", BEFORE), None),
         (BookChange("changed", visit(10, 1, AT), BEFORE), None),
         (BookChange("deleted", visit(10, 1, AT, status=AptStatus.BROKEN)), None),
-        (BookChange("moved", visit(10, 1, AT), visit(10, 1, AT - timedelta(days=1), status=AptStatus.UNSCHED_LIST)), None),  # fmt: skip
+        (BookChange("moved", visit(10, 1, AT), UNSCHEDULED_BEFORE), None),
     ],
 )
 def test_what_frees_time(change: BookChange, cause: str | None) -> None:
