@@ -143,8 +143,8 @@ class RefillScheduler:
             and holder.apt_num == opening.freed_apt
             and holder.apt_status is AptStatus.BROKEN
         ):
-            later = {"due": self.clock() + self.rules.batch_every_minutes * 60, "reason": "the broken visit still holds the chair"}  # fmt: skip
-            await self.ledger.save(opening.model_copy(update=later))
+            waiting = {"due": self.clock() + self.rules.batch_every_minutes * 60, "reason": "the broken visit still holds the chair"}  # fmt: skip
+            await self.ledger.save(opening.model_copy(update=waiting))
             return 0
         if holder is not None:
             await self.ledger.save(opening.model_copy(update={"state": "filled", "reason": "booked in Open Dental"}))  # fmt: skip
