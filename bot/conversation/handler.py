@@ -286,6 +286,8 @@ class ConversationHandler:
             await figures.add(pid, day, f"language:{language}")
             if run.replies:
                 await figures.sample(pid, day, "first_reply", max(0.0, now - started))
+        if "refilled" in run.events:
+            await figures.add(pid, day, "refilled")
         for action in run.actions:
             if action.action in OUTCOMES:
                 await figures.add(pid, day, OUTCOMES[action.action])

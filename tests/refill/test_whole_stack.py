@@ -60,6 +60,9 @@ async def test_staff_break_a_visit_the_asap_patient_taps_yes_and_open_dental_sho
         assert words(late).startswith("Sorry, someone else just took that time")
         kept = (await clinic.od.get(f"appointments/{ana_visit}")).json()
         assert kept["AptDateTime"] == f"{later[0]:%Y-%m-%d %H:%M:%S}"
+        handler = clinic.app[CONVERSATION_KEY]
+        period = await handler.figures.period(PRACTICE_ID, today, today + timedelta(days=1))
+        assert period.total("refilled") == 1, "the dashboard counts the freed time refilled"
 
 
 async def answer(clinic: Clinic, phone: str, offer: SentMessage, choice: str) -> None:
