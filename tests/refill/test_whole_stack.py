@@ -1,6 +1,7 @@
 """Refill through the whole product: staff break a visit through the Open Dental sandbox's API, the book sync and
 the refill scheduler offer the freed time to a fitting ASAP patient on the WhatsApp sandbox, the patient taps
-Yes, and Open Dental shows their visit moved there (a second patient's Yes hears it was just taken)."""
+Yes, and Open Dental shows their visit moved there (a second patient's Yes hears it was just taken); the
+dashboard counts it refilled and the console lists the opening with its offers and outcome."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from bot.keys import CONVERSATION_KEY
+from bot.console.accounts import Role
+from bot.keys import CONSOLE_KEY, CONVERSATION_KEY
 from bot.practices import RefillSettings
 from bot.sandbox.whatsapp import SentMessage
 from od_adapter import Preferences
+from tests.bot.test_console import PASSWORD, browser, sign_in
 from tests.flows.test_conversations import PRACTICE_ID, Clinic, open_clinic
 from tests.reminders.test_whole_stack import DEMO, FAST, _rules, arrives, tap, words
 
@@ -63,6 +66,12 @@ async def test_staff_break_a_visit_the_asap_patient_taps_yes_and_open_dental_sho
         handler = clinic.app[CONVERSATION_KEY]
         period = await handler.figures.period(PRACTICE_ID, today, today + timedelta(days=1))
         assert period.total("refilled") == 1, "the dashboard counts the freed time refilled"
+        await clinic.app[CONSOLE_KEY].accounts.add("maria", PASSWORD, Role.OPERATOR, [PRACTICE_ID])
+        async with browser(clinic) as client:
+            await sign_in(client, "maria")
+            page = (await client.get("/openings")).text
+        assert f"{freed_at:%a %d %b %H:%M}" in page and "unscheduled" in page
+        assert f"filled by PatNum {moved['PatNum']}" in page and ": taken" in page and ": accepted" in page
 
 
 async def answer(clinic: Clinic, phone: str, offer: SentMessage, choice: str) -> None:
