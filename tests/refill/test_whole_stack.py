@@ -45,9 +45,16 @@ async def test_staff_break_a_visit_the_asap_patient_taps_yes_and_open_dental_sho
         later = [o.start for o in await book.find_options("cleaning", far)]
         _, staffs = await asap_cleaning(clinic, "Kept", "503-555-8200", freed_at)
         await clinic.od.put(f"appointments/{staffs}", json={"Priority": "Normal"})
-        _, ana_visit = await asap_cleaning(clinic, "Ana", "503-555-8201", later[0])
-        _, ben_visit = await asap_cleaning(clinic, "Ben", "503-555-8202", later[-1])
-        await asyncio.sleep(1.5)  # the sync and the patient sync have read them
+        ana_pat, ana_visit = await asap_cleaning(clinic, "Ana", "503-555-8201", later[0])
+        ben_pat, ben_visit = await asap_cleaning(clinic, "Ben", "503-555-8202", later[-1])
+        office = clinic.app[CONVERSATION_KEY].practices[PRACTICE_ID].office
+        assert office.directory is not None
+        for _ in range(300):  # the book sync has the visit and the patient sync the waiting patients' charts
+            held = await book.cache.appointment(staffs)
+            charts = [await office.directory.chart(p) for p in (ana_pat, ben_pat)]
+            if held is not None and all(charts):
+                break
+            await asyncio.sleep(0.1)
         response = await clinic.od.put(f"appointments/{staffs}/Break", json={"sendToUnscheduledList": "true"})
         assert response.status_code == 200, response.text
         [ben] = await arrives(clinic, "15035558202", within=60)
