@@ -343,3 +343,16 @@ async def test_outside_the_send_window_the_batch_waits_for_it(office: Office) ->
     assert await scheduler.tick() == 0, "08:00 is before the window"
     office.at(datetime.combine(s.freed_at.start.date(), time(9, 0)))
     assert await scheduler.tick() == 1
+
+
+async def test_a_patient_gets_at_most_the_daily_number_of_offers(office: Office) -> None:
+    office.practice = office.practice.model_copy(update={"refill": RULES.model_copy(update={"max_offers_per_patient_per_day": 1})})  # fmt: skip
+    scheduler = office.scheduler()
+    s = await scene(office, "Ana")
+    other = next(o for o in await office.cleanings(s.freed_at.start.date()) if o.start != s.freed_at.start)
+    second = await office.cleaning(await office.patient("Also", "503-555-8199"), other)
+    await office.sync()
+    await break_visit(office, s.freed)
+    await break_visit(office, second)
+    assert len(await office.ledger.recent()) == 2
+    assert await scheduler.tick() == 1, "two openings, one offer to Ana today"
