@@ -72,7 +72,13 @@ class RefillDesk:
         # Before the move: the guard's write reports the visit moved at once, and its old time is offered in
         # turn only one level deep.
         await self.ledger.moved_by_refill(offer.apt_num, opening.depth)
-        result = await self._move(opening, offer, key)
+        try:
+            result = await self._move(opening, offer, key)
+        except BaseException:
+            # Open Dental away (or an outcome unknown): the opening is free for the next yes again; the guard's
+            # re-read before any write, and its key on a retry of this one, keep the chair to one visit.
+            await self.ledger.let_go(opening.id)
+            raise
         if not isinstance(result, Booked):
             # The chair was taken in Open Dental meanwhile (staff, another booking): the opening is gone.
             await self.ledger.let_go(opening.id)

@@ -13,6 +13,7 @@ import time as clock
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import NoReturn
 
 import httpx
 import pytest
@@ -28,6 +29,7 @@ from flows.context import Cue
 from od_adapter import (
     AppointmentBook,
     BookCache,
+    OdUnavailable,
     OpenDentalClient,
     Option,
     PatientChanges,
@@ -356,3 +358,23 @@ async def test_a_patient_gets_at_most_the_daily_number_of_offers(office: Office)
     await break_visit(office, second)
     assert len(await office.ledger.recent()) == 2
     assert await scheduler.tick() == 1, "two openings, one offer to Ana today"
+
+
+async def test_open_dental_failing_the_first_yes_leaves_the_opening_to_the_next(office: Office) -> None:
+    scheduler = office.scheduler()
+    s = await scene(office, "Ana", "Ben")
+    await break_visit(office, s.freed)
+    await scheduler.tick()
+    ben, ana = (c.offer for _, c in office.sent)
+    assert ben is not None and ana is not None
+
+    class Away(AppointmentBook):
+        async def reschedule(self, *args: object, **kwargs: object) -> NoReturn:
+            raise OdUnavailable("Open Dental is away")
+
+    away = Away(
+        office.practice.od, office.client, office.cache, office.book.store, option_keys=[b"refill-test-key"]
+    )
+    with pytest.raises(OdUnavailable):
+        await RefillDesk(office.practice, office.ledger, away, clock=lambda: office.now).take(ben.id, {ben.pat_num}, "k")  # fmt: skip
+    assert (await office.desk().take(ana.id, {ana.pat_num}, "k2")).outcome == "booked"
