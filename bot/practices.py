@@ -159,6 +159,37 @@ class ReminderSettings(Strict):
         return self
 
 
+RefillSource = Literal["asap", "recall"]
+
+
+def _refill_sources() -> list[RefillSource]:
+    return ["asap", "recall"]
+
+
+class RefillSettings(Strict):
+    """Freed times offered to patients waiting for an earlier visit (see docs/refill.md)."""
+
+    enabled: bool = False
+    lead_minutes: Annotated[int, Field(ge=0, le=7 * 24 * 60)] = 120
+    """An opening is offered only while it is at least this far ahead; then it expires."""
+    batch_size: Annotated[int, Field(ge=1, le=50)] = 3
+    """Patients offered an opening at a time."""
+    batch_every_minutes: Annotated[float, Field(ge=0, le=24 * 60)] = 15
+    """The next batch goes this long after the last unless the opening is filled."""
+    max_offers_per_patient_per_day: Annotated[int, Field(ge=1, le=20)] = 2
+    any_provider: bool = False
+    """Offer a visit with another provider too (it moves to the opening's provider); else only the same one."""
+    skip_if_visit_within_days: Annotated[int, Field(ge=0, le=365)] = 30
+    """A patient whose current visit is this soon is not offered (little to gain)."""
+    candidates: list[RefillSource] = Field(default_factory=_refill_sources)
+    """Who is asked, in order: the ASAP list (`GET /appointments/ASAP`), then due recalls (not yet offered)."""
+    asap_every_seconds: Annotated[float, Field(ge=5, le=24 * 3600)] = 300
+    """How long the ASAP list read in the background is kept before it is read again."""
+    template: ReminderTemplate = Field(default_factory=lambda: ReminderTemplate(name="opening_offer"))
+    """The approved utility template sent outside the 24-hour window (parameters in docs/refill.md)."""
+    ttl_seconds: Annotated[int, Field(ge=30, le=12 * 3600)] = 3600
+
+
 class OdEventsSettings(Strict):
     """How `python -m bot od-subscribe` subscribes the practice to Open Dental's API Events."""
 
@@ -196,6 +227,7 @@ class Practice(Strict):
     info: dict[str, str] = Field(default_factory=dict)
     """Answers to common questions by topic: hours, address, parking, insurance, bring."""
     reminders: ReminderSettings = ReminderSettings()
+    refill: RefillSettings = RefillSettings()
     whatsapp: WhatsAppPricing = WhatsAppPricing()
     """What Meta charges the practice per WhatsApp message, for the dashboard's cost."""
 

@@ -55,10 +55,13 @@ from bot.records.crypto import Sealer, conversation_id, keyed_hash
 from bot.records.figures import Figures
 from bot.records.od_writes import OpenDentalWrites
 from bot.records.storage import SealedStore
+from bot.refill.desk import RefillDesk
+from bot.refill.ledger import RefillLedger
+from bot.refill.scheduler import RefillScheduler
 from bot.reminders.ledger import Ledger
 from bot.reminders.optouts import OptOuts
 from bot.reminders.scheduler import Deliver
-from bot.reminders.service import OptOutDesk, Reminders, scheduler_for
+from bot.reminders.service import OptOutDesk, Reminders, office_window, scheduler_for
 from bot.settings import Settings
 from bot.whatsapp.events import InboundMessage
 from flows.context import Cue
@@ -270,6 +273,12 @@ async def conversation_ctx(app: web.Application) -> AsyncIterator[None]:
                 for pid, runtime in handler.practices.items()
                 if runtime.practice.reminders.enabled
             ]
+        deliver = reminder_delivery(pipeline.broker, pipeline.sealer)
+        for pid, runtime in handler.practices.items():
+            if runtime.practice.refill.enabled:
+                ledger = RefillLedger(pipeline.storage, pipeline.sealer, pid)
+                runtime.office.refill = RefillDesk(runtime.practice, ledger, runtime.office.appointments)
+                tasks.append(asyncio.create_task(run_refill(handler, pid, ledger, optouts, deliver, settings), name=f"refill-{pid}"))  # fmt: skip
     tasks.append(asyncio.create_task(handler.alert_webhooks.run(), name="alert-webhooks"))
     yield
     for task in tasks:
@@ -295,11 +304,13 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 def reminder_delivery(broker: Broker, sealer: Sealer) -> Deliver:
-    """A due reminder becomes an event on the inbound queue: its conversation's worker sends it under the lock."""
+    """A due reminder (or a freed time's offer) becomes an event on the inbound queue: its conversation's worker
+    sends it under the lock."""
 
     async def deliver(practice_id: str, wa_id: str, cue: Cue) -> None:
-        event = InboundMessage(practice_id=practice_id, wamid=f"reminder.{cue.reminder.id}", user_key=wa_id, wa_id=wa_id, timestamp=int(time.time()), type="reminder", cue=cue)  # fmt: skip
-        await broker.enqueue(f"reminder:{practice_id}:{cue.reminder.id}", sealer.seal(event.model_dump_json().encode()))  # fmt: skip
+        event = InboundMessage(practice_id=practice_id, wamid=cue.id, user_key=wa_id, wa_id=wa_id, timestamp=int(time.time()), type="reminder", cue=cue)  # fmt: skip
+        kind, _, ident = cue.id.partition(".")
+        await broker.enqueue(f"{kind}:{practice_id}:{ident}", sealer.seal(event.model_dump_json().encode()))
 
     return deliver
 
@@ -322,6 +333,26 @@ async def run_reminders(
     await scheduler.run(
         tick_every=settings.reminder_tick_seconds, sweep_every=settings.reminder_sweep_seconds
     )
+
+
+async def run_refill(
+    handler: ConversationHandler, practice_id: str, ledger: RefillLedger, optouts: OptOuts, deliver: Deliver, settings: Settings
+) -> None:  # fmt: skip
+    """A practice's refill scheduler: the send window read (retried while Open Dental is away), its change
+    reports subscribed to, then its loop."""
+    runtime = handler.practices[practice_id]
+    directory = runtime.office.directory
+    assert directory is not None, "the handler builds a directory for each practice"
+    cache = runtime.office.appointments.cache
+    while True:
+        try:
+            window = await office_window(runtime.client, runtime.practice)
+            break
+        except (AdapterError, OSError):
+            await asyncio.sleep(30.0)
+    scheduler = RefillScheduler(runtime.practice, runtime.client, cache, directory, ledger, optouts, deliver, window=window)  # fmt: skip
+    cache.subscribers.append(scheduler.on_changes)
+    await scheduler.run(tick_every=settings.reminder_tick_seconds)
 
 
 async def stop(task: asyncio.Task[None], *, within: float) -> bool:

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-TapKind = Literal["option", "visit", "kind", "menu", "yes", "no", "other", "reminder", "unknown"]
+TapKind = Literal["option", "visit", "kind", "menu", "yes", "no", "other", "reminder", "opening", "unknown"]
 ReminderAnswer = Literal["confirm", "change", "cancel"]
 REMINDER_ANSWERS: tuple[ReminderAnswer, ...] = ("confirm", "change", "cancel")
+OpeningAnswer = Literal["yes", "no"]
 MenuItem = Literal["book", "reschedule", "cancel", "confirm"]
 MENU: tuple[MenuItem, ...] = ("book", "reschedule", "cancel", "confirm")
 
@@ -34,6 +35,14 @@ class Tap:
         for known in REMINDER_ANSWERS:
             if self.kind == "reminder" and answer == known and rid:
                 return rid, known
+        return None
+
+    @property
+    def opening(self) -> tuple[str, OpeningAnswer] | None:
+        """The offer id and the answer of a freed time's button."""
+        offer, _, answer = self.value.rpartition(":")
+        if self.kind == "opening" and offer and answer in ("yes", "no"):
+            return offer, "yes" if answer == "yes" else "no"
         return None
 
 
@@ -67,7 +76,13 @@ def reminder(reminder_id: str, answer: ReminderAnswer) -> str:
     return f"rem:{reminder_id}:{answer}"
 
 
+def opening(offer_id: str, answer: OpeningAnswer) -> str:
+    """A freed time's button (a template's quick-reply payload): it names the offer, which only our ledger knows."""
+    return f"fill:{offer_id}:{answer}"
+
+
 _PREFIXES: dict[str, TapKind] = {
+    "fill": "opening",
     "opt": "option",
     "apt": "visit",
     "kind": "kind",
@@ -90,4 +105,6 @@ def parse(choice_id: str | None) -> Tap | None:
     if tap_kind is None or not value or (tap_kind == "menu" and value not in MENU):
         return Tap("unknown", choice_id)
     tap = Tap(tap_kind, value)
-    return tap if tap_kind != "reminder" or tap.reminder is not None else Tap("unknown", choice_id)
+    if (tap_kind == "reminder" and tap.reminder is None) or (tap_kind == "opening" and tap.opening is None):
+        return Tap("unknown", choice_id)
+    return tap

@@ -17,10 +17,12 @@ from flows.nlu.understanding import Understanding
 from flows.ports import AppointmentInfo, Office, OptionInfo, PracticeFacts
 from flows.replies import Reply
 from flows.session import HandoffStatus
-from flows.state import ConversationState, HandoffReason, Reminded
+from flows.state import ConversationState, HandoffReason, Offered, Reminded
 
 Understand = Callable[[str, datetime, str, ConversationState], Awaitable[Understanding]]
-Then = Literal["language", "offer", "upcoming", "ahead", "who", "hand_off", "reminded", "opt_out"]
+Then = Literal[
+    "language", "offer", "upcoming", "ahead", "who", "hand_off", "reminded", "opt_out", "opening_answer"
+]
 """Where the identify step continues: the step that needed to know who is on the phone."""
 
 
@@ -52,11 +54,21 @@ class ActionTaken(BaseModel):
 
 
 class Cue(BaseModel):
-    """A reminder the scheduler sends to this phone: a turn of its own, under the conversation's lock."""
+    """A message a scheduler sends to this phone, a turn of its own under the conversation's lock: a reminder,
+    or a freed time offered (refill). Exactly one of the two."""
 
-    reminder: Reminded
+    reminder: Reminded | None = None
+    offer: Offered | None = None
     language: str | None = None
     """The chart's language (ISO 639-1), for a conversation that has none yet."""
+
+    @property
+    def id(self) -> str:
+        """The queue's dedupe key and the turn's message id are made of it: a second copy is dropped."""
+        if self.reminder is not None:
+            return f"reminder.{self.reminder.id}"
+        assert self.offer is not None, "a cue carries a reminder or an offer"
+        return f"refill.{self.offer.id}"
 
 
 class Replace(list[Reply]):
@@ -88,7 +100,7 @@ class TurnState(TypedDict, total=False):
     tap: Tap | None
     """The button or list row the patient tapped, if any."""
     cue: Cue
-    """The reminder this turn sends (a scheduler's turn, not the patient's)."""
+    """The reminder or offer this turn sends (a scheduler's turn, not the patient's)."""
     opt_out: bool
     """The patient wrote STOP (True) or START (False)."""
     write_key: str

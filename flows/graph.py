@@ -22,7 +22,7 @@ from flows.questions import menu, pending_question
 from flows.replies import Reply, text
 from flows.routing import ROUTES, route_after_understand
 from flows.session import Session
-from flows.steps import change, confirm, entry, handoff, identify, offer, remind, talk
+from flows.steps import change, confirm, entry, handoff, identify, offer, refill, remind, talk
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +54,7 @@ DECIDING: dict[str, Node] = {
     "change": change.change,
     "pick": change.pick,
     "remind": remind.remind,
+    "offer_opening": refill.offer_opening,
 }
 """Steps that decide from the state alone: no Open Dental, no writes."""
 READING: dict[str, Node] = {
@@ -72,10 +73,11 @@ WRITING: dict[str, Node] = {
     "confirm_visit": change.confirm_visit,
     "hand_off": handoff.hand_off,
     "opt_out": remind.opt_out,
+    "opening_answer": refill.opening_answer,
 }
 """Steps that write to Open Dental, each reached only after the patient's yes (or a handoff)."""
 STEPS: dict[str, Node] = {**DECIDING, **READING, **WRITING}
-ENDS_TURN = ("unsupported", "acknowledge", "info", "reset", "present", "hand_off", "remind")
+ENDS_TURN = ("unsupported", "acknowledge", "info", "reset", "present", "hand_off", "remind", "offer_opening")
 """Steps that return a plain update: the turn ends after them."""
 
 

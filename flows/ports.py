@@ -7,7 +7,7 @@ guarded writes. `bot` implements it over `od_adapter`; tests can implement it ov
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Protocol
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -54,6 +54,16 @@ class BookResult(BaseModel):
     replayed: bool = False
     lapsed: bool = False
     """A repeated yes whose booking no longer holds in Open Dental (cancelled or moved since)."""
+
+
+class OpeningResult(BaseModel):
+    """A yes to a freed time: booked (the visit moved there), taken by someone else, expired, or an offer we
+    do not know (forged, or another phone's)."""
+
+    outcome: Literal["booked", "taken", "expired", "unknown"]
+    appointment: AppointmentInfo | None = None
+    alternatives: list[OptionInfo] = Field(default_factory=list)
+    """For a taken one: other times earlier than the patient's visit."""
 
 
 class PracticeFacts(BaseModel):
@@ -127,4 +137,12 @@ class Office(Protocol):
 
     async def note_for_staff(self, pat_num: int, note: str) -> int:
         """A commlog on the patient's chart for the front desk (a handoff); its CommlogNum."""
+        ...
+
+    async def take_opening(self, offer_id: str, allowed: list[int], key: str) -> OpeningResult:
+        """A yes to a freed time: the first books it (the patient's visit moves there), once for `key`."""
+        ...
+
+    async def decline_opening(self, offer_id: str, allowed: list[int]) -> bool:
+        """A no to a freed time, recorded; False for an offer we do not know."""
         ...

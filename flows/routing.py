@@ -16,6 +16,7 @@ from flows.steps.remind import spoken_answer
 Route = Literal[
     "emergency", "staff_request", "reset", "greet", "info", "offer", "who", "details", "read_back",
     "choose_time", "consent", "change", "upcoming", "fallback", "acknowledge", "reminded", "opt_out",
+    "opening_answer",
 ]  # fmt: skip
 ROUTES: tuple[Route, ...] = get_args(Route)
 
@@ -60,6 +61,8 @@ def route_after_understand(state: TurnState) -> Route:
 def route_tap(conv: ConversationState, tap: Tap) -> Route:
     if tap.kind == "reminder":
         return "reminded"
+    if tap.kind == "opening":
+        return "opening_answer"
     if tap.kind == "option":
         return "choose_time"
     if tap.kind == "visit":

@@ -76,6 +76,21 @@ class Reminded(BaseModel):
     answered: bool = False
 
 
+class Offered(BaseModel):
+    """A freed time offered to this phone (refill): its buttons name the offer, which only the ledger knows."""
+
+    id: str
+    pat_num: int
+    apt_num: int
+    """The patient's visit the opening would replace (moved to the opening's time)."""
+    start: datetime
+    """The opening's local start, naive."""
+    current: datetime
+    """The visit's time now."""
+    provider: str = ""
+    first_name: str = ""
+
+
 class ConversationState(BaseModel):
     version: int = STATE_VERSION
     language: str | None = None
@@ -112,6 +127,8 @@ class ConversationState(BaseModel):
     """Messages in a row the assistant did not understand; enough of them hand the conversation to staff."""
     reminders: list[Reminded] = Field(default_factory=list)
     """The reminders sent to this phone whose visits are still ahead, oldest first."""
+    offers: list[Offered] = Field(default_factory=list)
+    """Freed times offered to this phone that are still ahead, oldest first."""
 
     def live_reminder(self) -> Reminded | None:
         """The newest reminder not answered yet: what a bare "yes" or "can we make it later?" is about."""
@@ -119,7 +136,7 @@ class ConversationState(BaseModel):
 
     def finish_flow(self) -> None:
         """Forget the request, keep who the patient is and their language."""
-        keep = {"language", "script", "language_run", "family", "members", "family_checked", "patient", "dentist", "new_patient", "confirmed", "reminders"}  # fmt: skip
+        keep = {"language", "script", "language_run", "family", "members", "family_checked", "patient", "dentist", "new_patient", "confirmed", "reminders", "offers"}  # fmt: skip
         fresh = ConversationState()
         for name in type(self).model_fields:
             if name not in keep:

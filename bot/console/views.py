@@ -15,7 +15,7 @@ import jinja2
 from aiohttp import web
 from babel.dates import format_datetime
 
-from bot.console import dashboard, live, problems, reminders
+from bot.console import dashboard, live, openings, problems, reminders
 from bot.console.accounts import USERNAME, AccountError, Role
 from bot.console.hashing import HashQueueFull
 from bot.console.security import (
@@ -79,6 +79,7 @@ def create_console(settings: Settings) -> web.Application:
     app.router.add_get("/dashboard", dashboard.dashboard)
     app.router.add_get("/dashboard.csv", dashboard.dashboard_csv)
     app.router.add_get("/reminders", reminders.reminders)
+    app.router.add_get("/openings", openings.openings)
     app.router.add_post("/problems/od-writes/retry", problems.retry_write)
     live.stop_streams(app)
     return app

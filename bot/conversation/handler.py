@@ -20,7 +20,7 @@ from redis.exceptions import RedisError
 from bot.alerts import Alert, Alerts, AlertWebhooks
 from bot.conversation.confirmations import office_statuses
 from bot.conversation.office import OdOffice, Outreach
-from bot.conversation.reminder_messages import reminder_body
+from bot.conversation.reminder_messages import cue_body
 from bot.conversation.render import render
 from bot.monitoring.metrics import Metrics
 from bot.practices import Practice, PracticesFile
@@ -233,7 +233,7 @@ class ConversationHandler:
             to = messages.recipient(turn.user_key)
             rendered = render(one.replies, language, to, region=runtime.practice.region)
             if cue is not None and rendered:
-                rendered[-1] = reminder_body(rendered[-1], cue, runtime.practice, language, to, self.clock())
+                rendered[-1] = cue_body(rendered[-1], cue, runtime.practice, language, to, self.clock())
             bodies += rendered
         if self.reminders is not None:
             await self.reminders.answered(
@@ -286,6 +286,8 @@ class ConversationHandler:
             await figures.add(pid, day, f"language:{language}")
             if run.replies:
                 await figures.sample(pid, day, "first_reply", max(0.0, now - started))
+        if "refilled" in run.events:
+            await figures.add(pid, day, "refilled")
         for action in run.actions:
             if action.action in OUTCOMES:
                 await figures.add(pid, day, OUTCOMES[action.action])

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pydantic import TypeAdapter
 
 from bot.practices import Practice
 from bot.records.crypto import Sealer, keyed_hash
 from bot.records.storage import Storage
-from flows.ports import AppointmentInfo, BookResult, OptionInfo, PatientInfo
+from flows.ports import AppointmentInfo, BookResult, OpeningResult, OptionInfo, PatientInfo
 from od_adapter import (
     Appointment,
     AppointmentBook,
@@ -38,6 +38,9 @@ from od_adapter import (
     iso639_1,
     normalise_stored,
 )
+
+if TYPE_CHECKING:
+    from bot.refill.desk import RefillDesk
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +91,8 @@ class OdOffice:
         self.patients = patients
         self.storage = storage
         self.sealer = sealer
+        self.refill: RefillDesk | None = None
+        """The practice's answers to freed times offered (set where refill runs)."""
 
     # -- patients ---------------------------------------------------------------------------------------------
 
@@ -211,6 +216,19 @@ class OdOffice:
         if self.outreach is None:
             return False
         return await self.outreach.set_reminders(self.practice, user_key, pat_nums, allowed=allowed)
+
+    async def take_opening(self, offer_id: str, allowed: list[int], key: str) -> OpeningResult:
+        if self.refill is None:
+            return OpeningResult(outcome="unknown")
+        taken = await self.refill.take(offer_id, set(allowed), key)
+        booked = None
+        if taken.booked is not None:
+            info = await self._appointment(taken.booked.appointment)
+            booked = info.model_copy(update={"commlog_num": taken.booked.commlog_num})
+        return OpeningResult(outcome=taken.outcome, appointment=booked, alternatives=await self._infos(taken.alternatives))  # fmt: skip
+
+    async def decline_opening(self, offer_id: str, allowed: list[int]) -> bool:
+        return self.refill is not None and await self.refill.decline(offer_id, set(allowed))
 
     async def note_for_staff(self, pat_num: int, note: str) -> int:
         """A received text commlog, so the front desk sees the request on the chart in Open Dental."""

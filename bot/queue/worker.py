@@ -410,6 +410,9 @@ class Worker:
 
 def _reminder_note(cue: Cue) -> str:
     reminder = cue.reminder
+    if reminder is None:
+        assert cue.offer is not None
+        return f"Offered a freed time, {cue.offer.start:%a %d %b %H:%M}, for AptNum {cue.offer.apt_num}"
     return f"Reminder ({reminder.step}) for the visit of {reminder.start:%a %d %b %H:%M}, AptNum {reminder.apt_num}"
 
 

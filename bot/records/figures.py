@@ -19,7 +19,8 @@ FIGURES_TTL = 800 * 24 * 3600
 """Two years and more: a year compared with the last."""
 SEEN_TTL = 2 * 24 * 3600
 MAX_DAYS = 366
-OUTCOMES = ("booked", "rescheduled", "cancelled", "confirmed")
+OUTCOMES = ("booked", "rescheduled", "cancelled", "confirmed", "refilled")
+"""The daily counts of what turns did; "refilled": a freed time taken by a patient offered it (also "rescheduled")."""
 SAMPLES = ("first_reply", "to_booking")
 
 

@@ -295,20 +295,7 @@ class ReminderScheduler:
         return 0
 
     async def _reachable(self, patient: Patient) -> tuple[str | None, str]:
-        """The patient's WhatsApp number, or why they get no reminder."""
-        if patient.txt_msg_ok is YesNoUnknown.NO:
-            return None, "TxtMsgOk is No"
-        if patient.txt_msg_ok in (None, YesNoUnknown.UNKNOWN) and self.rules.txt_msg_unknown == "skip":
-            return None, "TxtMsgOk is Unknown"
-        e164 = normalise_stored(patient.wireless_phone or "", self.practice.region)
-        if e164 is None:
-            return None, "no mobile number"
-        if phonenumbers.number_type(phonenumbers.parse(e164)) == phonenumbers.PhoneNumberType.FIXED_LINE:
-            return None, "the number is a landline"
-        wa_id = e164.lstrip("+")
-        if (why := await self.optouts.reason(self.practice_id, wa_id)) is not None:
-            return None, why
-        return wa_id, ""
+        return await reachable(patient, self.practice, self.optouts)
 
     async def _within_daily_limit(self, wa_id: str) -> bool:
         day = self.now().date().isoformat()
@@ -343,3 +330,21 @@ class ReminderScheduler:
             except Exception:  # a bug or Redis away must not stop the practice's reminders for good
                 logger.exception("the reminder scheduler failed a round; retrying")
             await asyncio.sleep(tick_every)
+
+
+async def reachable(patient: Patient, practice: Practice, optouts: OptOuts) -> tuple[str | None, str]:
+    """The patient's WhatsApp number, or why the practice may not message them first (reminders, offers)."""
+    rules = practice.reminders
+    if patient.txt_msg_ok is YesNoUnknown.NO:
+        return None, "TxtMsgOk is No"
+    if patient.txt_msg_ok in (None, YesNoUnknown.UNKNOWN) and rules.txt_msg_unknown == "skip":
+        return None, "TxtMsgOk is Unknown"
+    e164 = normalise_stored(patient.wireless_phone or "", practice.region)
+    if e164 is None:
+        return None, "no mobile number"
+    if phonenumbers.number_type(phonenumbers.parse(e164)) == phonenumbers.PhoneNumberType.FIXED_LINE:
+        return None, "the number is a landline"
+    wa_id = e164.lstrip("+")
+    if (why := await optouts.reason(practice.phone_number_id, wa_id)) is not None:
+        return None, why
+    return wa_id, ""

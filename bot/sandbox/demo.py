@@ -83,6 +83,16 @@ def approve_reminder_templates(fake: GraphFake, practice: Practice) -> None:
             fake.approve(step.template.name, code, message(key, language).format(**numbered), buttons)
 
 
+def approve_refill_template(fake: GraphFake, practice: Practice) -> None:
+    """The practice's freed-time offer template as Meta would hold it once approved (parameters: first name,
+    day, time, provider, practice, the current visit's day; buttons Yes, No)."""
+    numbered = {"name": "{{1}}", "when": "{{2}}, {{3}}", "provider": "{{4}}", "practice": "{{5}}", "current": "{{6}}"}  # fmt: skip
+    template = practice.refill.template
+    for language, code in template.languages.items():
+        buttons = [message(b, language) for b in ("button.take_opening", "button.decline_opening")]
+        fake.approve(template.name, code, message("refill.offer", language).format(**numbered), buttons)
+
+
 def create_demo_app(
     settings: Settings,
     practices: PracticesFile,
@@ -115,6 +125,7 @@ def create_demo_app(
             )
             fake.approve(name, practice.handoff.template_language, body)
         approve_reminder_templates(fake, practice)
+        approve_refill_template(fake, practice)
     add_phone_simulator(app, practices)
     app.add_subapp(SANDBOX_OD_PREFIX, create_sandbox_app(od_sandbox or SandboxSettings(scale=scale)))
     return app

@@ -34,12 +34,12 @@ def words_of(state: TurnState) -> str:
 
 def gate(
     state: TurnState, runtime: Runtime[Deps]
-) -> Command[Literal["remind", "language", "unsupported", "escalate", "__end__"]]:
+) -> Command[Literal["remind", "offer_opening", "language", "unsupported", "escalate", "__end__"]]:
     """While staff have the conversation the assistant stays quiet, until released or the quiet period ends.
     A reminder the scheduler sends goes in any case: it is the practice's message, not a reply."""
     deps, status = runtime.context, state["handoff"]
     if "cue" in state:
-        return Command(goto="remind")
+        return Command(goto="remind" if state["cue"].reminder is not None else "offer_opening")
     update: TurnState = {}
     if status.active:
         quiet = deps.practice.resume_after_minutes * 60

@@ -19,7 +19,7 @@ from flows.steps.trouble import OpenDentalTrouble, after_trouble
 
 async def identify(
     state: TurnState, runtime: Runtime[Deps]
-) -> Command[Literal["language", "offer", "upcoming", "ahead", "who", "hand_off", "reminded", "opt_out", "od_failed", "__end__"]]:  # fmt: skip
+) -> Command[Literal["language", "offer", "upcoming", "ahead", "who", "hand_off", "reminded", "opt_out", "opening_answer", "od_failed", "__end__"]]:  # fmt: skip
     """Ask Open Dental once per conversation who is on this phone, then go back to the step that asked."""
     deps, then = runtime.context, state.get("then", "offer")
     try:

@@ -32,11 +32,8 @@ AfterAnswer = Command[Literal["identify", "confirm_visit", "pick", "od_failed", 
 def remind(state: TurnState, runtime: Runtime[Deps]) -> TurnState:
     """The scheduler's reminder: remembered on the conversation (its visit's answers are read about it), then sent."""
     deps, cue = runtime.context, state["cue"]
-    conv = state["conv"].model_copy(deep=True)
-    if conv.language is None:
-        conv.language = (
-            cue.language if cue.language in deps.practice.languages else deps.practice.default_language
-        )
+    assert cue.reminder is not None, "the gate sends only a reminder's cue here"
+    conv = cued_state(state, deps)
     now = deps.now.replace(tzinfo=None)
     kept = [r for r in conv.reminders if r.start > now and r.id != cue.reminder.id]
     conv.reminders = [*kept[-(KEEP_REMINDERS - 1) :], cue.reminder]
@@ -45,6 +42,16 @@ def remind(state: TurnState, runtime: Runtime[Deps]) -> TurnState:
         "replies": [reminder_message(cue.reminder, deps.practice.name)],
         "events": ["reminded"],
     }
+
+
+def cued_state(state: TurnState, deps: Deps) -> ConversationState:
+    """A copy of the conversation for a scheduler's message, in the chart's language if it has none yet."""
+    cue, conv = state["cue"], state["conv"].model_copy(deep=True)
+    if conv.language is None:
+        conv.language = (
+            cue.language if cue.language in deps.practice.languages else deps.practice.default_language
+        )
+    return conv
 
 
 def reminder_message(reminder: Reminded, practice: str) -> Reply:

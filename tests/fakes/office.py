@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from flows.ports import AppointmentInfo, BookResult, OptionInfo, PatientInfo
+from flows.ports import AppointmentInfo, BookResult, OpeningResult, OptionInfo, PatientInfo
 from od_adapter.availability import Preferences
 
 
@@ -25,6 +25,10 @@ class FakeOffice:
     """Phones that wrote STOP."""
     confirm_keys: list[str] = field(default_factory=list)
     keys: dict[str, BookResult] = field(default_factory=dict)
+    openings: dict[str, OpeningResult] = field(default_factory=dict)
+    """Offer id -> what a yes to it gets (unknown for any other id)."""
+    declined: list[str] = field(default_factory=list)
+    opening_keys: list[str] = field(default_factory=list)
     """Outcomes by idempotency key: a second call with a key replays its outcome, like the booking guard."""
 
     def _call(self, name: str) -> None:
@@ -133,3 +137,13 @@ class FakeOffice:
         self._call("note_for_staff")
         self.notes.append((pat_num, note))
         return 77
+
+    async def take_opening(self, offer_id: str, allowed: list[int], key: str) -> OpeningResult:
+        self._call("take_opening")
+        self.opening_keys.append(key)
+        return self.openings.get(offer_id, OpeningResult(outcome="unknown"))
+
+    async def decline_opening(self, offer_id: str, allowed: list[int]) -> bool:
+        self._call("decline_opening")
+        self.declined.append(offer_id)
+        return offer_id in self.openings
