@@ -91,7 +91,7 @@ def _confirmed(conv: ConversationState) -> ConversationState:
 
 async def book(
     state: TurnState, runtime: Runtime[Deps]
-) -> Command[Literal["present", "od_failed", "__end__"]]:
+) -> Command[Literal["present", "search", "od_failed", "__end__"]]:
     deps, conv = runtime.context, state["conv"].model_copy(deep=True)
     assert conv.pending is not None and conv.patient is not None
     patient = PatientInfo(pat_num=conv.patient, first_name="", dentist=conv.dentist)
@@ -104,7 +104,7 @@ async def book(
 
 async def reschedule(
     state: TurnState, runtime: Runtime[Deps]
-) -> Command[Literal["present", "od_failed", "__end__"]]:
+) -> Command[Literal["present", "search", "od_failed", "__end__"]]:
     deps, conv = runtime.context, state["conv"].model_copy(deep=True)
     assert conv.pending is not None and conv.target is not None
     try:
@@ -116,16 +116,15 @@ async def reschedule(
 
 def _settled(
     conv: ConversationState, result: BookResult
-) -> Command[Literal["present", "od_failed", "__end__"]]:
-    """Booked: say so. The time was just taken: offer what the guard found instead."""
+) -> Command[Literal["present", "search", "od_failed", "__end__"]]:
+    """Booked: say so. The time was just taken: offer what the guard found instead, or the nearest times."""
     if result.lapsed:
         return Command(goto=END, update={"conv": conv.finished(), "replies": [text("replay.lapsed")]})
     if result.appointment is None:
         if result.alternatives:
             return Command(goto="present", update={"conv": conv, "found": result.alternatives, "replies": [text("taken")]})  # fmt: skip
-        return Command(
-            goto=END, update={"conv": conv.finished(), "replies": [text("taken"), text("offer.none")]}
-        )
+        # Nothing else fits what was asked: the search widens to the nearest times (never a dead end).
+        return Command(goto="search", update={"conv": conv, "replies": [text("taken")]})
     done = result.appointment
     action: Literal["book", "reschedule"] = "reschedule" if conv.intent == "reschedule" else "book"
     taken = ActionTaken.on(action, done)

@@ -21,6 +21,8 @@ class FakeOffice:
     calls: list[str] = field(default_factory=list)
     notes: list[tuple[int, str]] = field(default_factory=list)
     created: list[PatientInfo] = field(default_factory=list)
+    no_alternatives: bool = False
+    """A lost race whose guard found nothing else that fits what was asked."""
     stopped: set[str] = field(default_factory=set)
     """Phones that wrote STOP."""
     confirm_keys: list[str] = field(default_factory=list)
@@ -82,9 +84,8 @@ class FakeOffice:
 
     def _booked(self, option_id: str, pat_num: int) -> BookResult:
         if option_id in self.taken:
-            return BookResult(
-                alternatives=self._options(Preferences(start=self.first_day + timedelta(days=3)))
-            )
+            alternatives = [] if self.no_alternatives else self._options(Preferences(start=self.first_day + timedelta(days=3)))  # fmt: skip
+            return BookResult(alternatives=alternatives)
         start = datetime.strptime(f"2026{option_id[1:]}", "%Y%m%d%H")
         visit = AppointmentInfo(apt_num=500 + len(self.visits), pat_num=pat_num, start=start, minutes=60, provider="Dr. Lee", commlog_num=1)  # fmt: skip
         self.visits.append(visit)

@@ -220,6 +220,18 @@ async def test_a_time_just_taken_offers_the_alternatives_in_the_same_turn() -> N
     assert chat.conv.awaiting == "option" and first not in chat.rows()
 
 
+async def test_a_time_just_taken_with_nothing_else_alike_searches_again_never_a_dead_end() -> None:
+    chat = Chat(office())
+    await chat.send("book a cleaning next week")
+    first = chat.rows()[0]
+    chat.office.taken.add(first.removeprefix("opt:"))
+    chat.office.no_alternatives = True
+    await chat.send(tap=first)
+    assert (await chat.send(tap=choices.YES))[0] == "taken"
+    assert chat.last is not None and chat.last.path[-2:] == ["search", "present"]
+    assert chat.conv.awaiting == "option" and chat.rows(), "the times the search found, one tap away"
+
+
 async def test_a_no_at_the_question_shows_the_list_again() -> None:
     chat = Chat(office())
     await chat.send("book a cleaning next week")
