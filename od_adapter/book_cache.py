@@ -18,6 +18,7 @@ chat CLI) the cache reads what it lacks itself.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -263,9 +264,17 @@ class BookCache:
             if index is not None and all(d in index.versions for d in days):
                 return index
             if time.monotonic() > deadline:
-                if index is None:
-                    raise OdUnavailable("the book is still loading")
-                logger.warning("answering from the days loaded so far (%d of %d)", sum(d in index.versions for d in days), len(days))  # fmt: skip
+                missing = [d for d in days if index is None or d not in index.versions]
+                if missing:
+                    # Days never read are no answer ("nothing is free" would be untrue): the loader may have died
+                    # holding its lease, so this turn reads them itself.
+                    logger.warning("the loader did not bring %d days in time; reading them now", len(missing))
+                    await self._flight.run(
+                        f"load:{missing[0]}:{missing[-1]}", functools.partial(self.load_days, missing)
+                    )
+                    return await self._require_index()
+                assert index is not None  # else every day would be missing
+                logger.warning("answering from the days held, some due to be read again")
                 return index
             await asyncio.sleep(0.1)
 

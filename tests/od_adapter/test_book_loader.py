@@ -79,6 +79,18 @@ async def test_a_search_asks_the_running_loader_for_missing_days_instead_of_read
         await loader.release()
 
 
+async def test_a_loader_that_died_holding_its_lease_never_makes_a_search_say_nothing_is_free(
+    sandbox: TestServer, od: OpenDentalClient
+) -> None:
+    store = MemoryStore()
+    searcher = make_cache(sandbox, od, store, wait_for_days=0.3)
+    await store.set(searcher.loader_key, b"a worker that was killed", 30)  # its lease outlives it
+    day = date.today() + timedelta(days=3)
+    day += timedelta(days=(1 - day.weekday()) % 7)  # a Tuesday: the practice works
+    book = await searcher.book(day, day)
+    assert book.by_day.get(day) is not None and book.schedules, "the days were read on the turn instead"
+
+
 async def test_only_one_loader_works_at_a_time(sandbox: TestServer, od: OpenDentalClient) -> None:
     store = MemoryStore()
     first = BookLoader(make_cache(sandbox, od, store), horizon_days=HORIZON)
